@@ -1,0 +1,44 @@
+# Quickstart: `make demo` (the worked example, explained and rendered) and
+# `make test` (every test). Both set up what they need first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint bench system clean
+
+# Graphviz's `dot` draws the graphs; Debian/Ubuntu ship venv separately.
+system:
+	@if ! command -v dot >/dev/null || ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+	  if command -v apt-get >/dev/null; then \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz python3-venv; \
+	  else \
+	    echo "Please install Graphviz (brew install graphviz, or conda install graphviz) and Python's venv"; \
+	  fi; \
+	fi
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "scalar-autograd needs Python 3.10+"'
+
+$(VENV)/.installed: pyproject.toml | system
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	mkdir -p out
+	$(VENV)/bin/autograd explain --render out/worked_example.svg --frames out/backward_steps
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# pytest exits with 5 when it collected nothing: say so rather than pass silently.
+test: lint
+	@$(PY) -m pytest tests autograd --nbmake notebooks || { rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: check the paths" >&2; fi; exit $$rc; }
+
+bench: $(VENV)/.installed
+	$(PY) -m pip install -q micrograd
+	$(PY) benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,37 @@
+"""scalar-autograd: a scalar reverse-mode automatic differentiation engine for
+teaching backpropagation.
+
+>>> from autograd import Value
+>>> w, b = Value(3.0, label="w"), Value(4.0, label="b")
+>>> z = (2 * w + b) * (b + 1)
+>>> z.backward()
+>>> z.data, w.grad, b.grad
+(50.0, 10.0, 15.0)
+"""
+
+from autograd.engine import (
+    DomainError,
+    GradcheckError,
+    Value,
+    grad,
+    gradcheck,
+    is_grad_enabled,
+    linear,
+    no_grad,
+    topological_order,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DomainError",
+    "GradcheckError",
+    "Value",
+    "__version__",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "linear",
+    "no_grad",
+    "topological_order",
+]
