@@ -24,10 +24,8 @@ import contextvars
 import math
 import numbers
 from collections.abc import Callable, Iterator, Sequence
-from typing import Union
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number = int | float
 LocalRule = Callable[..., tuple]
 
 __all__ = [
@@ -322,17 +320,26 @@ class Value:
         is recomputed for this pass, so a second call without zeroing gives
         the leaves exactly twice their gradient.
         """
-        grads = _backpropagate(self, 1.0)
-        for node, g in grads.items():
+        order = topological_order(self)
+        for node in order:
             if node._prev:
-                node.grad = g
-            else:
-                node.grad += g
+                node.grad = 0.0
+        self.grad += 1.0
+        # The chain rule, from the output back to the leaves. A node's gradient
+        # is complete (all paths summed) before it is passed on to its parents.
+        for node in reversed(order):
+            if node._prev:
+                upstream = node.grad
+                for parent, local in zip(node._prev, node.local_derivatives()):
+                    parent.grad += local * upstream
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""
         for node in topological_order(self):
             node.grad = 0.0
+
+
+Operand = Value | int | float
 
 
 def _node(data: float, parents: tuple, local: LocalRule, op: str) -> Value:
@@ -345,6 +352,8 @@ def _node(data: float, parents: tuple, local: LocalRule, op: str) -> Value:
 
 def _real(x, where: str) -> float:
     """x as a float, or a TypeError that says what was passed where."""
+    if type(x) is float or type(x) is int:  # the common case, without the slower ABC check
+        return float(x)
     if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy reals
         return float(x)
     if isinstance(x, Value):
@@ -354,13 +363,10 @@ def _real(x, where: str) -> float:
         )
     if isinstance(x, complex):
         raise TypeError(
-            f"{where}: got the complex number {x!r}; this engine differentiates "
-            "real numbers only"
+            f"{where}: got the complex number {x!r}; this engine differentiates real numbers only"
         )
     if isinstance(x, str):
-        raise TypeError(
-            f"{where}: got the text {x!r}; convert it first, e.g. float({x!r})"
-        )
+        raise TypeError(f"{where}: got the text {x!r}; convert it first, e.g. float({x!r})")
     raise TypeError(f"{where}: expected a real number, got {type(x).__name__} {x!r}")
 
 
@@ -386,8 +392,7 @@ def _checked_pow(base: Value, n: float, n_text: str) -> float:
         raise DomainError(f"division by zero in {where}")
     if a < 0 and not float(n).is_integer():
         raise DomainError(
-            f"negative base to a fractional power in {where}: the result is "
-            "not a real number"
+            f"negative base to a fractional power in {where}: the result is not a real number"
         )
     try:
         return float(a**n)
@@ -407,8 +412,7 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -
     """
     if len(weights) != len(inputs):
         raise ValueError(
-            f"linear: {len(weights)} weights but {len(inputs)} inputs; "
-            "they must pair up one to one"
+            f"linear: {len(weights)} weights but {len(inputs)} inputs; they must pair up one to one"
         )
     weights = [_lift(w, "linear") for w in weights]
     inputs = [_lift(x, "linear") for x in inputs]
@@ -426,26 +430,25 @@ def topological_order(root: Value) -> list[Value]:
     operations needs no more than the default recursion limit.
     """
     order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root._prev))]
+    visited = set()
+    stack: list[Value | None] = [root]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent._prev)))
-                break
-        else:  # all parents are listed: now the node itself
-            stack.pop()
-            order.append(node)
+        node = stack.pop()
+        if node is _PARENTS_LISTED:  # everything pushed above it is done
+            order.append(stack.pop())
+        elif node not in visited:
+            visited.add(node)
+            stack += (node, _PARENTS_LISTED, *node._prev)
     return order
 
 
-def _backpropagate(root: Value, seed, create_graph: bool = False, trace=None) -> dict:
-    """The chain rule: {node: d(root)/d(node)} for every node below ``root``.
+# Pushed below a node's parents: popping it means they are all in the order.
+_PARENTS_LISTED = None
 
-    Nodes are visited from the output back to the leaves, so a node's
-    gradient is complete (all paths summed) before it is passed on. ``trace``,
+
+def _backpropagate(root: Value, seed, create_graph: bool = False, trace=None) -> dict:
+    """The chain rule of ``backward()``, collected in a dictionary instead of
+    ``.grad``: {node: d(root)/d(node)} for every node below ``root``. ``trace``,
     if given, is called with each step (explain() uses it).
     """
     grads = {root: seed}

@@ -1,0 +1,164 @@
+"""Random expressions over every operation, differentiated by the engine and
+compared with finite differences (gradcheck) and with PyTorch (float64)."""
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from autograd import DomainError, Value, grad, gradcheck, topological_order
+
+N_INPUTS = 3
+UNARY = ["neg", "exp", "log", "tanh", "sigmoid", "relu", "square", "sqrt", "reciprocal"]
+BINARY = ["+", "-", "*", "/", "**"]
+
+leaf = st.one_of(
+    st.tuples(st.just("input"), st.integers(0, N_INPUTS - 1)),
+    st.tuples(st.just("number"), st.floats(-3, 3).map(lambda c: round(c, 2))),
+)
+expressions = st.recursive(
+    leaf,
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(UNARY), inner),
+        st.tuples(st.sampled_from(BINARY), inner, inner),
+    ),
+    max_leaves=8,
+)
+inputs = st.lists(st.floats(-2, 2).filter(lambda x: abs(x) > 0.05), min_size=3, max_size=3)
+
+
+def evaluate(expression, xs, **functions):
+    """Build the expression from xs with the given elementwise functions
+    (exp, log, tanh, sigmoid, relu, and number: how a constant is made)."""
+    kind = expression[0]
+    if kind == "input":
+        return xs[expression[1]]
+    if kind == "number":
+        return functions["number"](expression[1])
+    args = [evaluate(e, xs, **functions) for e in expression[1:]]
+    unary = {
+        "neg": lambda a: -a,
+        **{name: functions[name] for name in ("exp", "log", "tanh", "sigmoid", "relu")},
+        "square": lambda a: a**2,
+        "sqrt": lambda a: a**0.5,
+        "reciprocal": lambda a: 1 / a,
+    }
+    binary = {
+        "+": lambda a, b: a + b,
+        "-": lambda a, b: a - b,
+        "*": lambda a, b: a * b,
+        "/": lambda a, b: a / b,
+        "**": lambda a, b: a**b,
+    }
+    if kind in unary:
+        return unary[kind](*args)
+    return binary[kind](*args)
+
+
+def with_values(expression, xs):
+    return evaluate(
+        expression,
+        xs,
+        exp=Value.exp,
+        log=Value.log,
+        tanh=Value.tanh,
+        sigmoid=Value.sigmoid,
+        relu=Value.relu,
+        number=Value,
+    )
+
+
+def build(expression, point):
+    """The expression at ``point`` with the engine, or None where it is
+    undefined, not differentiable (relu's kink, √ at 0) or numerically wild."""
+    xs = [Value(x) for x in point]
+    try:
+        out = with_values(expression, xs)
+    except DomainError:
+        return None
+    if not isinstance(out, Value) or not xs_used(out, xs):
+        return None
+    for node in topological_order(out):
+        if not math.isfinite(node.data) or abs(node.data) > 1e4:
+            return None
+        parents = node.parents
+        if node.op == "relu" and abs(parents[0].data) < 1e-3:
+            return None
+        if node.op in ("**0.5", "log") and parents[0].data < 1e-2:
+            return None
+        if node.op == "**" and parents[0].data < 1e-2:  # ln(base) in d/d(exponent)
+            return None
+        if node.op == "/" and abs(parents[1].data) < 1e-2:
+            return None
+    return xs, out
+
+
+def xs_used(out, xs):
+    nodes = set(topological_order(out))
+    return any(x in nodes for x in xs)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(expressions, inputs)
+def test_random_expressions_agree_with_finite_differences(expression, point):
+    built = build(expression, point)
+    assume(built is not None)
+    assert gradcheck(lambda *xs: with_values(expression, xs), point, eps=1e-6, atol=1e-4, rtol=1e-3)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(expressions, inputs)
+def test_random_expressions_agree_with_pytorch(expression, point):
+    torch = pytest.importorskip("torch")
+    built = build(expression, point)
+    assume(built is not None)
+    xs, out = built
+    out.backward()
+
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+    expected = evaluate(
+        expression,
+        ts,
+        exp=torch.exp,
+        log=torch.log,
+        tanh=torch.tanh,
+        sigmoid=torch.sigmoid,
+        relu=torch.relu,
+        number=lambda c: torch.tensor(c, dtype=torch.float64),
+    )
+    expected_grads = torch.autograd.grad(expected, ts, allow_unused=True)
+    assert out.data == pytest.approx(expected.item(), rel=1e-9, abs=1e-12)
+    for x, g in zip(xs, expected_grads):
+        reference = 0.0 if g is None else g.item()
+        assert x.grad == pytest.approx(reference, rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(expressions, inputs)
+def test_second_derivatives_agree_with_pytorch(expression, point):
+    torch = pytest.importorskip("torch")
+    built = build(expression, point)
+    assume(built is not None)
+    xs, out = built
+    first = grad(out, xs, create_graph=True)
+    second = grad(first[0], xs)
+
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
+    expected = evaluate(
+        expression,
+        ts,
+        exp=torch.exp,
+        log=torch.log,
+        tanh=torch.tanh,
+        sigmoid=torch.sigmoid,
+        relu=torch.relu,
+        number=lambda c: torch.tensor(c, dtype=torch.float64),
+    )
+    (expected_first,) = torch.autograd.grad(expected, ts[0:1], create_graph=True, allow_unused=True)
+    assume(expected_first is not None and expected_first.requires_grad)
+    expected_second = torch.autograd.grad(expected_first, ts, allow_unused=True)
+    assert first[0].data == pytest.approx(expected_first.item(), rel=1e-9, abs=1e-12)
+    for mine, g in zip(second, expected_second):
+        reference = 0.0 if g is None else g.item()
+        assert mine == pytest.approx(reference, rel=1e-7, abs=1e-9)
