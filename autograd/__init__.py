@@ -9,6 +9,9 @@ teaching backpropagation.
 (50.0, 10.0, 15.0)
 """
 
+# `explain` and `draw` are both a module and the function inside it: importing
+# the functions here makes `autograd.explain` the function.
+from autograd.draw import draw, render, render_backward_steps
 from autograd.engine import (
     DomainError,
     GradcheckError,
@@ -20,6 +23,7 @@ from autograd.engine import (
     no_grad,
     topological_order,
 )
+from autograd.explain import explain
 
 __version__ = "0.1.0"
 
@@ -28,10 +32,14 @@ __all__ = [
     "GradcheckError",
     "Value",
     "__version__",
+    "draw",
+    "explain",
     "grad",
     "gradcheck",
     "is_grad_enabled",
     "linear",
     "no_grad",
+    "render",
+    "render_backward_steps",
     "topological_order",
 ]

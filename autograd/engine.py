@@ -220,14 +220,14 @@ class Value:
         other = _lift(other, "/")
         if other.data == 0:
             raise DomainError(
-                f"division by zero in {_name(self, 'x')} / {_name(other, 'y')} "
-                f"with {_name(other, 'y')} = {other.data!r}"
+                f"division by zero in {_name(self, 'x')} / {_name(other, 'y')}"
+                + _with_value(other, "y")
             )
         return _node(self.data / other.data, (self, other), _d_div, "/")
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
-            data = _checked_pow(self, exponent.data, _name(exponent, "n"))
+            data = _checked_pow(self, exponent.data, _name(exponent, "n"), exponent)
             return _node(data, (self, exponent), _d_pow, "**")
         n = _real(exponent, "**")
         data = _checked_pow(self, n, f"{n:g}")
@@ -258,8 +258,8 @@ class Value:
             data = math.exp(self.data)
         except OverflowError:
             raise DomainError(
-                f"overflow in exp({_name(self, 'x')}) with {_name(self, 'x')} = "
-                f"{self.data!r}: the result exceeds the largest float (about "
+                f"overflow in exp({_name(self, 'x')}){_with_value(self, 'x')}: "
+                "the result exceeds the largest float (about "
                 "1.8e308, reached at x = 709.78); for probabilities use "
                 "sigmoid() or subtract the maximum first (log-sum-exp)"
             ) from None
@@ -268,8 +268,8 @@ class Value:
     def log(self) -> Value:
         if self.data <= 0:
             raise DomainError(
-                f"log of a non-positive number: log({_name(self, 'x')}) with "
-                f"{_name(self, 'x')} = {self.data!r}; log is defined for x > 0 only"
+                f"log of a non-positive number: log({_name(self, 'x')})"
+                f"{_with_value(self, 'x')}; log is defined for x > 0 only"
             )
         return _node(math.log(self.data), (self,), _d_log, "log")
 
@@ -311,6 +311,12 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """Jupyter shows a Value as its graph (SVG), or as text without Graphviz."""
+        from autograd.draw import mimebundle  # drawing is optional: load it on first display
+
+        return mimebundle(self)
 
     def backward(self) -> None:
         """Fill in ``.grad`` of every Value this one depends on: d(self)/d(node).
@@ -381,13 +387,23 @@ def _data(x: Operand) -> float:
 
 
 def _name(v: Value, default: str) -> str:
+    """How an error message names an operand: its label, its value if it is a
+    constant, else a placeholder such as x."""
+    if v._op == "const":
+        return f"{v.data:g}"
     return v.label or default
 
 
-def _checked_pow(base: Value, n: float, n_text: str) -> float:
+def _with_value(v: Value, default: str) -> str:
+    return "" if v._op == "const" else f" with {_name(v, default)} = {v.data!r}"
+
+
+def _checked_pow(base: Value, n: float, n_text: str, exponent: Value | None = None) -> float:
     """base ** n as a real float, or a DomainError (never a complex number)."""
-    a, x = base.data, _name(base, "x")
-    where = f"{x} ** {n_text} with {x} = {a!r}"
+    a = base.data
+    operands = [(base, "x")] if exponent is None else [(base, "x"), (exponent, "n")]
+    values = [f"{_name(v, d)} = {v.data!r}" for v, d in operands if v._op != "const"]
+    where = f"{_name(base, 'x')} ** {n_text}" + (" with " + " and ".join(values) if values else "")
     if a == 0 and n < 0:
         raise DomainError(f"division by zero in {where}")
     if a < 0 and not float(n).is_integer():

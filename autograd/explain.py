@@ -1,0 +1,848 @@
+"""The backward pass explained step by step, the way a teacher writes it on the board.
+
+``explain(z)`` runs the engine's backward loop with a trace attached and keeps
+every step: the forward values, then, for each node from the output back to
+the inputs, the upstream gradient, each local derivative (as a formula and as a
+number), what each parent receives, and finally the chain-rule sum for each
+input. Nothing here differentiates anything: the numbers are the engine's.
+
+>>> from autograd import Value
+>>> w, b = Value(3.0, label="w"), Value(4.0, label="b")
+>>> x = 2 * w + b
+>>> x.label = "x"
+>>> y = b + 1
+>>> y.label = "y"
+>>> z = x * y
+>>> z.label = "z"
+>>> print(explain(z).sums_text())
+∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
+∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from autograd.engine import Value, _backpropagate
+
+__all__ = [
+    "BackwardStep",
+    "EdgeStep",
+    "Explanation",
+    "Formula",
+    "ForwardStep",
+    "LeafSum",
+    "Path",
+    "evaluation_order",
+    "explain",
+    "format_number",
+    "node_names",
+]
+
+# Which paths a chain-rule sum writes out in full: beyond these sizes the sum is
+# grouped by the last named step instead (an MLP's weight has millions of paths).
+FULL_SUM_MAX_PATHS = 6
+FULL_SUM_MAX_FACTORS = 5
+
+
+def format_number(x: float, digits: int = 6) -> str:
+    """``x`` with at most ``digits`` significant digits; a nonzero never shows as 0.
+
+    >>> format_number(50.0), format_number(0.5), format_number(1.234e-07), format_number(-0.0)
+    ('50', '0.5', '1.234e-07', '0')
+    """
+    if x == 0:  # also -0.0, which would print as "-0"
+        return "0"
+    return f"{x:.{digits}g}"
+
+
+def evaluation_order(root: Value) -> list[Value]:
+    """The nodes ``root`` depends on, in the order a program computes them.
+
+    Depth first, parents in their order (the left operand first), each node
+    after its parents and ``root`` last. Any order with parents first would do
+    for the chain rule; this one reads like the program, so the automatic
+    names v1, v2, ... run left to right as the expression was written.
+
+    >>> from autograd import Value
+    >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    >>> [v.label or v.op for v in evaluation_order((a + b) * a)]
+    ['a', 'b', '+', '*']
+    """
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root.parents))]  # an explicit stack: deep graphs need no recursion
+    while stack:
+        node, parents = stack[-1]
+        parent = next((p for p in parents if p not in seen), None)
+        if parent is None:
+            stack.pop()
+            order.append(node)
+        else:
+            seen.add(parent)
+            stack.append((parent, iter(parent.parents)))
+    return order
+
+
+def node_names(order: list[Value]) -> dict[Value, str]:
+    """A unique name for each node: its label; a constant's value; else v1, v2, ...
+
+    Automatic names count in the given order and skip names the user took. A
+    label used by several nodes gets #2, #3, ... from its second use on.
+
+    >>> from autograd import Value
+    >>> w = Value(3.0, label="w")
+    >>> names = node_names(evaluation_order(2 * w + 1))
+    >>> list(names.values())
+    ['2', 'w', 'v1', '1', 'v2']
+    """
+    taken = {node.label for node in order if node.label}
+    uses: Counter[str] = Counter()
+    names: dict[Value, str] = {}
+    counter = 0
+    for node in order:
+        if node.label:
+            uses[node.label] += 1
+            count = uses[node.label]
+            names[node] = node.label if count == 1 else f"{node.label}#{count}"
+        elif node.op == "const":
+            names[node] = format_number(node.data)
+        else:
+            counter += 1
+            while f"v{counter}" in taken:
+                counter += 1
+            names[node] = f"v{counter}"
+    return names
+
+
+# The formula table: for each operation, how its result is computed and the
+# local derivative d(result)/d(parent) for each parent, in a textbook's
+# notation. {0}, {1}, ... stand for the parents and {out} for the result. These
+# are the engine's local rules (engine._d_add, ...) written for reading; the
+# numbers always come from the engine. Powers with a number exponent ('**2')
+# and the fused neuron ('linear') depend on their arity: see the two functions
+# below.
+_FORMULAS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "+": ("{0} + {1}", ("1", "1")),
+    "-": ("{0} - {1}", ("1", "-1")),
+    "*": ("{0}·{1}", ("{1}", "{0}")),
+    "/": ("{0}/{1}", ("1/{1}", "-{0}/{1}^2")),
+    "neg": ("-{0}", ("-1",)),
+    "**": ("{0}^{1}", ("{1}·{0}^({1} - 1)", "{0}^{1}·ln({0})")),
+    "exp": ("exp({0})", ("exp({0})",)),
+    "log": ("log({0})", ("1/{0}",)),
+    "tanh": ("tanh({0})", ("1 - {out}^2",)),
+    "sigmoid": ("σ({0})", ("{out}·(1 - {out})",)),
+    "relu": ("relu({0})", ("1 if {0} > 0 else 0",)),
+}
+
+
+def _power_formulas(n: float) -> tuple[str, tuple[str, ...]]:
+    """a ** n for a plain number n: the power rule n·aⁿ⁻¹."""
+    if n == 0:
+        local = "0"
+    elif n == 1:
+        local = "1"
+    elif n == 2:
+        local = "2·{0}"
+    else:
+        local = f"{_atom(format_number(n))}·{{0}}^{_atom(format_number(n - 1))}"
+    return f"{{0}}^{_atom(format_number(n))}", (local,)
+
+
+def _linear_formulas(arity: int) -> tuple[str, tuple[str, ...]]:
+    """Σ wᵢ·xᵢ + b, with parents (w1..wn, x1..xn, b): ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1."""
+    n = (arity - 1) // 2
+    products = [f"{{{i}}}·{{{n + i}}}" for i in range(n)]
+    forward = " + ".join([*products, f"{{{2 * n}}}"])
+    local = tuple(f"{{{n + i}}}" for i in range(n)) + tuple(f"{{{i}}}" for i in range(n))
+    return forward, (*local, "1")
+
+
+def _formulas(node: Value) -> tuple[str, tuple[str, ...]]:
+    op = node.op
+    if op == "linear":
+        return _linear_formulas(len(node.parents))
+    if op.startswith("**") and op != "**":  # '**2': the exponent is in the name
+        return _power_formulas(float(op[2:]))
+    if op in _FORMULAS:
+        return _FORMULAS[op]
+    # An operation without a row above still gets explained, by its numbers.
+    slots = ", ".join(f"{{{i}}}" for i in range(len(node.parents)))
+    return f"{op}({slots})", ("",) * len(node.parents)
+
+
+_SLOT = re.compile(r"\{(\d+|out)\}")
+
+
+def _atom(text: str) -> str:
+    """A negative number in brackets, so that it can stand in a product: 5·(-1)."""
+    return f"({text})" if text.startswith("-") else text
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula with slots {0}, {1}, ... for the parents and {out} for the result.
+
+    >>> f = Formula("{0}·{1}", ("x", "y"), (10.0, -5.0))
+    >>> f.text(), f.numbers(), f.latex()
+    ('x·y', '10·(-5)', 'x \\\\cdot y')
+    """
+
+    template: str
+    names: tuple[str, ...]
+    values: tuple[float, ...]
+    out_name: str = ""
+    out_value: float = 0.0
+
+    def text(self) -> str:
+        """The formula in the nodes' names."""
+        return self._fill(self.template, [*self.names, self.out_name], _atom)
+
+    def numbers(self) -> str:
+        """The formula with the nodes' values put in."""
+        values = [format_number(v) for v in (*self.values, self.out_value)]
+        return self._fill(self.template, values, _atom)
+
+    def latex(self) -> str:
+        """The formula in the nodes' names, as LaTeX."""
+        return _latex_formula(self.template, [*self.names, self.out_name])
+
+    def latex_numbers(self) -> str:
+        """The formula with the nodes' values put in, as LaTeX."""
+        values = [format_number(v) for v in (*self.values, self.out_value)]
+        return _latex_formula(self.template, values)
+
+    def _fill(self, template: str, words: list[str], wrap) -> str:
+        if _SLOT.fullmatch(template):  # a lone slot needs no brackets: ∂z/∂x = y = -1
+            wrap = str
+
+        def word(match: re.Match) -> str:
+            key = match.group(1)
+            return wrap(words[-1] if key == "out" else words[int(key)])
+
+        return _SLOT.sub(word, template)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+@dataclass(frozen=True)
+class ForwardStep:
+    """One node of the forward pass: ``name = formula = value``."""
+
+    name: str
+    op: str  # '' for an input, else the engine's op ('+', 'tanh', ...)
+    formula: Formula | None  # None for an input
+    value: float
+
+
+@dataclass(frozen=True)
+class EdgeStep:
+    """One parent receiving gradient: local derivative × upstream = contribution."""
+
+    parent: str
+    local_formula: Formula
+    local: float
+    upstream: float
+    contribution: float
+    total: float  # the parent's gradient so far, this contribution included
+    received: tuple[float, ...]  # every contribution the parent has had so far
+    arrivals: int  # how many contributions the parent gets in the whole pass
+    constant: bool  # a number in the program: it needs no gradient, so it is not shown
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One node of the backward pass, passing its gradient to its parents."""
+
+    node: str
+    formula: Formula
+    upstream: float
+    edges: tuple[EdgeStep, ...]
+
+
+@dataclass(frozen=True)
+class Path:
+    """One product in a chain-rule sum: ∂z/∂x·∂x/∂b for the nodes (z, x, b)."""
+
+    nodes: tuple[str, ...]
+    factors: tuple[float, ...]  # one per consecutive pair of nodes
+
+
+@dataclass(frozen=True)
+class LeafSum:
+    """The chain rule for one input: ∂z/∂b as a sum over paths, and its value."""
+
+    output: str
+    leaf: str
+    paths: tuple[Path, ...]
+    total: float  # the engine's gradient
+    path_count: int  # how many paths there are through named nodes
+    grouped: bool  # True: too many paths, so they are grouped by their last step
+
+    def text(self) -> str:
+        """The sum as a teacher writes it.
+
+        >>> LeafSum("z", "w", (Path(("z", "x", "w"), (5.0, 2.0)),), 10.0, 1, False).text()
+        '∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10'
+        """
+        lhs = _partial(self.output, self.leaf)
+        if len(self.paths) == 1 and len(self.paths[0].nodes) == 2:  # only a direct edge
+            return f"{lhs} = {format_number(self.total)}"
+        symbols = " + ".join(
+            "·".join(_partial(a, b) for a, b in zip(p.nodes, p.nodes[1:])) for p in self.paths
+        )
+        numbers = " + ".join(
+            "·".join(_atom(format_number(f)) for f in p.factors) for p in self.paths
+        )
+        text = f"{lhs} = {symbols} = {numbers} = {format_number(self.total)}"
+        if self.grouped:
+            text += f"   ({self.path_count} paths, grouped by the last named step)"
+        return text
+
+    def latex(self) -> str:
+        """The sum as a LaTeX equation (without the surrounding $$)."""
+        lhs = _latex_partial(self.output, self.leaf)
+        if len(self.paths) == 1 and len(self.paths[0].nodes) == 2:
+            return f"{lhs} &= {_latex_number(self.total)}"
+        symbols = " + ".join(
+            " ".join(_latex_partial(a, b) for a, b in zip(p.nodes, p.nodes[1:])) for p in self.paths
+        )
+        numbers = " + ".join(r" \cdot ".join(_latex_atom(f) for f in p.factors) for p in self.paths)
+        text = f"{lhs} &= {symbols} = {numbers} = {_latex_number(self.total)}"
+        if self.grouped:
+            text += rf" \quad \text{{({self.path_count} paths, grouped by the last named step)}}"
+        return text
+
+
+@dataclass
+class Explanation:
+    """The forward pass, the backward pass and the chain rule for each input.
+
+    ``str()`` gives plain text; ``to_markdown()`` and ``to_latex()`` the same
+    for notebooks, which pick them up through ``_repr_markdown_`` and
+    ``_repr_latex_``.
+    """
+
+    output: str
+    forward: tuple[ForwardStep, ...]
+    backward: tuple[BackwardStep, ...]
+    sums: tuple[LeafSum, ...]
+    folded: tuple[str, ...]  # unnamed nodes folded into the named steps around them
+    unlabelled: tuple[str, ...]  # intermediate nodes named automatically (v1, v2, ...)
+    gradients: dict[str, float] = field(default_factory=dict)  # d(output)/d(node), by name
+
+    def forward_text(self) -> str:
+        """The forward pass, one node a line: ``x = v1 + b = 6 + 4 = 10``."""
+        width = max(len(step.name) for step in self.forward)
+        lines = []
+        for step in self.forward:
+            parts = [step.name.ljust(width)]
+            if step.formula is not None:
+                parts += [step.formula.text(), step.formula.numbers()]
+            lines.append(_equation(*parts, format_number(step.value)))
+        return "\n".join(lines)
+
+    def backward_text(self) -> str:
+        """The backward pass: each node's upstream gradient and what each parent receives."""
+        shown = [(step, [e for e in step.edges if not e.constant]) for step in self.backward]
+        locals_ = [_local_text(s, e) for s, edges in shown for e in edges]
+        width = min(max((len(t) for t in locals_), default=0), 32)
+        lines = []
+        for step, edges in shown:
+            if not edges:
+                continue
+            upstream = f"{_partial(self.output, step.node)} = {format_number(step.upstream)}"
+            lines.append(f"{step.node} = {step.formula.text()}   (upstream {upstream})")
+            for edge in edges:
+                received = f"{edge.parent} receives {_product(edge)}"
+                note = _running_sum_text(self.output, edge)
+                local = _local_text(step, edge).ljust(width)
+                lines.append(f"  {local}  →  {received}{note}")
+        return "\n".join(lines)
+
+    def sums_text(self) -> str:
+        """The chain rule for each input, one line each."""
+        return "\n".join(s.text() for s in self.sums)
+
+    def notes(self) -> list[str]:
+        """What a reader needs to know to read the sums."""
+        notes = []
+        if self.folded:
+            notes.append(
+                f"Unnamed nodes ({_few(self.folded)}) are folded into the local derivative "
+                "of the named node that uses them."
+            )
+        elif self.unlabelled:
+            notes.append(
+                "No intermediate node has a label, so the paths go through the automatic "
+                f"names ({_few(self.unlabelled)})."
+            )
+        direct = [
+            s for s in self.sums if len(s.paths) > 1 and any(len(p.nodes) == 2 for p in s.paths)
+        ]
+        if direct:
+            term = _partial(self.output, direct[0].leaf)
+            notes.append(
+                f"{term} on its own in a sum is the direct edge from {self.output} to "
+                f"{direct[0].leaf}: its local derivative."
+            )
+        return notes
+
+    def to_text(self) -> str:
+        """All three parts as plain text, for the terminal."""
+        parts = [
+            "Forward pass (each node after the nodes it is computed from):",
+            _indent(self.forward_text()),
+        ]
+        if self.backward:
+            parts += [
+                "",
+                "Backward pass (each parent receives local derivative × upstream gradient):",
+                _indent(self.backward_text()),
+            ]
+        if self.sums:
+            parts += [
+                "",
+                f"Chain rule for each input (a sum over the paths from {self.output}):",
+                _indent(self.sums_text()),
+                *self.notes(),
+            ]
+        return "\n".join(parts)
+
+    def to_markdown(self) -> str:
+        """All three parts as Markdown tables and a list, for notebooks."""
+        lines = ["**Forward pass**", "", "| node | computed as | value |", "|---|---|---|"]
+        for step in self.forward:
+            how = "input"
+            if step.formula is not None:
+                how = _equation(step.formula.text(), step.formula.numbers())
+            lines.append(_row(step.name, how, format_number(step.value)))
+        if self.backward:
+            lines += [
+                "",
+                "**Backward pass** (each parent receives local derivative × upstream gradient)",
+                "",
+                "| node | upstream | local derivative | parent receives | gradient so far |",
+                "|---|---|---|---|---|",
+            ]
+            for step in self.backward:
+                first = True
+                for edge in (e for e in step.edges if not e.constant):
+                    node = upstream = ""
+                    if first:
+                        node = f"{step.node} = {step.formula.text()}"
+                        upstream = (
+                            f"{_partial(self.output, step.node)} = {format_number(step.upstream)}"
+                        )
+                        first = False
+                    received = _product(edge)
+                    so_far = _partial(self.output, edge.parent) + " = " + _sum_so_far(edge)
+                    lines.append(_row(node, upstream, _local_text(step, edge), received, so_far))
+        if self.sums:
+            lines += [
+                "",
+                f"**Chain rule for each input** (a sum over the paths from {self.output})",
+            ]
+            lines += [""] + [f"- {_markdown_escape(s.text())}" for s in self.sums]
+            lines += ["", *(_markdown_escape(n) for n in self.notes())]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def to_latex(self) -> str:
+        """All three parts as one LaTeX display (``$$\\begin{aligned} ... $$``)."""
+        rows = [r"&\textbf{Forward pass}"]
+        for step in self.forward:
+            parts = [_latex_name(step.name) + " &"]
+            if step.formula is not None:
+                parts += [step.formula.latex(), step.formula.latex_numbers()]
+            parts.append(_latex_number(step.value))
+            rows.append(_equation(*parts).replace("& =", "&="))
+        if self.backward:
+            rows.append(r"&\textbf{Backward pass}")
+            for step in self.backward:
+                edges = [e for e in step.edges if not e.constant]
+                if not edges:
+                    continue
+                upstream = _latex_partial(self.output, step.node)
+                rows.append(
+                    rf"{_latex_name(step.node)} &= {step.formula.latex()} \quad "
+                    rf"\text{{upstream }} {upstream} = {_latex_number(step.upstream)}"
+                )
+                for edge in edges:
+                    local = _latex_partial(step.node, edge.parent)
+                    formula = edge.local_formula
+                    pieces = [local]
+                    if formula.template:
+                        pieces += [formula.latex(), formula.latex_numbers()]
+                    pieces.append(_latex_number(edge.local))
+                    rows.append(
+                        rf"&\quad {_equation(*pieces)} \quad \Rightarrow \quad "
+                        rf"{_latex_name(edge.parent)} \text{{ receives }} "
+                        rf"{_latex_atom(edge.local)} \times {_latex_atom(edge.upstream)} "
+                        rf"= {_latex_number(edge.contribution)}"
+                        + _latex_running_sum(self.output, edge)
+                    )
+        if self.sums:
+            rows.append(r"&\textbf{Chain rule for each input}")
+            rows += [s.latex() for s in self.sums]
+        body = " \\\\\n".join(rows)
+        return f"$$\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n$$\n"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
+
+
+def explain(root: Value) -> Explanation:
+    """Run the backward pass from ``root`` and return every step of it, explained.
+
+    Sets ``.grad`` exactly as ``root.backward()`` does. Inputs are the leaves
+    you made; numbers in the program are constants (shown by their value,
+    with no gradient). The chain-rule sum for each input runs over paths
+    through the *named* nodes (those with a label): unnamed nodes are folded
+    into the local derivative of the named node that uses them. If no
+    intermediate node has a label, every one is named v1, v2, ... and the paths
+    go through all of them.
+
+    >>> from autograd import Value
+    >>> a = Value(3.0, label="a")
+    >>> y = a * a
+    >>> y.label = "y"
+    >>> print(explain(y))
+    Forward pass (each node after the nodes it is computed from):
+      a = 3
+      y = a·a = 3·3 = 9
+    <BLANKLINE>
+    Backward pass (each parent receives local derivative × upstream gradient):
+      y = a·a   (upstream ∂y/∂y = 1)
+        ∂y/∂a = a = 3  →  a receives 3 × 1 = 3   (1 of 2 contributions: ∂y/∂a so far 3)
+        ∂y/∂a = a = 3  →  a receives 3 × 1 = 3   (2 of 2 contributions: ∂y/∂a = 3 + 3 = 6)
+    <BLANKLINE>
+    Chain rule for each input (a sum over the paths from y):
+      ∂y/∂a = 6
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explain: expected a Value, got {type(root).__name__} {root!r}")
+    order = evaluation_order(root)
+    names = node_names(order)
+
+    # The engine's backward loop reports each edge here, in the order it runs.
+    edges: dict[Value, list[tuple[Value, float, float, float, float]]] = {}
+
+    def record(node, parent, local, upstream, contribution, total):
+        edges.setdefault(node, []).append((parent, local, upstream, contribution, total))
+
+    grads = _backpropagate(root, 1.0, trace=record)
+    root.backward()  # .grad as the engine sets it (the trace above only reads)
+
+    forward = tuple(_forward_step(node, names) for node in order if node.op != "const")
+    backward = _backward_steps(edges, names)
+    sums, folded = _leaf_sums(root, order, names, edges, grads)
+    gradients = {names[node]: float(g) for node, g in grads.items()}
+    unlabelled = tuple(names[n] for n in order if n.parents and n is not root and not n.label)
+    return Explanation(names[root], forward, backward, sums, folded, unlabelled, gradients)
+
+
+def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
+    if not node.parents:
+        return ForwardStep(names[node], node.op, None, node.data)
+    return ForwardStep(names[node], node.op, _forward_formula(node, names), node.data)
+
+
+def _forward_formula(node: Value, names: dict[Value, str]) -> Formula:
+    """How ``node`` was computed, e.g. Formula('{0} + {1}', ('v1', 'b'), ...)."""
+    parents = node.parents
+    return Formula(
+        _formulas(node)[0],
+        tuple(names[p] for p in parents),
+        tuple(p.data for p in parents),
+        names[node],
+        node.data,
+    )
+
+
+def _backward_steps(edges, names) -> tuple[BackwardStep, ...]:
+    arrivals = Counter(parent for steps in edges.values() for parent, *_ in steps)
+    received: dict[Value, list[float]] = {}
+    steps = []
+    for node, node_edges in edges.items():
+        local_templates = _formulas(node)[1]
+        parent_names = tuple(names[p] for p in node.parents)
+        parent_values = tuple(p.data for p in node.parents)
+        edge_steps = []
+        for slot, (parent, local, upstream, contribution, total) in enumerate(node_edges):
+            received.setdefault(parent, []).append(float(contribution))
+            formula = Formula(
+                local_templates[slot], parent_names, parent_values, names[node], node.data
+            )
+            edge_steps.append(
+                EdgeStep(
+                    parent=names[parent],
+                    local_formula=formula,
+                    local=float(local),
+                    upstream=float(upstream),
+                    contribution=float(contribution),
+                    total=float(total),
+                    received=tuple(received[parent]),
+                    arrivals=arrivals[parent],
+                    constant=parent.op == "const",
+                )
+            )
+        upstream = float(node_edges[0][2])
+        steps.append(
+            BackwardStep(names[node], _forward_formula(node, names), upstream, tuple(edge_steps))
+        )
+    return tuple(steps)
+
+
+def _leaf_sums(root, order, names, edges, grads) -> tuple[tuple[LeafSum, ...], tuple[str, ...]]:
+    """The chain rule for each input, over paths through the named nodes."""
+    inner = [n for n in order if n.parents and n is not root]
+    any_labelled = any(n.label for n in inner)
+
+    def is_named(node: Value) -> bool:
+        return node is root or not node.parents or bool(node.label) or not any_labelled
+
+    position = {node: i for i, node in enumerate(order)}
+    named = [n for n in order if n.parents and is_named(n)]
+    # The graph of named nodes: for each, the named nodes it is computed from
+    # and the local derivative with the unnamed nodes in between folded in.
+    below = {n: _folded_locals(n, edges, is_named, position) for n in named}
+    above: dict[Value, list[Value]] = {}
+    for n in named:
+        for m in below[n]:
+            above.setdefault(m, []).append(n)
+
+    # Paths from root to each node, counted (and their longest length) before
+    # writing any out: an MLP's weight has far too many to list.
+    count, longest = {root: 1}, {root: 0}
+    for n in reversed(named):
+        for m in below[n]:
+            count[m] = count.get(m, 0) + count.get(n, 0)
+            longest[m] = max(longest.get(m, 0), longest.get(n, 0) + 1)
+
+    leaves = [n for n in order if not n.parents and n.op != "const" and n in above]
+    sums = []
+    for leaf in sorted(leaves, key=lambda n: _natural_key(names[n])):
+        full = count[leaf] <= FULL_SUM_MAX_PATHS and longest[leaf] <= FULL_SUM_MAX_FACTORS
+        if full:
+            paths = _paths_to(leaf, root, above, below, names)
+        else:  # ∂z/∂b = Σ ∂z/∂p·∂p/∂b over the named p using b: the backward recursion
+            paths = [
+                Path(
+                    (names[root], names[p], names[leaf])
+                    if p is not root
+                    else (names[root], names[leaf]),
+                    (float(grads[p]), below[p][leaf]) if p is not root else (below[p][leaf],),
+                )
+                for p in sorted(above[leaf], key=position.get)
+            ]
+        sums.append(
+            LeafSum(
+                names[root], names[leaf], tuple(paths), float(grads[leaf]), count[leaf], not full
+            )
+        )
+    folded = tuple(names[n] for n in inner if not is_named(n))
+    return tuple(sums), folded
+
+
+def _folded_locals(top: Value, edges, is_named, position) -> dict[Value, float]:
+    """∂top/∂m for each named m that ``top`` uses, through unnamed nodes only.
+
+    Sums, over the paths from ``top`` down to m whose inner nodes are unnamed,
+    the product of the engine's local derivatives along the path.
+    """
+    unnamed: set[Value] = set()
+    stack = [top]
+    while stack:
+        for parent, *_ in edges.get(stack.pop(), ()):
+            if not is_named(parent) and parent not in unnamed:
+                unnamed.add(parent)
+                stack.append(parent)
+    # Each unnamed node collects everything that reaches it before passing it on.
+    reach = {top: 1.0}
+    result: dict[Value, float] = {}
+    for node in [top, *sorted(unnamed, key=position.get, reverse=True)]:
+        for parent, local, *_ in edges.get(node, ()):
+            target = result if is_named(parent) else reach
+            target[parent] = target.get(parent, 0.0) + reach[node] * float(local)
+    return result
+
+
+def _paths_to(leaf, root, above, below, names) -> list[Path]:
+    """Every path from root down to leaf through named nodes, first uses first."""
+    paths: list[Path] = []
+    stack = [(leaf, (leaf,), ())]
+    while stack:
+        node, nodes, factors = stack.pop()
+        if node is root:
+            paths.append(Path(tuple(names[n] for n in nodes), factors))
+            continue
+        for user in reversed(above[node]):
+            stack.append((user, (user, *nodes), (below[user][node], *factors)))
+    return paths
+
+
+def _few(names: tuple[str, ...]) -> str:
+    return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+
+
+def _natural_key(name: str) -> list:
+    """Sort w2 before w10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def _partial(top: str, bottom: str) -> str:
+    return f"∂{top}/∂{bottom}"
+
+
+def _equation(*parts: str) -> str:
+    """``a = b = c``, leaving out a part that repeats the one before it."""
+    kept = [p for i, p in enumerate(parts) if i == 0 or p.strip() != parts[i - 1].strip()]
+    return " = ".join(kept)
+
+
+def _local_text(step: BackwardStep, edge: EdgeStep) -> str:
+    formula = edge.local_formula
+    parts = [_partial(step.node, edge.parent)]
+    if formula.template:
+        parts += [formula.text(), formula.numbers()]
+    return _equation(*parts, format_number(edge.local))
+
+
+def _product(edge: EdgeStep) -> str:
+    """local × upstream = contribution, e.g. 1 × (-2) = -2."""
+    local, upstream = _atom(format_number(edge.local)), _atom(format_number(edge.upstream))
+    return f"{local} × {upstream} = {format_number(edge.contribution)}"
+
+
+def _sum_so_far(edge: EdgeStep) -> str:
+    if len(edge.received) == 1:
+        return format_number(edge.total)
+    terms = " + ".join(_atom(format_number(c)) for c in edge.received)
+    return f"{terms} = {format_number(edge.total)}"
+
+
+def _running_sum_text(output: str, edge: EdgeStep) -> str:
+    if edge.arrivals == 1:
+        return ""
+    k, n = len(edge.received), edge.arrivals
+    symbol = _partial(output, edge.parent)
+    if k < n:
+        return f"   ({k} of {n} contributions: {symbol} so far {format_number(edge.total)})"
+    return f"   ({k} of {n} contributions: {symbol} = {_sum_so_far(edge)})"
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else line for line in text.splitlines())
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_|<>\[\]])")
+
+
+def _markdown_escape(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(_markdown_escape(c) for c in cells) + " |"
+
+
+# LaTeX: the same formulas, with names as subscripted symbols (w1 → w_{1}).
+_LATEX_WORDS = {
+    "·": r" \cdot ",
+    "σ": r"\sigma",
+    "exp": r"\exp",
+    "log": r"\log",
+    "ln": r"\ln",
+    "tanh": r"\tanh",
+    "relu": r"\operatorname{relu}",
+    " if ": r" \text{ if } ",
+    " else ": r" \text{ else } ",
+}
+_LATEX_WORD = re.compile(
+    "|".join(re.escape(w) for w in sorted(_LATEX_WORDS, key=len, reverse=True))
+)
+_LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_NUMBER = re.compile(r"-?[\d.]+(e[-+]\d+)?|-?inf|nan")
+
+
+def _latex_formula(template: str, words: list[str]) -> str:
+    # Translate the template's operators first, with the slots held aside, so
+    # that a name like "exp1" is never mistaken for an operator.
+    held = _SLOT.sub(lambda m: f"\x00{m.group(1)}\x01", template)
+    held = _LATEX_WORD.sub(lambda m: _LATEX_WORDS[m.group(0)], held)
+    held = re.sub(r"\^\(([^()]*)\)", r"^{\1}", held)
+    held = re.sub(r"\^(\x00\w+\x01|-?[\d.]+)", r"^{\1}", held)
+
+    wrap = _latex_name if _SLOT.fullmatch(template) else _latex_atom_text
+
+    def word(match: re.Match) -> str:
+        key = match.group(1)
+        return wrap(words[-1] if key == "out" else words[int(key)])
+
+    return re.sub("\x00(\\w+)\x01", word, held)
+
+
+def _latex_atom_text(name: str) -> str:
+    latex = _latex_name(name)
+    return f"({latex})" if name.startswith("-") else latex
+
+
+def _latex_name(name: str) -> str:
+    """w1 → w_{1}, loss → \\mathrm{loss}, a number as a number; anything else as text."""
+    if _NUMBER.fullmatch(name):
+        return _latex_number_text(name)
+    match = re.fullmatch(r"([A-Za-z]+|[^\W\d_])_?(\d+)?", name)
+    if match:
+        letters, digits = match.groups()
+        base = letters if len(letters) == 1 else rf"\mathrm{{{letters}}}"
+        return base + (f"_{{{digits}}}" if digits else "")
+    escaped = "".join(_LATEX_SPECIAL.get(c, c) for c in name)
+    return rf"\text{{{escaped}}}"
+
+
+def _latex_number_text(text: str) -> str:
+    mantissa, _, exponent = text.partition("e")
+    if not exponent:
+        return text
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def _latex_number(x: float) -> str:
+    return _latex_number_text(format_number(x))
+
+
+def _latex_atom(x: float) -> str:
+    text = _latex_number(x)
+    return f"({text})" if x < 0 else text
+
+
+def _latex_partial(top: str, bottom: str) -> str:
+    return rf"\frac{{\partial {_latex_name(top)}}}{{\partial {_latex_name(bottom)}}}"
+
+
+def _latex_running_sum(output: str, edge: EdgeStep) -> str:
+    if edge.arrivals == 1:
+        return ""
+    k, n = len(edge.received), edge.arrivals
+    symbol = _latex_partial(output, edge.parent)
+    if k < n:
+        return rf" \quad \text{{({k} of {n})}}"
+    terms = " + ".join(_latex_atom(c) for c in edge.received)
+    return (
+        rf" \quad \text{{({k} of {n}: }} {symbol} = {terms} = "
+        rf"{_latex_number(edge.total)}\text{{)}}"
+    )

@@ -1,0 +1,394 @@
+"""The `autograd` command: each path, and each rejected input with its one-line error."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import autograd
+from autograd.cli import main, parse_program, parse_values
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
+)
+
+WORKED_EXAMPLE_OUTPUT = """\
+Program: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4
+
+Forward pass (each node after the nodes it is computed from):
+  w  = 3
+  v1 = 2·w = 2·3 = 6
+  b  = 4
+  x  = v1 + b = 6 + 4 = 10
+  y  = b + 1 = 4 + 1 = 5
+  z  = x·y = 10·5 = 50
+
+Backward pass (each parent receives local derivative × upstream gradient):
+  z = x·y   (upstream ∂z/∂z = 1)
+    ∂z/∂x = y = 5   →  x receives 5 × 1 = 5
+    ∂z/∂y = x = 10  →  y receives 10 × 1 = 10
+  x = v1 + b   (upstream ∂z/∂x = 5)
+    ∂x/∂v1 = 1      →  v1 receives 1 × 5 = 5
+    ∂x/∂b = 1       →  b receives 1 × 5 = 5   (1 of 2 contributions: ∂z/∂b so far 5)
+  v1 = 2·w   (upstream ∂z/∂v1 = 5)
+    ∂v1/∂w = 2      →  w receives 2 × 5 = 10
+  y = b + 1   (upstream ∂z/∂y = 10)
+    ∂y/∂b = 1       →  b receives 1 × 10 = 10   (2 of 2 contributions: ∂z/∂b = 5 + 10 = 15)
+
+Chain rule for each input (a sum over the paths from z):
+  ∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
+  ∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10
+Unnamed nodes (v1) are folded into the local derivative of the named node that uses them.
+"""
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_explain_without_a_program_is_the_worked_example(capsys):
+    assert run(capsys, "explain") == (0, WORKED_EXAMPLE_OUTPUT, "")
+
+
+def test_explain_a_program(capsys):
+    program = "x = 2*w + b; y = b + 1; z = x*y"
+    assert run(capsys, "explain", program, "--at", "w=3", "b=4") == (0, WORKED_EXAMPLE_OUTPUT, "")
+    assert run(capsys, "explain", program, "--at", "w=3,b=4") == (0, WORKED_EXAMPLE_OUTPUT, "")
+    assert run(capsys, "explain", program, "--at", "w=3", "--at", "b=4")[1] == (
+        WORKED_EXAMPLE_OUTPUT
+    )
+
+
+def test_other_values_for_the_worked_example(capsys):
+    status, out, _ = run(capsys, "explain", "--at", "b=0")
+    assert status == 0
+    assert "Program: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 0\n" in out
+    assert "  ∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 1·1 + 6·1 = 7\n" in out
+
+
+def test_a_program_on_several_lines(capsys):
+    status, out, _ = run(capsys, "explain", "\n    u = w*x\n    L = u**2\n", "--at", "w=2", "x=3")
+    assert status == 0
+    assert "  ∂L/∂w = ∂L/∂u·∂u/∂w = 12·3 = 36\n" in out
+
+
+def test_formats(capsys):
+    status, out, _ = run(capsys, "explain", "--format", "markdown")
+    assert status == 0
+    assert out.startswith(
+        "Program: `x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4`\n\n**Forward pass**\n"
+    )
+    assert "- ∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15\n" in out
+    status, out, _ = run(capsys, "explain", "--format", "latex")
+    assert status == 0
+    assert out.startswith("% program: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4\n$$\n")
+    assert out.endswith("\\end{aligned}\n$$\n")
+
+
+NUDGE_TABLE = """\
+Nudge experiment: add h = 0.1 to one node at a time and recompute z (= 50)
+
+  node  value  z after the nudge  change in z  ∂z/∂node × h
+  w     3      51                 1            1
+  b     4      51.51              1.51         1.5
+  x     10     50.5               0.5          0.5
+  y     5      51                 1            1
+
+For small h the change in z is close to ∂z/∂node × h: the gradient says how strongly z \
+reacts to each node.
+"""
+
+
+def test_nudge(capsys):
+    status, out, _ = run(capsys, "explain", "--nudge", "0.1")
+    assert status == 0
+    assert out == WORKED_EXAMPLE_OUTPUT + "\n" + NUDGE_TABLE
+
+
+def test_nudge_in_markdown_and_latex(capsys):
+    out = run(capsys, "explain", "--nudge", "0.1", "--format", "markdown")[1]
+    assert "| y | 5 | 51 | 1 | 1 |\n" in out
+    out = run(capsys, "explain", "--nudge", "0.1", "--format", "latex")[1]
+    assert "%   x     10     50.5               0.5          0.5\n" in out
+
+
+CHECK_OUTPUT = """\
+Gradient check of z: the engine's backward pass against central finite differences \
+(f(x + h) - f(x - h)) / 2h with h = 1e-06
+
+  input  value  engine  finite difference  difference  agree
+  w      3      10      10                 {dw}  yes
+  b      4      15      15                 {db}  yes
+
+All 2 gradients agree.
+"""
+
+
+def test_check_agrees(capsys):
+    status, out, err = run(capsys, "check", "x = 2*w + b; y = b + 1; z = x*y", "--at", "w=3 b=4")
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    dw, db = lines[3].split()[4], lines[4].split()[4]
+    assert float(dw) < 1e-6 and float(db) < 1e-6
+    assert out == CHECK_OUTPUT.format(dw=dw.ljust(10), db=db.ljust(10))
+
+
+def test_check_disagrees_at_a_kink(capsys):
+    status, out, err = run(capsys, "check", "y = relu(w)", "--at", "w=0")
+    assert (status, err) == (1, "")
+    assert "  w      0      0       0.5                0.5         NO\n" in out
+    assert out.endswith(
+        "It disagrees (beyond 1e-05 + 0.001·|finite difference|): a bug, or a kink such as "
+        "relu at 0 where finite differences average the two sides\n"
+    )
+
+
+@needs_dot
+def test_render_and_frames(capsys, tmp_path):
+    pytest.importorskip("graphviz")
+    pytest.importorskip("PIL")
+    status, out, err = run(
+        capsys,
+        "explain",
+        "y = 3*w",
+        "--at",
+        "w=2",
+        "--render",
+        str(tmp_path / "graphs" / "y.svg"),
+        "--frames",
+        str(tmp_path / "steps"),
+    )
+    assert status == 0
+    assert out.startswith("Program: y = 3*w   at w = 2\n")
+    assert err == (
+        f"graph written to {tmp_path / 'graphs' / 'y.svg'}\n"
+        f"2 backward-step images and backward.gif written to {tmp_path / 'steps'}\n"
+    )
+    assert "<svg" in (tmp_path / "graphs" / "y.svg").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "steps").iterdir()) == [
+        "backward.gif",
+        "step_00.png",
+        "step_01.png",
+    ]
+
+
+def test_render_without_dot(capsys, monkeypatch, tmp_path):
+    pytest.importorskip("graphviz")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    status, out, err = run(capsys, "explain", "--render", str(tmp_path / "z.png"))
+    assert status == 2
+    assert out == WORKED_EXAMPLE_OUTPUT  # the explanation comes first
+    assert err == (
+        f"autograd: error: cannot draw {tmp_path / 'z.png'}: Graphviz's dot program is not "
+        "installed (install it with apt-get install graphviz (Debian, Ubuntu), brew install "
+        "graphviz (macOS) or conda install graphviz); the graph's DOT source is in "
+        f"{tmp_path / 'z.dot'}\n"
+    )
+    assert (tmp_path / "z.dot").read_text(encoding="utf-8").startswith("digraph autograd {")
+
+
+def test_render_an_unknown_extension(capsys, tmp_path):
+    pytest.importorskip("graphviz")
+    status, _, err = run(capsys, "explain", "--render", str(tmp_path / "z.jpg"))
+    assert status == 2
+    assert err == (
+        f"autograd: error: cannot draw {tmp_path / 'z.jpg'}: unknown extension '.jpg'; "
+        "use .svg, .png or .pdf\n"
+    )
+
+
+ALLOWED = (
+    "a program may use numbers, names, + - * / **, unary minus, parentheses, "
+    "exp/log/tanh/sigmoid/relu of one argument, and assignments"
+)
+
+
+@pytest.mark.parametrize(
+    "argv, error",
+    [
+        (["explain", "y = w.data * 2", "--at", "w=1"],
+         f"attribute access is not allowed: w.data (column 5); {ALLOWED}"),
+        (["explain", "import os"], f"an import is not allowed: import os (column 1); {ALLOWED}"),
+        (["explain", "y = lambda: 1"],
+         f"a lambda is not allowed: lambda: 1 (column 5); {ALLOWED}"),
+        (["explain", "y = a[0]", "--at", "a=1"],
+         f"indexing is not allowed: a[0] (column 5); {ALLOWED}"),
+        (["explain", "y = __import__('os')"],
+         "unknown function __import__() (column 5); the functions are exp, log, tanh, "
+         "sigmoid, relu"),
+        (["explain", "y = sin(w)", "--at", "w=1"],
+         "unknown function sin() (column 5); the functions are exp, log, tanh, sigmoid, relu"),
+        (["explain", "y = exp(w, 2)", "--at", "w=1"],
+         "exp() takes exactly one argument, got 2 (column 5)"),
+        (["explain", "y = exp(x=w)", "--at", "w=1"],
+         "exp() takes exactly one argument, got 1 (column 5)"),
+        (["explain", "y = exp", "--at", "w=1"],
+         "exp is a function (column 5); call it as exp(...)"),
+        (["explain", "exp = 2*w", "--at", "w=1"],
+         "cannot assign to exp (column 1): it is the name of a function"),
+        (["explain", "y = w % 2", "--at", "w=1"],
+         "the operator % is not allowed (column 5); use + - * / **"),
+        (["explain", "y = ~w", "--at", "w=1"],
+         "the operator in ~w is not allowed (column 5); only unary minus is"),
+        (["explain", "y = w < 2", "--at", "w=1"],
+         f"a comparison is not allowed: w < 2 (column 5); {ALLOWED}"),
+        (["explain", "y = 'one'"], f"'one' is not a number (column 5); {ALLOWED}"),
+        (["explain", "y = True * w", "--at", "w=1"], f"True is not a number (column 5); {ALLOWED}"),
+        (["explain", "y = 2j * w", "--at", "w=1"], f"2j is not a number (column 5); {ALLOWED}"),
+        (["explain", "y = 1e999 * w", "--at", "w=1"],
+         "the number 1e999 is too large for a float (column 5)"),
+        (["explain", "for i in w: pass", "--at", "w=1"],
+         f"a for statement is not allowed: for i in w: pass (column 1); {ALLOWED}"),
+        (["explain", "y += 1"],
+         f"an augmented assignment is not allowed: y += 1 (column 1); {ALLOWED}"),
+        (["explain", "a = b = w", "--at", "w=1"],
+         "a chained assignment (column 1) is not allowed; assign one name at a time"),
+        (["explain", "a, b = w, w", "--at", "w=1"],
+         "cannot assign to a tuple (column 1); assign to a single name"),
+        (["explain", "y = 2*w +", "--at", "w=1"], "invalid syntax (column 10)"),
+        (["explain", ""], 'the program is empty; write e.g. "y = 2*x + 1"'),
+        (["explain", "y = q * 2"],
+         "unknown name q (column 5): give its value with --at q=NUMBER, or assign it before "
+         "its first use"),
+        (["explain", "y = x * 2; x = 3"], "x is used (column 5) before it is assigned (column 12)"),
+        (["explain", "x = 2*w; x = 3*w", "--at", "w=1"],
+         "x is assigned twice (column 1, and column 10); each name stands for one node, so give "
+         "the second one a new name"),
+        (["explain", "y = w", "--at", "w=1"],
+         "y = w (column 5) only gives w a second name; use w itself"),
+        (["explain", "2*w; y = 3*w", "--at", "w=1"],
+         "this expression is not used (column 1): assign it to a name (e.g. t = ...); only the "
+         "last statement may stand alone"),
+        (["explain", "y = 2*w"], "unknown name w (column 7): give its value with --at w=NUMBER, "
+         "or assign it before its first use"),
+        (["explain", "y = 2*w", "--at", "w=1", "c=2"],
+         "--at c=...: the program does not use c (w)"),
+        (["explain", "y = 2*w; z = y*w", "--at", "w=1", "y=2"],
+         "--at y=...: y is assigned in the program, so it is not an input"),
+        (["explain", "y = 2*w", "--at", "w=abc"],
+         "--at w=abc: 'abc' is not a number (e.g. 3, -0.5, 1e-3)"),
+        (["explain", "y = 2*w", "--at", "w=nan"],
+         "--at w=nan: 'nan' is not a number (e.g. 3, -0.5, 1e-3)"),
+        (["explain", "y = 2*w", "--at", "w=1e999"], "--at w=1e999: 1e999 is too large for a float"),
+        (["explain", "y = 2*w", "--at", "w"], "--at w: expected NAME=NUMBER, e.g. w=3"),
+        (["explain", "y = 2*w", "--at", "w=1,w=2"], "--at w=2: w is given twice"),
+        (["explain", "--at", "w=1", "y = 2*w"],
+         "--at y = 2*w: this looks like the program; put the program before --at"),
+        (["explain", "y = log(w)", "--at", "w=-1"],
+         "log(w) (column 5): log of a non-positive number: log(w) with w = -1.0; log is "
+         "defined for x > 0 only"),
+        (["explain", "y = w / (w - 1)", "--at", "w=1"],
+         "w / (w - 1) (column 5): division by zero in w / y with y = 0.0"),
+        (["explain", "y = exp(w)", "--at", "w=1000"],
+         "exp(w) (column 5): overflow in exp(w) with w = 1000.0: the result exceeds the largest "
+         "float (about 1.8e308, reached at x = 709.78); for probabilities use sigmoid() or "
+         "subtract the maximum first (log-sum-exp)"),
+        (["explain", "y = 2*w", "--at", "w=1", "--format", "html"],
+         "argument --format: invalid choice: 'html' (choose from 'text', 'markdown', 'latex') "
+         "(see autograd --help)"),
+        (["explain", "--nudge", "0"],
+         "argument --nudge: '0' is not a nonzero number (e.g. 0.1) (see autograd --help)"),
+        (["explain", "--nudge", "abc"],
+         "argument --nudge: 'abc' is not a nonzero number (e.g. 0.1) (see autograd --help)"),
+        (["check", "y = 3"], "nothing to check: the program has no inputs (names given with --at)"),
+        (["check", "y = log(w)", "--at", "w=1e-7"],
+         "finite differences for w: log(w) (column 5): log of a non-positive number: log(w) "
+         "with w = -9e-07; log is defined for x > 0 only"),
+        ([], "the following arguments are required: {explain,check} (see autograd --help)"),
+        (["draw"], "argument {explain,check}: invalid choice: 'draw' (choose from 'explain', "
+         "'check') (see autograd --help)"),
+        (["explain", "--frobnicate"], "unrecognized arguments: --frobnicate (see autograd --help)"),
+    ],
+)  # fmt: skip
+def test_rejected_input_is_one_line_with_status_2(capsys, argv, error):
+    status, out, err = run(capsys, *argv)
+    assert (status, out) == (2, "")
+    assert err == f"autograd: error: {error}\n"
+
+
+def test_over_long_and_over_deep_programs(capsys):
+    assert run(capsys, "explain", "y = " + "w + " * 3000 + "w", "--at", "w=1")[2] == (
+        "autograd: error: the program is 12005 characters long, more than 10000; a graph that "
+        "size is better built in Python\n"
+    )
+    assert run(capsys, "explain", "y = " + "-" * 5000 + "w", "--at", "w=1")[2] == (
+        "autograd: error: the program is nested too deeply to read; keep expressions under 200 "
+        "levels by splitting them into assignments\n"
+    )
+    assert run(capsys, "explain", "y = " + "+".join(["w"] * 300), "--at", "w=1")[2] == (
+        "autograd: error: the expression is nested more than 200 levels deep (column 205); "
+        "split it into assignments\n"
+    )
+    assert run(capsys, "explain", "y = " + "(" * 300 + "w" + ")" * 300, "--at", "w=1")[2] == (
+        "autograd: error: too many nested parentheses (column 205)\n"
+    )
+
+
+def test_nothing_is_ever_evaluated(capsys, tmp_path):
+    marker = tmp_path / "pwned"
+    program = f"y = __import__('os').system('touch {marker}')"
+    assert run(capsys, "explain", program)[0] == 2
+    assert not marker.exists()
+
+
+def test_parse_values():
+    assert parse_values(["w=3", "b=-4.5,c=1e-3", " d = .5  e=+2"]) == {
+        "w": 3.0,
+        "b": -4.5,
+        "c": 0.001,
+        "d": 0.5,
+        "e": 2.0,
+    }
+
+
+def test_program_inputs_and_constants():
+    program = parse_program("c = 3; y = c*w + 2*3")
+    assert (program.inputs, program.assigned) == (("w",), ("c", "y"))
+    y, named = program.run({"w": 2.0})
+    assert y.data == 12.0
+    y.backward()
+    assert (named["c"].grad, named["w"].grad) == (2.0, 3.0)
+
+
+def test_help_shows_examples(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: autograd [-h] [--version] {explain,check} ...\n")
+    assert '  autograd explain "x = 2*w + b; y = b + 1; z = x*y" --at w=3 b=4\n' in out
+    assert '  autograd check "z = log(w) * exp(b)" --at w=2 b=0.5\n' in out
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    assert "--nudge H" in capsys.readouterr().out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"autograd {autograd.__version__}\n"
+
+
+def test_python_dash_m_autograd():
+    done = subprocess.run(
+        [sys.executable, "-m", "autograd", "explain", "y = 2*w; z = y*y", "--at", "w=1.5"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[-1] == "  ∂z/∂w = ∂z/∂y·∂y/∂w = 6·2 = 12"
+    failed = subprocess.run(
+        [sys.executable, "-m", "autograd", "explain", "y = log(w)", "--at", "w=0"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
+    assert failed.returncode == 2
+    assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr

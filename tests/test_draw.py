@@ -1,0 +1,259 @@
+"""Graph pictures: the DOT source exactly, and real renders with Graphviz's dot."""
+
+import shutil
+import sys
+
+import pytest
+
+from autograd import Value
+from autograd.draw import (
+    FILL,
+    GraphvizNotInstalledError,
+    draw,
+    mimebundle,
+    render,
+    render_backward_steps,
+)
+
+graphviz = pytest.importorskip("graphviz")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
+)
+
+
+def named(value, label):
+    value.label = label
+    return value
+
+
+def worked_example():
+    w, b = Value(3.0, label="w"), Value(4.0, label="b")
+    x = named(2 * w + b, "x")
+    y = named(b + 1, "y")
+    return named(x * y, "z"), w, b
+
+
+@pytest.fixture
+def no_dot(monkeypatch, tmp_path):
+    """A PATH on which there is no dot program."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+
+
+def test_a_plus_a_before_and_after_backward():
+    a = Value(3.0, label="a")
+    y = named(a + a, "y")
+    header = (
+        "digraph autograd {\n"
+        "\tfontname=Helvetica fontsize=14 rankdir=LR\n"
+        "\tnode [fontname=Helvetica fontsize=11]\n"
+        '\tedge [fontcolor="#555555" fontname=Helvetica fontsize=9]\n'
+    )
+    op = '\tn1_op [label="+" fontsize=10 margin=0.02 shape=circle width=0.3]\n\tn1_op -> n1\n'
+    assert draw(y).source == header + (
+        '\tn0 [label="{ a | data 3 | grad 0 }" fillcolor="#c6dbef" shape=record style=filled]\n'
+        '\tn1 [label="{ y | data 6 | grad 0 }" fillcolor="#fdd0a2" penwidth=2 shape=record '
+        "style=filled]\n" + op + '\tn0 -> n1_op [label="∂y/∂a = 1"]\n'
+        '\tn0 -> n1_op [label="∂y/∂a = 1"]\n'
+        "}\n"
+    )
+    y.backward()
+    assert draw(y).source == header + (
+        '\tn0 [label="{ a | data 3 | grad 2 }" fillcolor="#c6dbef" shape=record style=filled]\n'
+        '\tn1 [label="{ y | data 6 | grad 1 }" fillcolor="#fdd0a2" penwidth=2 shape=record '
+        "style=filled]\n" + op + '\tn0 -> n1_op [label="∂y/∂a = 1\\ngrad += 1×1 = 1"]\n'
+        '\tn0 -> n1_op [label="∂y/∂a = 1\\ngrad += 1×1 = 1"]\n'
+        "}\n"
+    )
+
+
+def test_the_same_graph_gives_the_same_source():
+    first, _, _ = worked_example()
+    second, _, _ = worked_example()
+    first.backward()
+    second.backward()
+    assert draw(first).source == draw(second).source
+
+
+def test_worked_example_records_edges_and_colours():
+    z, _, _ = worked_example()
+    z.backward()
+    source = draw(z).source
+    assert '[label="{ z | data 50 | grad 1 }" fillcolor="#fdd0a2" penwidth=2' in source
+    assert '[label="{ b | data 4 | grad 15 }" fillcolor="#c6dbef"' in source
+    assert '[label="{ v1 | data 6 | grad 5 }" fillcolor="#ffffff"' in source
+    assert '[label="{ const | data 2 }" fillcolor="#eeeeee"' in source  # no gradient
+    assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 10"]' not in source
+    assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 5"]' in source
+    assert '[label="∂z/∂y = 10\\ngrad += 10×1 = 10"]' in source
+    assert '[label="∂v1/∂w = 2\\ngrad += 2×5 = 10"]' in source
+    assert source.count('[color="#aaaaaa" style=dashed]') == 2  # the constants 2 and 1
+    assert source.count("->") == 4 + 8  # op -> result for 4 operations, 8 parent edges
+
+
+def test_options():
+    z, w, _ = worked_example()
+    z.backward()
+    plain = draw(z, show_grad=False, show_local=False, rankdir="TB", params=[w]).source
+    assert "rankdir=TB" in plain
+    assert "| grad" not in plain and "grad +=" not in plain
+    assert "∂" not in plain
+    assert f'[label="w | data 3" fillcolor="{FILL["parameter"]}"' in plain
+
+
+def test_small_numbers_are_not_rounded_away():
+    t = Value(1e-4, label="t")
+    s = named(t * t * t, "s")
+    s.backward()
+    assert '[label="{ t | data 0.0001 | grad 3e-08 }"' in draw(s).source
+
+
+def test_fused_linear_op():
+    from autograd import linear
+
+    w = [Value(0.5, label="w1"), Value(-1.0, label="w2")]
+    n = named(linear(w, [2.0, 1.0], 0.25), "n")
+    source = draw(n).source
+    assert '[label="Σwx+b"' in source
+    assert '[label="∂n/∂w1 = 2"]' in source
+    assert '[label="∂n/∂w2 = 1"]' in source
+
+
+def test_too_many_nodes():
+    x = Value(1.0)
+    for _ in range(300):
+        x = x + 1
+    with pytest.raises(ValueError, match=r"the graph has 601 nodes, more than max_nodes=500"):
+        draw(x)
+    assert draw(x, max_nodes=601).source.count("shape=record") == 601
+
+
+def test_unknown_extension(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown extension '\.gif'; use \.svg, \.png or \.pdf"):
+        render(Value(1.0), tmp_path / "graph.gif")
+
+
+def test_without_the_graphviz_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'scalar-autograd\[viz\]'"):
+        draw(Value(1.0))
+
+
+def test_without_dot_the_source_is_written_anyway(no_dot, tmp_path):
+    z, _, _ = worked_example()
+    with pytest.raises(GraphvizNotInstalledError) as raised:
+        render(z, tmp_path / "out" / "graph.svg")
+    message = str(raised.value)
+    for advice in ("apt-get install graphviz", "brew install graphviz", "conda install graphviz"):
+        assert advice in message
+    assert isinstance(raised.value, RuntimeError)
+    dot_file = tmp_path / "out" / "graph.dot"
+    assert str(dot_file) in message
+    assert dot_file.read_text(encoding="utf-8") == draw(z).source
+    assert not (tmp_path / "out" / "graph.svg").exists()
+
+
+def test_jupyter_shows_text_without_dot(no_dot):
+    value = Value(2.0, label="a")
+    assert mimebundle(value) == {"text/plain": "Value(data=2.0, grad=0.0, label='a')"}
+    assert value._repr_mimebundle_() == mimebundle(value)
+
+
+def test_jupyter_shows_text_for_a_huge_graph():
+    x = Value(1.0)
+    for _ in range(600):
+        x = x * 1.0
+    assert list(mimebundle(x)) == ["text/plain"]
+
+
+@needs_dot
+def test_jupyter_shows_the_graph():
+    bundle = Value(2.0, label="a")._repr_mimebundle_()
+    assert bundle["text/plain"] == "Value(data=2.0, grad=0.0, label='a')"
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+@needs_dot
+def test_render_svg_png_pdf(tmp_path):
+    z, _, _ = worked_example()
+    z.backward()
+    svg = render(z, tmp_path / "graph.svg")
+    assert svg == tmp_path / "graph.svg"
+    text = svg.read_text(encoding="utf-8")
+    assert ">grad 15<" in text and ">∂z/∂y = 10<" in text
+    assert render(z, tmp_path / "graph.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert render(z, str(tmp_path / "graph.pdf")).read_bytes().startswith(b"%PDF")
+
+
+@needs_dot
+def test_labels_with_record_characters_render(tmp_path):
+    a = Value(1.0, label='a<b|{c}"')
+    b = Value(2.0, label="back\\slash")
+    y = named(a * b, "y")
+    y.backward()
+    svg = render(y, tmp_path / "graph.svg").read_text(encoding="utf-8")
+    assert ">a&lt;b|{c}&quot;<" in svg
+    assert ">back\\slash<" in svg
+    assert ">∂y/∂a&lt;b|{c}&quot; = 2<" in svg
+
+
+def backward_step_sources(monkeypatch):
+    """The DOT source of each backward-step image, without running dot."""
+    import autograd.draw
+
+    sources = []
+
+    def keep(graph, path, fmt):
+        sources.append(graph.source)
+        path.write_bytes(b"")
+
+    monkeypatch.setattr(autograd.draw, "_write", keep)
+    monkeypatch.setattr(autograd.draw, "_animate", lambda frames, path, seconds: None)
+    return sources
+
+
+def test_backward_steps_fill_in_the_gradients(monkeypatch, tmp_path):
+    z, _, _ = worked_example()
+    sources = backward_step_sources(monkeypatch)
+    paths = render_backward_steps(z, tmp_path)
+    assert [p.name for p in paths] == [f"step_0{k}.png" for k in range(5)]
+    start, first, *_, last = sources
+    assert "start with ∂z/∂z = 1; every other gradient is ?" in start
+    assert "{ z | data 50 | grad 1 }" in start
+    assert "{ x | data 10 | grad ? }" in start
+    assert "grad +=" not in start
+    assert "Step 1 of 4: z = x·y sends its gradient ∂z/∂z = 1 to its inputs" in first
+    assert "{ x | data 10 | grad 5 }" in first and "{ b | data 4 | grad ? }" in first
+    # In red: z and its op node (border), the op's edge, two parent edges (line and label).
+    assert first.count("#d62728") == 7
+    assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 5" color="#d62728"' in first
+    assert "{ w | data 3 | grad 10 }" in last and "{ b | data 4 | grad 15 }" in last
+    assert "Step 4 of 4: y = b + 1 sends its gradient ∂z/∂y = 10" in last
+
+
+def test_backward_steps_remove_older_frames(monkeypatch, tmp_path):
+    (tmp_path / "step_07.png").write_bytes(b"old")
+    (tmp_path / "notes.png").write_bytes(b"mine")
+    backward_step_sources(monkeypatch)
+    render_backward_steps(named(Value(2.0, label="a") * 3, "y"), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.png", "step_00.png", "step_01.png"]
+
+
+def test_backward_steps_refuse_big_graphs(tmp_path):
+    x = Value(1.0)
+    for _ in range(60):
+        x = x * 2
+    with pytest.raises(ValueError, match="the graph has 121 nodes, more than max_nodes=100"):
+        render_backward_steps(x, tmp_path / "frames")
+    assert not (tmp_path / "frames").exists()
+
+
+@needs_dot
+def test_backward_steps_as_images_and_gif(tmp_path):
+    pil = pytest.importorskip("PIL.Image")
+    z, _, _ = worked_example()
+    paths = render_backward_steps(z, tmp_path / "frames")
+    assert [p.name for p in paths] == [f"step_0{k}.png" for k in range(5)] + ["backward.gif"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in paths[:-1])
+    with pil.open(paths[-1]) as gif:
+        assert gif.n_frames == 5
+        assert gif.info["loop"] == 0

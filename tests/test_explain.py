@@ -1,0 +1,367 @@
+"""explain(): the forward pass, the backward pass and the chain rule, as a teacher writes them.
+
+The texts below are compared exactly. The backward steps come in the order of
+the engine's backward loop; every number must equal the engine's gradient.
+"""
+
+import math
+
+import pytest
+
+from autograd import Value, linear
+from autograd.cli import parse_program
+from autograd.explain import (
+    Formula,
+    evaluation_order,
+    explain,
+    format_number,
+    node_names,
+)
+
+
+def named(value, label):
+    value.label = label
+    return value
+
+
+def worked_example(w=3.0, b=4.0):
+    """x = 2w + b, y = b + 1, z = x·y: the classroom example (z = 50 at w = 3, b = 4)."""
+    w, b = Value(w, label="w"), Value(b, label="b")
+    x = named(2 * w + b, "x")
+    y = named(b + 1, "y")
+    return named(x * y, "z"), w, b
+
+
+def program(source, **inputs):
+    """The output of a CLI-style program: the assignments name the nodes."""
+    parsed = parse_program(source)
+    output, _ = parsed.run(parsed.bind(inputs))
+    return output
+
+
+WORKED_EXAMPLE_TEXT = """\
+Forward pass (each node after the nodes it is computed from):
+  w  = 3
+  v1 = 2·w = 2·3 = 6
+  b  = 4
+  x  = v1 + b = 6 + 4 = 10
+  y  = b + 1 = 4 + 1 = 5
+  z  = x·y = 10·5 = 50
+
+Backward pass (each parent receives local derivative × upstream gradient):
+  z = x·y   (upstream ∂z/∂z = 1)
+    ∂z/∂x = y = 5   →  x receives 5 × 1 = 5
+    ∂z/∂y = x = 10  →  y receives 10 × 1 = 10
+  x = v1 + b   (upstream ∂z/∂x = 5)
+    ∂x/∂v1 = 1      →  v1 receives 1 × 5 = 5
+    ∂x/∂b = 1       →  b receives 1 × 5 = 5   (1 of 2 contributions: ∂z/∂b so far 5)
+  v1 = 2·w   (upstream ∂z/∂v1 = 5)
+    ∂v1/∂w = 2      →  w receives 2 × 5 = 10
+  y = b + 1   (upstream ∂z/∂y = 10)
+    ∂y/∂b = 1       →  b receives 1 × 10 = 10   (2 of 2 contributions: ∂z/∂b = 5 + 10 = 15)
+
+Chain rule for each input (a sum over the paths from z):
+  ∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
+  ∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10
+Unnamed nodes (v1) are folded into the local derivative of the named node that uses them."""
+
+
+def test_worked_example_text():
+    z, _, _ = worked_example()
+    explanation = explain(z)
+    assert explanation.to_text() == WORKED_EXAMPLE_TEXT
+    assert str(explanation) == WORKED_EXAMPLE_TEXT
+
+
+def test_worked_example_sums_are_the_classroom_lines():
+    z, _, _ = worked_example()
+    assert explain(z).sums_text().splitlines() == [
+        "∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15",
+        "∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10",
+    ]
+
+
+def test_the_same_program_through_the_command_line_parser():
+    z = program("x = 2*w + b; y = b + 1; z = x*y", w=3.0, b=4.0)
+    assert explain(z).to_text() == WORKED_EXAMPLE_TEXT
+
+
+def test_explain_sets_grad_as_backward_does():
+    z, w, b = worked_example()
+    explain(z)
+    assert (z.grad, w.grad, b.grad) == (1.0, 10.0, 15.0)
+    explain(z)  # leaves accumulate, as with two calls of backward()
+    assert (w.grad, b.grad) == (20.0, 30.0)
+
+
+def sum_of_paths(leaf_sum):
+    return sum(math.prod(path.factors) for path in leaf_sum.paths)
+
+
+@pytest.mark.parametrize(
+    "source, inputs",
+    [
+        ("x = 2*w + b; y = b + 1; z = x*y", {"w": 3.0, "b": 4.0}),
+        ("u = a*b; v = a + b; f = u*v", {"a": 2.0, "b": 3.0}),
+        ("h = tanh(w*x + b); y = h*h + sigmoid(h) - log(w) / x", {"w": 0.7, "x": 1.3, "b": -0.2}),
+        ("y = exp(-a) * relu(a) ** 3 + a ** b", {"a": 1.5, "b": 0.5}),
+        ("a1 = w*2; b1 = w*3; w2 = a1 + b1; a2 = w2*2; b2 = w2*3; w3 = a2*b2", {"w": 0.5}),
+    ],
+)
+def test_every_number_is_the_engines_gradient(source, inputs):
+    explanation = explain(program(source, **inputs))
+    # The same program again, differentiated by backward() alone.
+    parsed = parse_program(source)
+    output, nodes = parsed.run(inputs)
+    output.backward()
+    for leaf_sum in explanation.sums:
+        assert leaf_sum.total == nodes[leaf_sum.leaf].grad
+        assert sum_of_paths(leaf_sum) == pytest.approx(leaf_sum.total, rel=1e-12, abs=1e-12)
+    for name, node in nodes.items():
+        assert explanation.gradients[name] == node.grad
+    for step in explanation.backward:
+        if step.node in nodes:
+            assert step.upstream == nodes[step.node].grad
+        for edge in step.edges:
+            assert edge.contribution == edge.local * edge.upstream
+    last = {edge.parent: edge.total for step in explanation.backward for edge in step.edges}
+    for name, total in last.items():
+        if name in nodes:
+            assert total == nodes[name].grad
+
+
+def test_two_paths():
+    f = program("u = a*b; v = a + b; f = u*v", a=2.0, b=3.0)
+    assert explain(f).sums_text().splitlines() == [
+        "∂f/∂a = ∂f/∂u·∂u/∂a + ∂f/∂v·∂v/∂a = 5·3 + 6·1 = 21",
+        "∂f/∂b = ∂f/∂u·∂u/∂b + ∂f/∂v·∂v/∂b = 5·2 + 6·1 = 16",
+    ]
+
+
+def test_three_levels():
+    loss = program("u = w*x; v = u + b; L = v**2", w=2.0, x=3.0, b=1.0)
+    assert explain(loss).to_text().split("Chain rule")[1] == (
+        " for each input (a sum over the paths from L):\n"
+        "  ∂L/∂b = ∂L/∂v·∂v/∂b = 14·1 = 14\n"
+        "  ∂L/∂w = ∂L/∂v·∂v/∂u·∂u/∂w = 14·1·3 = 42\n"
+        "  ∂L/∂x = ∂L/∂v·∂v/∂u·∂u/∂x = 14·1·2 = 28"
+    )
+
+
+def test_without_labels_the_paths_go_through_automatic_names():
+    w, b = Value(3.0, label="w"), Value(4.0, label="b")
+    explanation = explain((2 * w + b) * (b + 1))
+    assert explanation.sums_text().splitlines() == [
+        "∂v4/∂b = ∂v4/∂v2·∂v2/∂b + ∂v4/∂v3·∂v3/∂b = 5·1 + 10·1 = 15",
+        "∂v4/∂w = ∂v4/∂v2·∂v2/∂v1·∂v1/∂w = 5·1·2 = 10",
+    ]
+    assert explanation.notes() == [
+        "No intermediate node has a label, so the paths go through the automatic names "
+        "(v1, v2, v3)."
+    ]
+
+
+def test_many_paths_are_grouped_by_the_last_named_step():
+    # Three diamonds in a row: 2·2·2 = 8 paths from z to w, more than are written out.
+    z = program(
+        "a1 = w*2; b1 = w*3; w2 = a1 + b1; a2 = w2*2; b2 = w2*3; w3 = a2 + b2;"
+        "a3 = w3*2; b3 = w3*3; z = a3 + b3",
+        w=1.0,
+    )
+    assert explain(z).sums_text() == (
+        "∂z/∂w = ∂z/∂a1·∂a1/∂w + ∂z/∂b1·∂b1/∂w = 25·2 + 25·3 = 125"
+        "   (8 paths, grouped by the last named step)"
+    )
+
+
+def test_a_node_used_twice_and_a_direct_edge():
+    t = Value(0.5, label="t")
+    s = named(named(t * t, "q") * t, "s")
+    explanation = explain(s)
+    assert explanation.sums_text() == "∂s/∂t = ∂s/∂q·∂q/∂t + ∂s/∂t = 0.5·1 + 0.25 = 0.75"
+    assert explanation.notes() == [
+        "∂s/∂t on its own in a sum is the direct edge from s to t: its local derivative."
+    ]
+    lines = explanation.backward_text().splitlines()
+    assert lines[-2:] == [
+        "  ∂q/∂t = t = 0.5   →  t receives 0.5 × 0.5 = 0.25   "
+        "(2 of 3 contributions: ∂s/∂t so far 0.5)",
+        "  ∂q/∂t = t = 0.5   →  t receives 0.5 × 0.5 = 0.25   "
+        "(3 of 3 contributions: ∂s/∂t = 0.25 + 0.25 + 0.25 = 0.75)",
+    ]
+
+
+def test_fused_linear_neuron():
+    w1, w2 = Value(0.5, label="w1"), Value(-1.0, label="w2")
+    x1, x2 = Value(2.0, label="x1"), Value(1.0, label="x2")
+    b = Value(0.25, label="b")
+    h = named(named(linear([w1, w2], [x1, x2], b), "n").tanh(), "h")
+    text = explain(h).to_text()
+    assert "  n  = w1·x1 + w2·x2 + b = 0.5·2 + (-1)·1 + 0.25 = 0.25\n" in text
+    assert "    ∂h/∂n = 1 - h^2 = 1 - 0.244919^2 = 0.940015  →  n receives" in text
+    lines = [line.strip() for line in text.splitlines()]
+    backward = [line.split("→")[0].strip() for line in lines if line.startswith("∂n/∂")]
+    assert backward == [
+        "∂n/∂w1 = x1 = 2",
+        "∂n/∂w2 = x2 = 1",
+        "∂n/∂x1 = w1 = 0.5",
+        "∂n/∂x2 = w2 = -1",
+        "∂n/∂b = 1",
+    ]
+    assert "  ∂h/∂w1 = ∂h/∂n·∂n/∂w1 = 0.940015·2 = 1.88003" in text
+
+
+# One row per operation: how it is built, its forward formula, its local derivatives.
+OPERATIONS = [
+    (lambda a, b: a + b, "a + b", ["1", "1"]),
+    (lambda a, b: a - b, "a - b", ["1", "-1"]),
+    (lambda a, b: a * b, "a·b", ["b", "a"]),
+    (lambda a, b: a / b, "a/b", ["1/b", "-a/b^2"]),
+    (lambda a, b: -a, "-a", ["-1"]),
+    (lambda a, b: a**b, "a^b", ["b·a^(b - 1)", "a^b·ln(a)"]),
+    (lambda a, b: a**2, "a^2", ["2·a"]),
+    (lambda a, b: a**3, "a^3", ["3·a^2"]),
+    (lambda a, b: a**-1, "a^(-1)", ["(-1)·a^(-2)"]),
+    (lambda a, b: a**0.5, "a^0.5", ["0.5·a^(-0.5)"]),
+    (lambda a, b: a**1, "a^1", ["1"]),
+    (lambda a, b: a**0, "a^0", ["0"]),
+    (lambda a, b: a.exp(), "exp(a)", ["exp(a)"]),
+    (lambda a, b: a.log(), "log(a)", ["1/a"]),
+    (lambda a, b: a.tanh(), "tanh(a)", ["1 - r^2"]),
+    (lambda a, b: a.sigmoid(), "σ(a)", ["r·(1 - r)"]),
+    (lambda a, b: a.relu(), "relu(a)", ["1 if a > 0 else 0"]),
+    (lambda a, b: linear([a], [b], 0.5), "a·b + 0.5", ["b", "a", "1"]),
+]
+
+
+@pytest.mark.parametrize("build, forward, local", OPERATIONS)
+def test_every_operation_has_formulas(build, forward, local):
+    a, b = Value(1.5, label="a"), Value(0.5, label="b")
+    result = named(build(a, b), "r")
+    step = explain(result).backward[0]
+    assert step.formula.text() == forward
+    assert [edge.local_formula.text() for edge in step.edges] == local
+
+
+@pytest.mark.parametrize("build, forward, local", [op for op in OPERATIONS if "if" not in op[2][0]])
+def test_the_formulas_give_the_engines_numbers(build, forward, local):
+    # Each formula, with the numbers put in, is read back by the command line's
+    # parser: it must give the engine's local derivative.
+    a, b = Value(1.5, label="a"), Value(0.5, label="b")
+    step = explain(named(build(a, b), "r")).backward[0]
+    for edge in step.edges:
+        expression = edge.local_formula.numbers()
+        python = expression.replace("·", "*").replace("^", "**").replace("ln(", "log(")
+        assert program(f"d = {python}").data == pytest.approx(edge.local, rel=1e-5)
+
+
+def test_markdown():
+    a = Value(3.0, label="a")
+    explanation = explain(named(a * a, "y"))
+    assert explanation.to_markdown() == (
+        "**Forward pass**\n"
+        "\n"
+        "| node | computed as | value |\n"
+        "|---|---|---|\n"
+        "| a | input | 3 |\n"
+        "| y | a·a = 3·3 | 9 |\n"
+        "\n"
+        "**Backward pass** (each parent receives local derivative × upstream gradient)\n"
+        "\n"
+        "| node | upstream | local derivative | parent receives | gradient so far |\n"
+        "|---|---|---|---|---|\n"
+        "| y = a·a | ∂y/∂y = 1 | ∂y/∂a = a = 3 | 3 × 1 = 3 | ∂y/∂a = 3 |\n"
+        "|  |  | ∂y/∂a = a = 3 | 3 × 1 = 3 | ∂y/∂a = 3 + 3 = 6 |\n"
+        "\n"
+        "**Chain rule for each input** (a sum over the paths from y)\n"
+        "\n"
+        "- ∂y/∂a = 6\n"
+    )
+    assert explanation._repr_markdown_() == explanation.to_markdown()
+
+
+def test_markdown_escapes_names():
+    a = Value(2.0, label="a|b*")
+    assert "| a\\|b\\* | input | 2 |" in explain(a * 2).to_markdown()
+
+
+def test_latex():
+    a = Value(3.0, label="a1")
+    explanation = explain(named(-a, "y"))
+    assert explanation.to_latex() == (
+        "$$\n"
+        "\\begin{aligned}\n"
+        "&\\textbf{Forward pass} \\\\\n"
+        "a_{1} &= 3 \\\\\n"
+        "y &= -a_{1} = -3 \\\\\n"
+        "&\\textbf{Backward pass} \\\\\n"
+        "y &= -a_{1} \\quad \\text{upstream } \\frac{\\partial y}{\\partial y} = 1 \\\\\n"
+        "&\\quad \\frac{\\partial y}{\\partial a_{1}} = -1 \\quad \\Rightarrow \\quad a_{1} "
+        "\\text{ receives } (-1) \\times 1 = -1 \\\\\n"
+        "&\\textbf{Chain rule for each input} \\\\\n"
+        "\\frac{\\partial y}{\\partial a_{1}} &= -1\n"
+        "\\end{aligned}\n"
+        "$$\n"
+    )
+    assert explanation._repr_latex_() == explanation.to_latex()
+
+
+def test_latex_of_the_worked_example_sums():
+    z, _, _ = worked_example()
+    latex = explain(z).to_latex()
+    assert (
+        "\\frac{\\partial z}{\\partial b} &= \\frac{\\partial z}{\\partial x} "
+        "\\frac{\\partial x}{\\partial b} + \\frac{\\partial z}{\\partial y} "
+        "\\frac{\\partial y}{\\partial b} = 5 \\cdot 1 + 10 \\cdot 1 = 15"
+    ) in latex
+    assert "v_{1} &= 2 \\cdot w = 2 \\cdot 3 = 6" in latex
+
+
+def test_latex_formulas():
+    assert Formula("{0}^({1} - 1)", ("x1", "n"), (2.0, 3.0)).latex() == "x_{1}^{n - 1}"
+    assert Formula("1 - {out}^2", ("a",), (1.0,), "h", 0.5).latex_numbers() == "1 - 0.5^{2}"
+    assert Formula("σ({0})", ("loss",), (1e-9,)).latex_numbers() == ("\\sigma(1 \\times 10^{-9})")
+    assert Formula("exp({0})", ("a_b{c}",), (1.0,)).latex() == "\\exp(\\text{a\\_b\\{c\\}})"
+
+
+def test_numbers_keep_their_significant_digits():
+    assert format_number(50.0) == "50"
+    assert format_number(0.5) == "0.5"
+    assert format_number(1.234e-07) == "1.234e-07"
+    assert format_number(2 / 3) == "0.666667"
+    assert format_number(-0.0) == "0"
+    assert format_number(1e-300) == "1e-300"
+    tiny = Value(1e-4, label="t")
+    assert explain(named(tiny * tiny * tiny, "s")).sums_text() == (
+        "∂s/∂t = ∂s/∂v1·∂v1/∂t + ∂s/∂t = 0.0001·0.0002 + 1e-08 = 3e-08"
+    )
+
+
+def test_names():
+    w = Value(3.0, label="w")
+    other_w = Value(1.0, label="w")
+    v1 = Value(2.0, label="v1")  # a user's label is never reused as an automatic name
+    order = evaluation_order(w * other_w + v1 * 2)
+    assert [node_names(order)[node] for node in order] == ["w", "w#2", "v2", "v1", "2", "v3", "v4"]
+
+
+def test_explaining_an_input_alone():
+    explanation = explain(Value(2.0, label="a"))
+    assert explanation.to_text() == (
+        "Forward pass (each node after the nodes it is computed from):\n  a = 2"
+    )
+
+
+def test_explain_needs_a_value():
+    with pytest.raises(TypeError, match=r"explain: expected a Value, got float 2\.0"):
+        explain(2.0)
+
+
+def test_a_deep_chain_needs_no_recursion():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(3000):
+        y = y * 1.0
+    explanation = explain(named(y, "y"))
+    assert explanation.sums[0].total == 1.0
+    assert explanation.sums[0].grouped
