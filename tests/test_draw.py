@@ -1,5 +1,6 @@
 """Graph pictures: the DOT source exactly, and real renders with Graphviz's dot."""
 
+import importlib
 import shutil
 import sys
 
@@ -198,16 +199,16 @@ def test_labels_with_record_characters_render(tmp_path):
 
 def backward_step_sources(monkeypatch):
     """The DOT source of each backward-step image, without running dot."""
-    import autograd.draw
-
+    # The module, not the function autograd.draw that the package exports.
+    draw_module = importlib.import_module("autograd.draw")
     sources = []
 
     def keep(graph, path, fmt):
         sources.append(graph.source)
         path.write_bytes(b"")
 
-    monkeypatch.setattr(autograd.draw, "_write", keep)
-    monkeypatch.setattr(autograd.draw, "_animate", lambda frames, path, seconds: None)
+    monkeypatch.setattr(draw_module, "_write", keep)
+    monkeypatch.setattr(draw_module, "_animate", lambda frames, path, seconds: None)
     return sources
 
 
