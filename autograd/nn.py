@@ -1,0 +1,490 @@
+"""Neurons, layers and multi-layer perceptrons built from `Value`s.
+
+A neuron computes ``activation(w1·x1 + ... + wn·xn + b)``; a layer is a list of
+neurons that all see the same inputs; an MLP is a list of layers, each feeding
+the next. The interface follows micrograd's, so its demo runs unchanged:
+
+>>> model = MLP(2, [16, 16, 1], seed=0)
+>>> model
+MLP(2, [16, 16, 1], activation='relu')
+>>> len(model.parameters())  # (2+1)·16 + (16+1)·16 + (16+1)·1
+337
+>>> score = model([0.5, -1.0])  # one output: a single Value
+>>> score.backward()
+
+Weights start uniform in (-1/√nin, 1/√nin), where nin is the number of inputs
+of the neuron; the bias too. This is the default of PyTorch's ``nn.Linear``: it
+keeps every pre-activation of a similar size however many inputs a neuron has
+(micrograd draws from (-1, 1) and starts the bias at 0).
+
+The losses live in ``autograd.losses`` and are re-exported here, so
+``from autograd.nn import MLP, mse`` works.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import random
+import tempfile
+from collections.abc import Callable, Sequence
+
+from autograd.engine import Value, linear
+from autograd.losses import (
+    _describe,
+    _is_list_like,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    hinge,
+    mse,
+    softmax,
+)
+
+__all__ = [
+    "MLP",
+    "Layer",
+    "Module",
+    "Neuron",
+    "StateDictError",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge",
+    "mse",
+    "softmax",
+]
+
+
+def _identity(z: Value) -> Value:
+    return z
+
+
+# The activation functions, by name. None (or "linear") leaves the sum as it is:
+# what the last layer of a regression model or a classifier's logits need.
+ACTIVATIONS: dict[str | None, Callable[[Value], Value]] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": _identity,
+    None: _identity,
+}
+
+
+class StateDictError(ValueError):
+    """A state dict or a saved file does not fit the model (or is not a saved
+    model at all). The model is left unchanged."""
+
+
+class Module:
+    """What every model part has: its parameters, and a way to save them.
+
+    Subclasses provide ``parameters()``, ``state_dict()`` and
+    ``_pair_with_state(state, where)``, which checks a state against the
+    model's shape and pairs each parameter with its new number.
+
+    >>> neuron = Neuron(2, seed=0)
+    >>> neuron.zero_grad()
+    >>> [p.grad for p in neuron.parameters()]
+    [0.0, 0.0, 0.0]
+    """
+
+    def parameters(self) -> list[Value]:
+        """Every weight and bias, in a fixed order."""
+        return []
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0 (gradients accumulate otherwise)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self):
+        """The parameters' numbers as JSON-ready nested lists and dicts."""
+        raise NotImplementedError
+
+    def _pair_with_state(self, state, where: str) -> list[tuple[Value, float]]:
+        raise NotImplementedError
+
+    def load_state_dict(self, state) -> None:
+        """Set the parameters from ``state`` (as made by ``state_dict()``).
+
+        Everything is checked first: on a wrong shape or a non-number this
+        raises StateDictError and no parameter has changed.
+
+        >>> neuron = Neuron(2, seed=0)
+        >>> neuron.load_state_dict({"weights": [0.5, -0.5], "bias": 0.25})
+        >>> neuron.state_dict()
+        {'weights': [0.5, -0.5], 'bias': 0.25}
+        """
+        pairs = self._pair_with_state(state, "state")
+        for parameter, number in pairs:
+            parameter.data = number
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the parameters to a JSON file, atomically: a crash midway
+        leaves the old file as it was, never half a file.
+
+        Floats are written in their shortest exact form, so ``load`` gives back
+        bit-identical parameters.
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+        >>> MLP(2, [3, 1], seed=0).save(path)
+        >>> copy = MLP(2, [3, 1], seed=1).load(path)
+        >>> copy.state_dict() == MLP(2, [3, 1], seed=0).state_dict()
+        True
+        """
+        document = {"format": "scalar-autograd", "module": repr(self), "state": self.state_dict()}
+        text = json.dumps(document, indent=1)
+        folder = os.path.dirname(os.path.abspath(path))
+        # os.replace is atomic only within one file system: write the temporary
+        # file next to the target.
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as file:
+                file.write(text)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+            raise
+
+    def load(self, path: str | os.PathLike):
+        """Set the parameters from a file written by ``save``; return the model.
+
+        A file that is not valid JSON, not a saved model, or saved from a model
+        of another shape raises StateDictError and the model is unchanged.
+        """
+        try:
+            with open(path, encoding="utf-8") as file:
+                document = json.load(file)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise StateDictError(f"{path} is not a saved model: not valid JSON ({error})") from None
+        if not isinstance(document, dict) or "state" not in document:
+            raise StateDictError(
+                f"{path} is not a saved model: expected a JSON object with a 'state' "
+                "entry, as written by Module.save()"
+            )
+        try:
+            self.load_state_dict(document["state"])
+        except StateDictError as error:
+            saved_from = document.get("module", "an unknown model")
+            raise StateDictError(
+                f"{path} was saved from {saved_from} and does not fit {self!r}: {error}"
+            ) from None
+        return self
+
+
+class Neuron(Module):
+    """``activation(w1·x1 + ... + wn·xn + b)``.
+
+    ``fused=True`` (the default) computes the sum as one ``linear`` node, which
+    is fast; ``fused=False`` builds it from ``*`` and ``+``, one node per step,
+    to draw a single neuron in class. Both give the same numbers and gradients.
+
+    >>> neuron = Neuron(2, activation="tanh", seed=0)
+    >>> neuron.load_state_dict({"weights": [1.0, -2.0], "bias": 0.5})
+    >>> neuron([3.0, 1.0])  # tanh(1·3 - 2·1 + 0.5)
+    Value(data=0.9051482536448664, grad=0.0)
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str | None = "relu",
+        *,
+        fused: bool = True,
+        rng: random.Random | None = None,
+        seed: int | None = None,
+    ):
+        self.nin = _positive_int(nin, "Neuron: nin (the number of inputs)")
+        self.activation = _check_activation(activation)
+        self.fused = fused
+        rng = _make_rng(rng, seed, "Neuron")
+        limit = 1.0 / math.sqrt(nin)
+        self.w = [Value(rng.uniform(-limit, limit), label=f"w{i + 1}") for i in range(nin)]
+        self.b = Value(rng.uniform(-limit, limit), label="b")
+
+    def __call__(self, x) -> Value:
+        return self._forward(_inputs(x, self.nin, self))
+
+    def _forward(self, xs: Sequence) -> Value:
+        if self.fused:
+            z = linear(self.w, xs, self.b)
+        else:
+            # Left to right, as linear() adds: the same floats, bit for bit.
+            z = self.b
+            for w, x in zip(self.w, xs, strict=True):
+                z = z + w * x
+        return ACTIVATIONS[self.activation](z)
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def state_dict(self) -> dict:
+        """``{"weights": [w1, ..., wn], "bias": b}``, as plain floats."""
+        return {"weights": [w.data for w in self.w], "bias": self.b.data}
+
+    def _pair_with_state(self, state, where: str) -> list[tuple[Value, float]]:
+        _check_keys(state, ("weights", "bias"), where)
+        weights = _numbers(state["weights"], self.nin, f"{where}['weights']", "weights")
+        bias = _number(state["bias"], f"{where}['bias']")
+        return [*zip(self.w, weights, strict=True), (self.b, bias)]
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}{_options(self.activation, 'relu', self.fused)})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all see the same ``nin`` inputs.
+
+    Returns a list of ``nout`` Values, or a single Value when ``nout`` is 1.
+    Weights can be given explicitly with ``Layer.from_weights``.
+
+    >>> layer = Layer.from_weights([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -2.0])
+    >>> [v.data for v in layer([3.0, -4.0])]  # relu of (3, -4, -3)
+    [3.0, 0.0, 0.0]
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str | None = "relu",
+        *,
+        fused: bool = True,
+        rng: random.Random | None = None,
+        seed: int | None = None,
+    ):
+        self.nin = _positive_int(nin, "Layer: nin (the number of inputs)")
+        self.nout = _positive_int(nout, "Layer: nout (the number of neurons)")
+        self.activation = _check_activation(activation)
+        self.fused = fused
+        rng = _make_rng(rng, seed, "Layer")
+        self.neurons = [Neuron(nin, activation, fused=fused, rng=rng) for _ in range(nout)]
+
+    @classmethod
+    def from_weights(
+        cls,
+        weights: Sequence[Sequence[float]],
+        biases: Sequence[float],
+        activation: str | None = "relu",
+        *,
+        fused: bool = True,
+    ) -> Layer:
+        """A layer with the given numbers: one row of weights per neuron (as in
+        PyTorch's ``Linear.weight``), one bias per neuron.
+
+        >>> hidden = Layer.from_weights([[0.15, 0.20], [0.25, 0.30]], [0.35, 0.35], "sigmoid")
+        >>> hidden
+        Layer(2, 2, activation='sigmoid')
+        """
+        if not _is_list_like(weights) or not weights or not _is_list_like(weights[0]):
+            raise StateDictError(
+                f"Layer.from_weights: weights must be a list of rows, one per neuron, "
+                f"got {weights!r}"
+            )
+        layer = cls(len(weights[0]), len(weights), activation, fused=fused, seed=0)
+        state = {"weights": weights, "biases": biases}
+        for parameter, number in layer._pair_with_state(state, "Layer.from_weights"):
+            parameter.data = number
+        return layer
+
+    def __call__(self, x) -> Value | list[Value]:
+        xs = _inputs(x, self.nin, self)
+        outputs = [neuron._forward(xs) for neuron in self.neurons]
+        return outputs[0] if self.nout == 1 else outputs
+
+    def parameters(self) -> list[Value]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+    def state_dict(self) -> dict:
+        """``{"weights": rows, "biases": [b1, ...]}``: one row of weights per neuron.
+
+        >>> Layer.from_weights([[1.0, 2.0], [3.0, 4.0]], [5.0, 6.0]).state_dict()
+        {'weights': [[1.0, 2.0], [3.0, 4.0]], 'biases': [5.0, 6.0]}
+        """
+        return {
+            "weights": [[w.data for w in neuron.w] for neuron in self.neurons],
+            "biases": [neuron.b.data for neuron in self.neurons],
+        }
+
+    def _pair_with_state(self, state, where: str) -> list[tuple[Value, float]]:
+        _check_keys(state, ("weights", "biases"), where)
+        rows = state["weights"]
+        if not _is_list_like(rows) or len(rows) != self.nout:
+            raise StateDictError(
+                f"{where}['weights'] should be {self.nout} rows (one per neuron) of "
+                f"{self.nin} weights for {self!r}, got {_describe(rows)}"
+            )
+        biases = _numbers(state["biases"], self.nout, f"{where}['biases']", "biases")
+        pairs = []
+        for i, (neuron, row, bias) in enumerate(zip(self.neurons, rows, biases, strict=True)):
+            weights = _numbers(row, self.nin, f"{where}['weights'][{i}]", "weights")
+            pairs += [*zip(neuron.w, weights, strict=True), (neuron.b, bias)]
+        return pairs
+
+    def __repr__(self) -> str:
+        options = _options(self.activation, "relu", self.fused)
+        return f"Layer({self.nin}, {self.nout}{options})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``nin`` inputs, then one layer per entry of
+    ``sizes``. Hidden layers use ``activation``; the last layer uses
+    ``output_activation`` (None: no activation, the raw scores).
+
+    Returns a single Value when the last layer has one neuron, else a list.
+    ``seed=0`` gives the same weights on every machine; ``seed=None`` fresh ones.
+
+    >>> model = MLP(2, [3, 2], activation="sigmoid", output_activation="sigmoid", seed=0)
+    >>> model
+    MLP(2, [3, 2], activation='sigmoid', output_activation='sigmoid')
+    >>> len(model([0.05, 0.10]))
+    2
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        sizes: Sequence[int],
+        activation: str | None = "relu",
+        output_activation: str | None = None,
+        seed: int | None = None,
+        *,
+        fused: bool = True,
+        rng: random.Random | None = None,
+    ):
+        self.nin = _positive_int(nin, "MLP: nin (the number of inputs)")
+        if not _is_list_like(sizes) or not sizes:
+            raise ValueError(
+                f"MLP: sizes must be a non-empty list of layer widths, e.g. [16, 16, 1], "
+                f"got {sizes!r}"
+            )
+        self.sizes = [
+            _positive_int(n, f"MLP: sizes[{i}] (a layer width)") for i, n in enumerate(sizes)
+        ]
+        self.activation = _check_activation(activation)
+        self.output_activation = _check_activation(output_activation)
+        self.fused = fused
+        rng = _make_rng(rng, seed, "MLP")
+        widths = [self.nin, *self.sizes]
+        last = len(self.sizes) - 1
+        self.layers = [
+            Layer(
+                widths[i],
+                widths[i + 1],
+                output_activation if i == last else activation,
+                fused=fused,
+                rng=rng,
+            )
+            for i in range(len(self.sizes))
+        ]
+
+    def __call__(self, x) -> Value | list[Value]:
+        x = _inputs(x, self.nin, self)
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def state_dict(self) -> list[dict]:
+        """One ``{"weights": rows, "biases": list}`` per layer (see Layer).
+
+        >>> MLP(1, [1], seed=0).state_dict()
+        [{'weights': [[0.6888437030500962]], 'biases': [0.515908805880605]}]
+        """
+        return [layer.state_dict() for layer in self.layers]
+
+    def _pair_with_state(self, state, where: str) -> list[tuple[Value, float]]:
+        if not _is_list_like(state) or len(state) != len(self.layers):
+            raise StateDictError(
+                f"{where} should be a list of {len(self.layers)} layers for {self!r}, "
+                f"got {_describe(state)}"
+            )
+        return [
+            pair
+            for i, (layer, layer_state) in enumerate(zip(self.layers, state, strict=True))
+            for pair in layer._pair_with_state(layer_state, f"{where}[{i}]")
+        ]
+
+    def __repr__(self) -> str:
+        text = f"MLP({self.nin}, {self.sizes}, activation={self.activation!r}"
+        if self.output_activation is not None:
+            text += f", output_activation={self.output_activation!r}"
+        if not self.fused:
+            text += ", fused=False"
+        return text + ")"
+
+
+def _make_rng(rng: random.Random | None, seed: int | None, who: str) -> random.Random:
+    if rng is not None and seed is not None:
+        raise ValueError(f"{who}: give rng or seed, not both (got seed={seed!r})")
+    return rng if rng is not None else random.Random(seed)
+
+
+def _check_activation(name):
+    if name not in ACTIVATIONS:
+        known = ", ".join(repr(k) for k in ACTIVATIONS)
+        raise ValueError(f"unknown activation {name!r}; choose one of {known}")
+    return name
+
+
+def _positive_int(n, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{what} must be a positive whole number, got {n!r}")
+    return int(n)
+
+
+def _inputs(x, nin: int, module: Module) -> list[Value]:
+    """The inputs as a list of nin Values; a lone number or Value is fine when
+    nin is 1 (so width-1 layers chain).
+
+    Numbers become Values here, once, rather than once for every neuron that
+    reads them.
+    """
+    if isinstance(x, (Value, numbers.Real)):
+        x = (x,)
+    elif not _is_list_like(x):
+        x = list(x)
+    if len(x) != nin:
+        raise ValueError(f"{module!r} takes {nin} inputs, got {len(x)}: {_short(x)}")
+    return [v if isinstance(v, Value) else Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
+
+
+def _short(x, limit: int = 6) -> str:
+    items = [f"{v.data:g}" if isinstance(v, Value) else repr(v) for v in x[:limit]]
+    return "[" + ", ".join(items) + (", ...]" if len(x) > limit else "]")
+
+
+def _options(activation, default, fused: bool) -> str:
+    text = f", activation={activation!r}" if activation != default else ""
+    return text + ("" if fused else ", fused=False")
+
+
+def _check_keys(state, keys: tuple[str, ...], where: str) -> None:
+    if not isinstance(state, dict) or set(state) != set(keys):
+        expected = ", ".join(repr(k) for k in keys)
+        got = sorted(state) if isinstance(state, dict) else _describe(state)
+        raise StateDictError(f"{where} should be a dict with keys {expected}, got {got}")
+
+
+def _number(x, where: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise StateDictError(f"{where} should be a number, got {x!r}")
+    try:
+        return float(x)
+    except OverflowError:  # an integer like 10**400 has no float
+        raise StateDictError(f"{where} is too large for a float: {x!r}") from None
+
+
+def _numbers(xs, n: int, where: str, what: str) -> list[float]:
+    if not _is_list_like(xs) or len(xs) != n:
+        raise StateDictError(f"{where} should be a list of {n} {what}, got {_describe(xs)}")
+    return [_number(x, f"{where}[{i}]") for i, x in enumerate(xs)]
