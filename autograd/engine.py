@@ -159,7 +159,7 @@ class Value:
     (Value(data=5.0, grad=1.0), 4.0)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_prev", "_local", "__weakref__")
+    __slots__ = ("data", "grad", "label", "_op", "_prev", "_local")
 
     # numpy scalars on the left (np.float64(2) * v) defer to Value's own ops.
     __array_ufunc__ = None
@@ -430,8 +430,9 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -
         raise ValueError(
             f"linear: {len(weights)} weights but {len(inputs)} inputs; they must pair up one to one"
         )
-    weights = [_lift(w, "linear") for w in weights]
-    inputs = [_lift(x, "linear") for x in inputs]
+    # Skip the call to _lift for what is already a Value: a neuron's weights always are.
+    weights = [w if type(w) is Value else _lift(w, "linear") for w in weights]
+    inputs = [x if type(x) is Value else _lift(x, "linear") for x in inputs]
     bias = _lift(bias, "linear")
     data = bias.data
     for w, x in zip(weights, inputs):
