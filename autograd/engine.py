@@ -332,11 +332,15 @@ class Value:
                 node.grad = 0.0
         self.grad += 1.0
         # The chain rule, from the output back to the leaves. A node's gradient
-        # is complete (all paths summed) before it is passed on to its parents.
+        # is complete (all paths summed) before it is passed on: each parent
+        # receives local derivative × upstream gradient. (This is the loop of
+        # _backpropagate below, kept on .grad rather than a dictionary for speed.)
         for node in reversed(order):
-            if node._prev:
+            parents = node._prev
+            if parents:
                 upstream = node.grad
-                for parent, local in zip(node._prev, node.local_derivatives()):
+                local_derivatives = node._local(node.data, *[p.data for p in parents])
+                for parent, local in zip(parents, local_derivatives):
                     parent.grad += local * upstream
 
     def zero_grad(self) -> None:
@@ -362,6 +366,7 @@ def _real(x, where: str) -> float:
         return float(x)
     if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy reals
         return float(x)
+
     if isinstance(x, Value):
         raise TypeError(
             f"{where}: got {x!r}; a Value does not hold another Value. "
@@ -379,7 +384,9 @@ def _real(x, where: str) -> float:
 def _lift(x: Operand, op: str) -> Value:
     if isinstance(x, Value):
         return x
-    return Value(_real(x, f"operand of {op}"), "", (), None, "const")
+    if type(x) is not float:  # floats need no check: the common case stays fast
+        x = _real(x, "operand of " + op)
+    return Value(x, "", (), None, "const")
 
 
 def _data(x: Operand) -> float:
@@ -455,7 +462,10 @@ def topological_order(root: Value) -> list[Value]:
             order.append(stack.pop())
         elif node not in visited:
             visited.add(node)
-            stack += (node, _PARENTS_LISTED, *node._prev)
+            if node._prev:
+                stack += (node, _PARENTS_LISTED, *node._prev)
+            else:  # a leaf has nothing to wait for
+                order.append(node)
     return order
 
 
@@ -464,9 +474,12 @@ _PARENTS_LISTED = None
 
 
 def _backpropagate(root: Value, seed, create_graph: bool = False, trace=None) -> dict:
-    """The chain rule of ``backward()``, collected in a dictionary instead of
-    ``.grad``: {node: d(root)/d(node)} for every node below ``root``. ``trace``,
-    if given, is called with each step (explain() uses it).
+    """The chain rule of backward(), for grad() and explain(): the gradients go
+    into a dictionary, {node: d(root)/d(node)}, and no ``.grad`` is touched.
+
+    Nodes are visited from the output back to the leaves, so a node's gradient
+    is complete (all paths summed) before it is passed on: each parent receives
+    local derivative × upstream gradient. ``trace``, if given, sees every step.
     """
     grads = {root: seed}
     for node in reversed(topological_order(root)):
