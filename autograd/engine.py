@@ -175,6 +175,8 @@ class Value:
         self.data = data if type(data) is float else _real(data, "Value(data)")
         self.grad = 0.0
         self.label = label
+        if _prev and not _grad_enabled.get():  # inside no_grad(): a result without a graph
+            _prev, _local, _op = (), None, ""
         self._prev = _prev
         self._local = _local
         self._op = _op
@@ -206,15 +208,15 @@ class Value:
     # Arithmetic. A plain number on either side becomes a constant leaf.
     def __add__(self, other: Operand) -> Value:
         other = _lift(other, "+")
-        return _node(self.data + other.data, (self, other), _d_add, "+")
+        return Value(self.data + other.data, "", (self, other), _d_add, "+")
 
     def __sub__(self, other: Operand) -> Value:
         other = _lift(other, "-")
-        return _node(self.data - other.data, (self, other), _d_sub, "-")
+        return Value(self.data - other.data, "", (self, other), _d_sub, "-")
 
     def __mul__(self, other: Operand) -> Value:
         other = _lift(other, "*")
-        return _node(self.data * other.data, (self, other), _d_mul, "*")
+        return Value(self.data * other.data, "", (self, other), _d_mul, "*")
 
     def __truediv__(self, other: Operand) -> Value:
         other = _lift(other, "/")
@@ -223,18 +225,18 @@ class Value:
                 f"division by zero in {_name(self, 'x')} / {_name(other, 'y')}"
                 + _with_value(other, "y")
             )
-        return _node(self.data / other.data, (self, other), _d_div, "/")
+        return Value(self.data / other.data, "", (self, other), _d_div, "/")
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
             data = _checked_pow(self, exponent.data, _name(exponent, "n"), exponent)
-            return _node(data, (self, exponent), _d_pow, "**")
+            return Value(data, "", (self, exponent), _d_pow, "**")
         n = _real(exponent, "**")
         data = _checked_pow(self, n, f"{n:g}")
-        return _node(data, (self,), _d_pow_number(n), f"**{n:g}")
+        return Value(data, "", (self,), _d_pow_number(n), f"**{n:g}")
 
     def __neg__(self) -> Value:
-        return _node(-self.data, (self,), _d_neg, "neg")
+        return Value(-self.data, "", (self,), _d_neg, "neg")
 
     # A number on the left: 2 * w, 1 - x, 1 / x, 2 ** x.
     def __radd__(self, other: Number) -> Value:
@@ -263,7 +265,7 @@ class Value:
                 "1.8e308, reached at x = 709.78); for probabilities use "
                 "sigmoid() or subtract the maximum first (log-sum-exp)"
             ) from None
-        return _node(data, (self,), _d_exp, "exp")
+        return Value(data, "", (self,), _d_exp, "exp")
 
     def log(self) -> Value:
         if self.data <= 0:
@@ -271,10 +273,10 @@ class Value:
                 f"log of a non-positive number: log({_name(self, 'x')})"
                 f"{_with_value(self, 'x')}; log is defined for x > 0 only"
             )
-        return _node(math.log(self.data), (self,), _d_log, "log")
+        return Value(math.log(self.data), "", (self,), _d_log, "log")
 
     def tanh(self) -> Value:
-        return _node(math.tanh(self.data), (self,), _d_tanh, "tanh")
+        return Value(math.tanh(self.data), "", (self,), _d_tanh, "tanh")
 
     def sigmoid(self) -> Value:
         x = self.data
@@ -284,10 +286,10 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        return _node(s, (self,), _d_sigmoid, "sigmoid")
+        return Value(s, "", (self,), _d_sigmoid, "sigmoid")
 
     def relu(self) -> Value:
-        return _node(self.data if self.data > 0 else 0.0, (self,), _d_relu, "relu")
+        return Value(self.data if self.data > 0 else 0.0, "", (self,), _d_relu, "relu")
 
     # Comparisons look at .data (for `if loss < 0.01`, max(), sorted()).
     # == stays identity, so Values can be dictionary keys as in micrograd.
@@ -350,14 +352,6 @@ class Value:
 
 
 Operand = Value | int | float
-
-
-def _node(data: float, parents: tuple, local: LocalRule, op: str) -> Value:
-    """The result of an operation: with its parents and local rule, unless
-    gradients are switched off."""
-    if _grad_enabled.get():
-        return Value(data, "", parents, local, op)
-    return Value(data)
 
 
 def _real(x, where: str) -> float:
@@ -444,7 +438,7 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -
     data = bias.data
     for w, x in zip(weights, inputs):
         data += w.data * x.data
-    return _node(data, (*weights, *inputs, bias), _d_linear, "linear")
+    return Value(data, "", (*weights, *inputs, bias), _d_linear, "linear")
 
 
 def topological_order(root: Value) -> list[Value]:
