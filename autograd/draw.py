@@ -314,7 +314,7 @@ def _graph(
             if (node, slot) in sent:  # what the engine's loop does: parent.grad += local × upstream
                 _, upstream, contribution = sent[node, slot]
                 lines.append(
-                    f"grad += {_number(local)}×{_number(upstream)} = {_number(contribution)}"
+                    f"grad += {_factor(local)}×{_factor(upstream)} = {_number(contribution)}"
                 )
             edge_style = {}
             if node is active:
@@ -346,6 +346,11 @@ def _partial(top: str, bottom: str) -> str:
 
 def _number(x: float) -> str:
     return format_number(x, _DIGITS)
+
+
+def _factor(x: float) -> str:
+    """A number inside a product: a negative one in brackets, 2×(-3)."""
+    return f"({_number(x)})" if x < 0 else _number(x)
 
 
 def _escape(text: str) -> str:
