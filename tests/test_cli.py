@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from test_explain import WORKED_EXAMPLE_TEXT
 
 import autograd
 from autograd.cli import main, parse_program, parse_values
@@ -13,34 +14,10 @@ needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
 )
 
-WORKED_EXAMPLE_OUTPUT = """\
-Program: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4
-
-Forward pass (each node after the nodes it is computed from):
-  w  = 3
-  v1 = 2·w = 2·3 = 6
-  b  = 4
-  x  = v1 + b = 6 + 4 = 10
-  y  = b + 1 = 4 + 1 = 5
-  z  = x·y = 10·5 = 50
-
-Backward pass (each parent receives local derivative × upstream gradient):
-  z = x·y   (upstream ∂z/∂z = 1)
-    ∂z/∂x = y = 5   →  x receives 5 × 1 = 5
-    ∂z/∂y = x = 10  →  y receives 10 × 1 = 10
-  x = v1 + b   (upstream ∂z/∂x = 5)
-    ∂x/∂v1 = 1      →  v1 receives 1 × 5 = 5
-    ∂x/∂b = 1       →  b receives 1 × 5 = 5   (1 of 2 contributions: ∂z/∂b so far 5)
-  v1 = 2·w   (upstream ∂z/∂v1 = 5)
-    ∂v1/∂w = 2      →  w receives 2 × 5 = 10
-  y = b + 1   (upstream ∂z/∂y = 10)
-    ∂y/∂b = 1       →  b receives 1 × 10 = 10   (2 of 2 contributions: ∂z/∂b = 5 + 10 = 15)
-
-Chain rule for each input (a sum over the paths from z):
-  ∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
-  ∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10
-Unnamed nodes (v1) are folded into the local derivative of the named node that uses them.
-"""
+# What `autograd explain` prints: the program, then explain()'s text.
+WORKED_EXAMPLE_OUTPUT = (
+    "Program: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4\n\n" + WORKED_EXAMPLE_TEXT + "\n"
+)
 
 
 def run(capsys, *argv):
