@@ -131,8 +131,9 @@ def accuracy(model: Callable, X: Sequence, y: Sequence, threshold: float = 0.5) 
 
 def _progress_bar(epochs: int):
     """A tqdm bar, or a line rewritten in place without tqdm; None when the
-    output is not a terminal (a log file, a test run)."""
-    if not sys.stderr.isatty():
+    output is neither a terminal nor a notebook (a log file, a test run)."""
+    in_notebook = "ipykernel" in sys.modules
+    if not (sys.stderr.isatty() or in_notebook):
         return None
     try:
         from tqdm import tqdm
