@@ -207,19 +207,23 @@ class Value:
 
     # Arithmetic. A plain number on either side becomes a constant leaf.
     def __add__(self, other: Operand) -> Value:
-        other = _lift(other, "+")
+        if type(other) is not Value:
+            other = _lift(other, "+")
         return Value(self.data + other.data, "", (self, other), _d_add, "+")
 
     def __sub__(self, other: Operand) -> Value:
-        other = _lift(other, "-")
+        if type(other) is not Value:
+            other = _lift(other, "-")
         return Value(self.data - other.data, "", (self, other), _d_sub, "-")
 
     def __mul__(self, other: Operand) -> Value:
-        other = _lift(other, "*")
+        if type(other) is not Value:
+            other = _lift(other, "*")
         return Value(self.data * other.data, "", (self, other), _d_mul, "*")
 
     def __truediv__(self, other: Operand) -> Value:
-        other = _lift(other, "/")
+        if type(other) is not Value:
+            other = _lift(other, "/")
         if other.data == 0:
             raise DomainError(
                 f"division by zero in {_name(self, 'x')} / {_name(other, 'y')}"
@@ -335,12 +339,25 @@ class Value:
         self.grad += 1.0
         # The chain rule, from the output back to the leaves. A node's gradient
         # is complete (all paths summed) before it is passed on: each parent
-        # receives local derivative × upstream gradient. (This is the loop of
-        # _backpropagate below, kept on .grad rather than a dictionary for speed.)
+        # receives local derivative × upstream gradient. Nodes with one or two
+        # parents (almost all) are spelled out, because calls are slow in Python;
+        # the last branch is the general case. _backpropagate() below is the
+        # same loop into a dictionary, for grad() and explain().
         for node in reversed(order):
             parents = node._prev
-            if parents:
-                upstream = node.grad
+            if not parents:
+                continue
+            upstream = node.grad
+            if len(parents) == 1:
+                (a,) = parents
+                (local_a,) = node._local(node.data, a.data)
+                a.grad += local_a * upstream
+            elif len(parents) == 2:
+                a, b = parents
+                local_a, local_b = node._local(node.data, a.data, b.data)
+                a.grad += local_a * upstream
+                b.grad += local_b * upstream
+            else:
                 local_derivatives = node._local(node.data, *[p.data for p in parents])
                 for parent, local in zip(parents, local_derivatives):
                     parent.grad += local * upstream
@@ -457,7 +474,11 @@ def topological_order(root: Value) -> list[Value]:
         elif node not in visited:
             visited.add(node)
             if node._prev:
-                stack += (node, _PARENTS_LISTED, *node._prev)
+                stack.append(node)
+                stack.append(_PARENTS_LISTED)
+                for parent in node._prev:
+                    if parent not in visited:  # a node used many times is pushed once
+                        stack.append(parent)
             else:  # a leaf has nothing to wait for
                 order.append(node)
     return order
