@@ -221,7 +221,11 @@ class Formula:
 
         def word(match: re.Match) -> str:
             key = match.group(1)
-            return wrap(words[-1] if key == "out" else words[int(key)])
+            text = words[-1] if key == "out" else words[int(key)]
+            start, end = match.span()
+            if template[start - 1 : start] == "(" and template[end : end + 1] == ")":
+                return text  # already in brackets: tanh(-0.5), not tanh((-0.5))
+            return wrap(text)
 
         return _SLOT.sub(word, template)
 
@@ -791,7 +795,11 @@ def _latex_formula(template: str, words: list[str]) -> str:
 
     def word(match: re.Match) -> str:
         key = match.group(1)
-        return wrap(words[-1] if key == "out" else words[int(key)])
+        text = words[-1] if key == "out" else words[int(key)]
+        start, end = match.span()
+        if held[start - 1 : start] == "(" and held[end : end + 1] == ")":
+            return _latex_name(text)  # already in brackets
+        return wrap(text)
 
     return re.sub("\x00(\\w+)\x01", word, held)
 

@@ -365,3 +365,13 @@ def test_a_deep_chain_needs_no_recursion():
     explanation = explain(named(y, "y"))
     assert explanation.sums[0].total == 1.0
     assert explanation.sums[0].grouped
+
+
+def test_a_negative_argument_of_a_function_gets_one_pair_of_brackets():
+    a = Value(-0.5, label="a")
+    y = a.tanh() * 2
+    y.label = "y"
+    explanation = explain(y)
+    assert "v1 = tanh(a) = tanh(-0.5) = -0.462117" in explanation.to_text()
+    assert r"\tanh(a) = \tanh(-0.5) = -0.462117" in explanation.to_latex()
+    assert "y  = v1·2 = (-0.462117)·2 = -0.924234" in explanation.to_text()
