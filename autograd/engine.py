@@ -152,6 +152,12 @@ def is_grad_enabled() -> bool:
 class Value:
     """One real number in a computation graph, and its gradient.
 
+    ``Value(data, label)`` makes a leaf. An operation makes its result with
+    ``Value(data, "", parents, rule, op)``: the parents as a tuple, and the
+    rule that returns d(result)/d(parent) for each parent from the result and
+    the parents (floats, or Values for higher derivatives). That is also how
+    to add an operation of your own (notebook 06 does).
+
     >>> a = Value(2.0, label="a")
     >>> y = a * a + 1
     >>> y.backward()
