@@ -383,7 +383,6 @@ def _real(x, where: str) -> float:
         return float(x)
     if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy reals
         return float(x)
-
     if isinstance(x, Value):
         raise TypeError(
             f"{where}: got {x!r}; a Value does not hold another Value. "
