@@ -241,9 +241,9 @@ class Value:
         if isinstance(exponent, Value):
             data = _checked_pow(self, exponent.data, _name(exponent, "n"), exponent)
             return Value(data, "", (self, exponent), _d_pow, "**")
-        n = _real(exponent, "**")
-        data = _checked_pow(self, n, f"{n:g}")
-        return Value(data, "", (self,), _d_pow_number(n), f"**{n:g}")
+        n = _real(exponent, "operand of **")
+        n_text = f"{n:g}"
+        return Value(_checked_pow(self, n, n_text), "", (self,), _d_pow_number(n), "**" + n_text)
 
     def __neg__(self) -> Value:
         return Value(-self.data, "", (self,), _d_neg, "neg")
@@ -424,19 +424,23 @@ def _with_value(v: Value, default: str) -> str:
 def _checked_pow(base: Value, n: float, n_text: str, exponent: Value | None = None) -> float:
     """base ** n as a real float, or a DomainError (never a complex number)."""
     a = base.data
-    operands = [(base, "x")] if exponent is None else [(base, "x"), (exponent, "n")]
-    values = [f"{_name(v, d)} = {v.data!r}" for v, d in operands if v._op != "const"]
-    where = f"{_name(base, 'x')} ** {n_text}" + (" with " + " and ".join(values) if values else "")
+
+    def where() -> str:  # only for an error message: not built on the fast path
+        operands = [(base, "x")] if exponent is None else [(base, "x"), (exponent, "n")]
+        values = [f"{_name(v, d)} = {v.data!r}" for v, d in operands if v._op != "const"]
+        expression = f"{_name(base, 'x')} ** {n_text}"
+        return expression + (" with " + " and ".join(values) if values else "")
+
     if a == 0 and n < 0:
-        raise DomainError(f"division by zero in {where}")
+        raise DomainError(f"division by zero in {where()}")
     if a < 0 and not float(n).is_integer():
         raise DomainError(
-            f"negative base to a fractional power in {where}: the result is not a real number"
+            f"negative base to a fractional power in {where()}: the result is not a real number"
         )
     try:
         return float(a**n)
     except OverflowError:
-        raise DomainError(f"overflow in {where}: the result exceeds the largest float") from None
+        raise DomainError(f"overflow in {where()}: the result exceeds the largest float") from None
 
 
 def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -> Value:
