@@ -3,6 +3,7 @@
 import contextlib
 import io
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -37,3 +38,13 @@ def test_readme_example(code, expected, tmp_path, monkeypatch):
         exec(compile(code, str(README), "exec"), {})
     if expected is not None:
         assert printed.getvalue() == expected
+
+
+def test_readme_command_line_example(capsys):
+    from autograd.cli import main
+
+    text = README.read_text()
+    block = next(m.group(2) for m in BLOCK.finditer(text) if m.group(2).startswith("$ autograd"))
+    command, printed = block.split("\n", 1)
+    assert main(shlex.split(command.removeprefix("$ autograd "))) == 0
+    assert capsys.readouterr().out == printed
