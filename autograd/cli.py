@@ -504,7 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["explain", "y = 3*a", "--at", "a=2"])  # doctest: +ELLIPSIS
     Program: y = 3*a   at a = 2
     ...
-      ∂y/∂a = 3
+      dy/da = 3
     0
     """
     try:

@@ -27,8 +27,17 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from autograd.engine import Value, _backpropagate, topological_order
-from autograd.explain import _forward_formula, evaluation_order, format_number, node_names
+from autograd.engine import Value, operation, topological_order
+from autograd.explain import forward_formula
+from autograd.trace import (
+    backward_trace,
+    evaluation_order,
+    format_number,
+    gradient_symbol,
+    local_symbol,
+    node_kind,
+    node_names,
+)
 
 __all__ = ["GraphvizNotInstalledError", "draw", "render", "render_backward_steps"]
 
@@ -42,26 +51,11 @@ FILL = {
     "input": "#c6dbef",
     "parameter": "#c7e9c0",
     "constant": "#eeeeee",
-    "result": "#ffffff",
+    "intermediate": "#ffffff",
     "output": "#fdd0a2",
 }
 ACTIVE_FILL = "#fff176"
 ACTIVE_EDGE = "#d62728"
-
-OP_SYMBOLS = {
-    "+": "+",
-    "-": "−",
-    "*": "×",
-    "/": "÷",
-    "neg": "−x",
-    "**": "xʸ",
-    "exp": "exp",
-    "log": "log",
-    "tanh": "tanh",
-    "sigmoid": "σ",
-    "relu": "relu",
-    "linear": "Σwx+b",
-}
 
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 _DIGITS = 4  # significant digits in a picture: enough to read, short enough to fit
@@ -158,15 +152,7 @@ def render_backward_steps(
     order = topological_order(root)
     _check_size(len(order), max_nodes, "max_nodes")
     folder = Path(folder)
-    # The engine's backward loop, reported edge by edge: one frame per node.
-    steps: list[tuple[Value, list[tuple[Value, float, float, float, float]]]] = []
-
-    def record(node, parent, local, upstream, contribution, total):
-        if not steps or steps[-1][0] is not node:
-            steps.append((node, []))
-        steps[-1][1].append((parent, local, upstream, contribution, total))
-
-    _backpropagate(root, 1.0, trace=record)
+    _, steps = backward_trace(root)  # the engine's backward loop: one frame per node
     names = node_names(evaluation_order(root))
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -177,19 +163,19 @@ def render_backward_steps(
     known[root] = 1.0
     sent: dict[tuple[Value, int], tuple[float, float, float]] = {}
     count = len(steps)
-    top = _partial(names[root], names[root])
+    top = gradient_symbol(names[root], names[root])
     title = f"Backward pass, step 0 of {count}: start with {top} = 1; every other gradient is ?"
     style = {"rankdir": rankdir, "show_local": show_local, "params": params, "names": names}
     frames = [_graph(root, order, grads=dict(known), sent=dict(sent), title=title, **style)]
     for k, (node, edges) in enumerate(steps, start=1):
-        for slot, (parent, local, upstream, contribution, total) in enumerate(edges):
-            sent[node, slot] = (local, upstream, contribution)
-            known[parent] = total
-        formula = _forward_formula(node, names).text()
-        upstream = format_number(edges[0][2], _DIGITS)
+        for edge in edges:
+            sent[node, edge.slot] = (edge.local, edge.upstream, edge.contribution)
+            known[edge.parent] = edge.total
+        formula = forward_formula(node, names).text()
+        upstream = format_number(edges[0].upstream, _DIGITS)
         title = (
             f"Step {k} of {count}: {names[node]} = {formula} sends its gradient "
-            f"{_partial(names[root], names[node])} = {upstream} to its inputs "
+            f"{gradient_symbol(names[root], names[node])} = {upstream} to its inputs "
             "(each receives local × upstream)"
         )
         frames.append(
@@ -206,7 +192,7 @@ def render_backward_steps(
     return paths + ([gif] if gif else [])
 
 
-def mimebundle(value: Value) -> dict[str, str]:
+def mimebundle(value: Value, include=None, exclude=None) -> dict[str, str]:
     """What Jupyter shows for a Value: its graph as SVG, and its repr as text.
 
     Never raises: without Graphviz (or for a graph too big to draw) only the
@@ -216,6 +202,12 @@ def mimebundle(value: Value) -> dict[str, str]:
     with contextlib.suppress(Exception):  # a picture that fails must not break the cell
         bundle["image/svg+xml"] = draw(value).pipe(format="svg", encoding="utf-8")
     return bundle
+
+
+# Jupyter asks an object for _repr_mimebundle_. Wiring it here, on the drawing
+# side, keeps the engine free of any import of the views: importing autograd
+# (which imports this module) is what makes a Value display as its graph.
+Value._repr_mimebundle_ = mimebundle
 
 
 def _graphviz():
@@ -241,15 +233,12 @@ def _check_size(size: int, limit: int, name: str) -> None:
 
 def _edges_of_backward(root: Value) -> dict[tuple[Value, int], tuple[float, float, float]]:
     """(node, parent slot) -> (local, upstream, contribution), from the engine's loop."""
-    sent: dict[tuple[Value, int], tuple[float, float, float]] = {}
-    slots: dict[Value, int] = {}
-
-    def record(node, parent, local, upstream, contribution, total):
-        slot = slots[node] = slots.get(node, -1) + 1
-        sent[node, slot] = (local, upstream, contribution)
-
-    _backpropagate(root, 1.0, trace=record)
-    return sent
+    _, steps = backward_trace(root)
+    return {
+        (node, edge.slot): (edge.local, edge.upstream, edge.contribution)
+        for node, edges in steps
+        for edge in edges
+    }
 
 
 def _graph(
@@ -267,7 +256,7 @@ def _graph(
 ):
     """The Digraph: node ids from topological position, so the source is reproducible."""
     graphviz = _graphviz()
-    parameters = {id(p) for p in params}
+    parameters = set(params)
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     graph = graphviz.Digraph("autograd")
     graph.attr(rankdir=rankdir, fontname="Helvetica", fontsize="14")
@@ -277,7 +266,7 @@ def _graph(
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="#555555")
 
     for node in order:
-        kind = _kind(node, root, parameters)
+        kind = node_kind(node, root, parameters)
         fields = [_record_escape("const" if kind == "constant" else names[node])]
         fields.append(f"data {format_number(node.data, _DIGITS)}")
         if grads is not None and kind != "constant":  # a number needs no gradient
@@ -301,7 +290,8 @@ def _graph(
         op_style = {"shape": "circle", "fontsize": "10", "width": "0.3", "margin": "0.02"}
         if node is active:
             op_style.update(color=ACTIVE_EDGE, penwidth="2")
-        graph.node(op_id, _escape(_op_symbol(node.op)), **op_style)
+        op = operation(node)
+        graph.node(op_id, _escape(op.symbol if op else node.op), **op_style)
         out_style = {"color": ACTIVE_EDGE, "penwidth": "2"} if node is active else {}
         graph.edge(op_id, ids[node], **out_style)
         for slot, (parent, local) in enumerate(zip(node.parents, node.local_derivatives())):
@@ -310,7 +300,7 @@ def _graph(
                 continue
             lines = []
             if show_local:
-                lines.append(f"{_partial(names[node], names[parent])} = {_number(local)}")
+                lines.append(f"{local_symbol(names[node], names[parent])} = {_number(local)}")
             if (node, slot) in sent:  # what the engine's loop does: parent.grad += local × upstream
                 _, upstream, contribution = sent[node, slot]
                 lines.append(
@@ -322,26 +312,6 @@ def _graph(
             label = "\\n".join(_escape(line) for line in lines)
             graph.edge(ids[parent], op_id, label=label, **edge_style)
     return graph
-
-
-def _kind(node: Value, root: Value, parameters: set[int]) -> str:
-    if node is root:
-        return "output"
-    if node.op == "const":
-        return "constant"
-    if node.parents:
-        return "result"
-    return "parameter" if id(node) in parameters else "input"
-
-
-def _op_symbol(op: str) -> str:
-    if op.startswith("**") and op != "**":
-        return "x^" + op[2:]
-    return OP_SYMBOLS.get(op, op)
-
-
-def _partial(top: str, bottom: str) -> str:
-    return f"∂{top}/∂{bottom}"
 
 
 def _number(x: float) -> str:

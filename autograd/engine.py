@@ -21,22 +21,29 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import math
 import numbers
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 Number = int | float
 LocalRule = Callable[..., tuple]
 
 __all__ = [
+    "OPS",
     "DomainError",
     "GradcheckError",
+    "Op",
     "Value",
+    "define_op",
     "grad",
     "gradcheck",
     "is_grad_enabled",
     "linear",
     "no_grad",
+    "operation",
+    "power",
     "topological_order",
 ]
 
@@ -51,48 +58,104 @@ class GradcheckError(AssertionError):
     """The engine's gradients disagree with finite differences."""
 
 
-# The local derivatives: a calculus table, one rule per operation. Each rule
-# takes the output and the parents and returns d(output)/d(parent) for each
-# parent. backward() calls it with plain floats; grad(create_graph=True) calls
-# the very same rule with Values, so its answer is itself differentiable.
-def _d_add(out, a, b):  # a + b
-    return 1.0, 1.0
+# The table of operations, one entry each: how the result is computed from the
+# parents' numbers (forward), the local derivatives d(result)/d(parent) (local),
+# and how a teacher writes both. A local rule takes the result and the parents
+# and returns one derivative per parent. backward() calls it with plain floats;
+# grad(create_graph=True) calls the very same rule with Values, so its answer
+# is itself differentiable. In the notation {0}, {1}, ... stand for the
+# parents and {out} for the result; explain, draw, the lesson page and forward
+# mode all read it from here. Value's methods below compute the same forward
+# values inline (a call per operation costs time in Python); a test checks
+# that they agree with this table.
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One operation: its forward computation, its local derivatives and its notation.
+
+    ``notation`` may instead be a function of the number of parents returning
+    ``(formula, derivatives)``, for an operation such as ``linear`` that takes
+    any number. ``latex`` and ``latex_derivatives`` are optional: without them
+    the text notation is translated (``·`` becomes ``\\cdot``, ``σ`` ``\\sigma``).
+
+    >>> OPS["*"].formula, OPS["*"].derivatives
+    ('{0}·{1}', ('{1}', '{0}'))
+    >>> OPS["*"].local(6.0, 2.0, 3.0)
+    (3.0, 2.0)
+    """
+
+    name: str  # as Value.op shows it: '+', 'tanh', ...
+    symbol: str  # inside the operation's circle in a drawing
+    forward: Callable[..., float]  # the parents' numbers -> the result's number
+    local: LocalRule  # (result, *parents) -> d(result)/d(parent) for each parent
+    formula: str = ""  # the forward computation, e.g. '{0}·{1}'
+    derivatives: tuple[str, ...] = ()  # each local derivative, e.g. ('{1}', '{0}')
+    latex: str = ""
+    latex_derivatives: tuple[str, ...] = ()
+    notation: Callable[[int], tuple[str, tuple[str, ...]]] | None = None
+
+    def written(self, arity: int) -> tuple[str, tuple[str, ...]]:
+        """The formula and the local derivatives for ``arity`` parents."""
+        if self.notation is not None:
+            return self.notation(arity)
+        return self.formula, self.derivatives
 
 
-def _d_sub(out, a, b):  # a - b
-    return 1.0, -1.0
+OPS: dict[str, Op] = {}
 
 
-def _d_mul(out, a, b):  # a · b
-    return b, a
+def _table(op: Op) -> Op:
+    OPS[op.name] = op
+    return op
 
 
-def _d_div(out, a, b):  # a / b: d/db = -a/b² = -out/b
-    return 1.0 / b, -out / b
-
-
-def _d_neg(out, a):  # -a
-    return (-1.0,)
-
-
-def _d_exp(out, a):  # eᵃ is its own derivative
-    return (out,)
-
-
-def _d_log(out, a):  # ln a
-    return (1.0 / a,)
-
-
-def _d_tanh(out, a):  # tanh a: 1 - tanh²a
-    return (1.0 - out * out,)
-
-
-def _d_sigmoid(out, a):  # σ(a): σ(a)·(1 - σ(a))
-    return (out * (1.0 - out),)
-
-
-def _d_relu(out, a):  # max(0, a): a step; 0 at a = 0, as in PyTorch
-    return (1.0 if a > 0 else 0.0,)
+ADD = _table(
+    Op("+", "+", lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), "{0} + {1}", ("1", "1"))
+)
+SUB = _table(
+    Op("-", "−", lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), "{0} - {1}", ("1", "-1"))
+)
+MUL = _table(Op("*", "×", lambda a, b: a * b, lambda out, a, b: (b, a), "{0}·{1}", ("{1}", "{0}")))
+# d/db (a/b) = -a/b² = -out/b
+DIV = _table(
+    Op(
+        "/",
+        "÷",
+        lambda a, b: a / b,
+        lambda out, a, b: (1.0 / b, -out / b),
+        "{0}/{1}",
+        ("1/{1}", "-{0}/{1}^2"),
+    )
+)
+NEG = _table(Op("neg", "−x", lambda a: -a, lambda out, a: (-1.0,), "-{0}", ("-1",)))
+# eᵃ is its own derivative
+EXP = _table(Op("exp", "exp", math.exp, lambda out, a: (out,), "exp({0})", ("exp({0})",)))
+LOG = _table(Op("log", "log", math.log, lambda out, a: (1.0 / a,), "log({0})", ("1/{0}",)))
+# tanh' = 1 - tanh²
+TANH = _table(
+    Op("tanh", "tanh", math.tanh, lambda out, a: (1.0 - out * out,), "tanh({0})", ("1 - {out}^2",))
+)
+# σ' = σ·(1 - σ)
+SIGMOID = _table(
+    Op(
+        "sigmoid",
+        "σ",
+        lambda a: _sigmoid(a),
+        lambda out, a: (out * (1.0 - out),),
+        "σ({0})",
+        ("{out}·(1 - {out})",),
+    )
+)
+# a step: 0 at a = 0, as in PyTorch
+RELU = _table(
+    Op(
+        "relu",
+        "relu",
+        lambda a: a if a > 0 else 0.0,
+        lambda out, a: (1.0 if a > 0 else 0.0,),
+        "relu({0})",
+        ("1 if {0} > 0 else 0",),
+    )
+)
 
 
 def _d_pow(out, a, n):  # aⁿ with n a Value: n·aⁿ⁻¹, and aⁿ·ln a (for a > 0)
@@ -101,13 +164,143 @@ def _d_pow(out, a, n):  # aⁿ with n a Value: n·aⁿ⁻¹, and aⁿ·ln a (for
     return _power_rule(a, n), (0.0 if a >= 0 else math.nan)  # ln a: undefined for a < 0
 
 
-def _d_pow_number(n: float) -> LocalRule:  # aⁿ with n a plain number: n·aⁿ⁻¹
-    return lambda out, a: (_power_rule(a, n),)
+POW = _table(
+    Op("**", "xʸ", lambda a, n: a**n, _d_pow, "{0}^{1}", ("{1}·{0}^({1} - 1)", "{0}^{1}·ln({0})"))
+)
 
 
-def _d_linear(out, *values):  # Σ wᵢ·xᵢ + b: d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1
+@functools.lru_cache(maxsize=256)
+def power(n: float) -> Op:
+    """aⁿ for a plain number n, one operation per exponent: '**2' has n·aⁿ⁻¹ = 2·a.
+
+    >>> power(2.0).name, power(2.0).derivatives, power(2.0).local(9.0, 3.0)
+    ('**2', ('2·{0}',), (6.0,))
+    """
+    n_text = _format(n)
+    if n == 0:
+        derivative = "0"
+    elif n == 1:
+        derivative = "1"
+    elif n == 2:
+        derivative = "2·{0}"
+    else:
+        derivative = f"{_bracket(n_text)}·{{0}}^{_bracket(_format(n - 1))}"
+    return Op(
+        "**" + n_text,
+        "x^" + n_text,
+        lambda a: a**n,
+        lambda out, a: (_power_rule(a, n),),
+        f"{{0}}^{_bracket(n_text)}",
+        (derivative,),
+    )
+
+
+def _linear_notation(arity: int) -> tuple[str, tuple[str, ...]]:
+    """Σ wᵢ·xᵢ + b with parents (w1..wn, x1..xn, b): ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1."""
+    n = (arity - 1) // 2
+    forward = " + ".join([*(f"{{{i}}}·{{{n + i}}}" for i in range(n)), f"{{{2 * n}}}"])
+    local = tuple(f"{{{n + i}}}" for i in range(n)) + tuple(f"{{{i}}}" for i in range(n))
+    return forward, (*local, "1")
+
+
+def _linear_forward(*values):
+    n = (len(values) - 1) // 2
+    return sum(w * x for w, x in zip(values[:n], values[n : 2 * n])) + values[-1]
+
+
+def _d_linear(out, *values):  # d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1
     n = (len(values) - 1) // 2
     return values[n : 2 * n] + values[:n] + (1.0,)
+
+
+LINEAR = _table(Op("linear", "Σwx+b", _linear_forward, _d_linear, notation=_linear_notation))
+_BUILT_IN = frozenset(OPS) | {"const"}
+
+
+def define_op(
+    name: str,
+    forward: Callable[..., float],
+    local: LocalRule,
+    *,
+    formula: str = "",
+    derivatives: Sequence[str] = (),
+    symbol: str = "",
+    latex: str = "",
+    latex_derivatives: Sequence[str] = (),
+) -> Callable[..., Value]:
+    """Add an operation of your own to the table; return the function that applies it.
+
+    ``forward`` takes the operands' numbers and returns the result's;
+    ``local(out, *operands)`` returns d(out)/d(operand) for each operand.
+    ``backward()`` calls ``local`` with floats and ``grad(create_graph=True)``
+    with Values, so write it with operators and Value-friendly calls (or
+    branch on the type). ``formula`` and ``derivatives`` are the notation
+    that explain, draw and the lesson page show, with {0}, {1}, ... for the
+    operands and {out} for the result.
+
+    >>> cube = define_op("cube", lambda a: a**3, lambda out, a: (3 * a**2,),
+    ...                  formula="{0}^3", derivatives=("3·{0}^2",))
+    >>> x = Value(2.0)
+    >>> y = cube(x)
+    >>> y.backward()
+    >>> y.data, x.grad
+    (8.0, 12.0)
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(
+            f"define_op: the name must be an identifier such as 'softplus', got {name!r}"
+        )
+    if name in _BUILT_IN:
+        raise ValueError(f"define_op: {name!r} is a built-in operation; choose another name")
+    for argument, role in ((forward, "forward"), (local, "local")):
+        if not callable(argument):
+            raise TypeError(f"define_op({name!r}): {role} must be a function, got {argument!r}")
+    op = _table(
+        Op(
+            name,
+            symbol or name,
+            forward,
+            local,
+            formula or f"{name}(" + ", ".join(f"{{{i}}}" for i in range(len(derivatives))) + ")",
+            tuple(derivatives),
+            latex,
+            tuple(latex_derivatives),
+        )
+    )
+
+    def apply(*operands: Operand) -> Value:
+        parents = tuple(_lift(x, name) for x in operands)
+        if derivatives and len(derivatives) != len(parents):
+            raise TypeError(
+                f"{name}() takes {len(derivatives)} operand(s) (one per derivative), "
+                f"got {len(parents)}"
+            )
+        numbers = [p.data for p in parents]
+        try:
+            data = forward(*numbers)
+        except (ArithmeticError, ValueError) as error:
+            shown = ", ".join(repr(x) for x in numbers)
+            raise DomainError(f"{name}({shown}): {error}") from None
+        return Value(_real(data, f"the result of {name}"), "", parents, op.local, name)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = f"Apply the operation {name!r} (see define_op)."
+    return apply
+
+
+def operation(node: Value) -> Op | None:
+    """The table entry of the operation that made ``node``; None for a leaf.
+
+    >>> a = Value(3.0)
+    >>> operation(a * a).name, operation(a**2).name, operation(a)
+    ('*', '**2', None)
+    """
+    name = node._op
+    if name in OPS:
+        return OPS[name]
+    if name.startswith("**"):
+        return power(float(name[2:]))
+    return None
 
 
 def _power_rule(a, n):
@@ -120,6 +313,22 @@ def _power_rule(a, n):
 
 def _ln(x):
     return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _sigmoid(x: float) -> float:
+    # Two forms of 1 / (1 + e⁻ˣ), so that exp never sees a large positive number.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _format(x: float) -> str:
+    return f"{x:g}"
+
+
+def _bracket(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
 
 
 # no_grad() switches this off; a ContextVar is per thread (and per asyncio
@@ -153,10 +362,9 @@ class Value:
     """One real number in a computation graph, and its gradient.
 
     ``Value(data, label)`` makes a leaf. An operation makes its result with
-    ``Value(data, "", parents, rule, op)``: the parents as a tuple, and the
-    rule that returns d(result)/d(parent) for each parent from the result and
-    the parents (floats, or Values for higher derivatives). That is also how
-    to add an operation of your own (notebook 06 does).
+    ``Value(data, "", parents, rule, name)``: the parents as a tuple, and the
+    local rule of the operation's entry in ``OPS``. To add an operation of
+    your own, use ``define_op``.
 
     >>> a = Value(2.0, label="a")
     >>> y = a * a + 1
@@ -166,6 +374,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "_op", "_prev", "_local")
+    # Jupyter shows a Value as its graph: autograd.draw sets _repr_mimebundle_.
 
     # numpy scalars on the left (np.float64(2) * v) defer to Value's own ops.
     __array_ufunc__ = None
@@ -201,6 +410,9 @@ class Value:
     def local_derivatives(self, create_graph: bool = False) -> tuple:
         """d(self)/d(parent) for each parent, as floats (or Values).
 
+        These are the numbers ``backward()`` multiplies by the upstream
+        gradient; ``_backward()`` applies them once, by hand.
+
         >>> a, b = Value(3.0), Value(4.0)
         >>> (a * b).local_derivatives()
         (4.0, 3.0)
@@ -211,21 +423,37 @@ class Value:
             return self._local(self, *self._prev)
         return self._local(self.data, *[p.data for p in self._prev])
 
+    def _backward(self) -> None:
+        """Apply this node's local rule once: each parent's ``.grad`` gets local × ``self.grad``.
+
+        ``backward()`` does this for every node in order; micrograd's lecture
+        does it by hand, node by node (set ``o.grad = 1.0``, then ``o._backward()``).
+
+        >>> a, b = Value(3.0), Value(4.0)
+        >>> c = a * b
+        >>> c.grad = 1.0
+        >>> c._backward()
+        >>> a.grad, b.grad
+        (4.0, 3.0)
+        """
+        for parent, local in zip(self._prev, self.local_derivatives()):
+            parent.grad += local * self.grad
+
     # Arithmetic. A plain number on either side becomes a constant leaf.
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _lift(other, "+")
-        return Value(self.data + other.data, "", (self, other), _d_add, "+")
+        return Value(self.data + other.data, "", (self, other), ADD.local, ADD.name)
 
     def __sub__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _lift(other, "-")
-        return Value(self.data - other.data, "", (self, other), _d_sub, "-")
+        return Value(self.data - other.data, "", (self, other), SUB.local, SUB.name)
 
     def __mul__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _lift(other, "*")
-        return Value(self.data * other.data, "", (self, other), _d_mul, "*")
+        return Value(self.data * other.data, "", (self, other), MUL.local, MUL.name)
 
     def __truediv__(self, other: Operand) -> Value:
         if type(other) is not Value:
@@ -235,18 +463,18 @@ class Value:
                 f"division by zero in {_name(self, 'x')} / {_name(other, 'y')}"
                 + _with_value(other, "y")
             )
-        return Value(self.data / other.data, "", (self, other), _d_div, "/")
+        return Value(self.data / other.data, "", (self, other), DIV.local, DIV.name)
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
             data = _checked_pow(self, exponent.data, _name(exponent, "n"), exponent)
-            return Value(data, "", (self, exponent), _d_pow, "**")
+            return Value(data, "", (self, exponent), POW.local, POW.name)
         n = _real(exponent, "operand of **")
-        n_text = f"{n:g}"
-        return Value(_checked_pow(self, n, n_text), "", (self,), _d_pow_number(n), "**" + n_text)
+        op = power(n)
+        return Value(_checked_pow(self, n, op.name[2:]), "", (self,), op.local, op.name)
 
     def __neg__(self) -> Value:
-        return Value(-self.data, "", (self,), _d_neg, "neg")
+        return Value(-self.data, "", (self,), NEG.local, NEG.name)
 
     # A number on the left: 2 * w, 1 - x, 1 / x, 2 ** x.
     def __radd__(self, other: Number) -> Value:
@@ -275,7 +503,7 @@ class Value:
                 "1.8e308, reached at x = 709.78); for probabilities use "
                 "sigmoid() or subtract the maximum first (log-sum-exp)"
             ) from None
-        return Value(data, "", (self,), _d_exp, "exp")
+        return Value(data, "", (self,), EXP.local, EXP.name)
 
     def log(self) -> Value:
         if self.data <= 0:
@@ -283,23 +511,16 @@ class Value:
                 f"log of a non-positive number: log({_name(self, 'x')})"
                 f"{_with_value(self, 'x')}; log is defined for x > 0 only"
             )
-        return Value(math.log(self.data), "", (self,), _d_log, "log")
+        return Value(math.log(self.data), "", (self,), LOG.local, LOG.name)
 
     def tanh(self) -> Value:
-        return Value(math.tanh(self.data), "", (self,), _d_tanh, "tanh")
+        return Value(math.tanh(self.data), "", (self,), TANH.local, TANH.name)
 
     def sigmoid(self) -> Value:
-        x = self.data
-        # Two forms of 1 / (1 + e⁻ˣ), so that exp never sees a large positive number.
-        if x >= 0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return Value(s, "", (self,), _d_sigmoid, "sigmoid")
+        return Value(_sigmoid(self.data), "", (self,), SIGMOID.local, SIGMOID.name)
 
     def relu(self) -> Value:
-        return Value(self.data if self.data > 0 else 0.0, "", (self,), _d_relu, "relu")
+        return Value(self.data if self.data > 0 else 0.0, "", (self,), RELU.local, RELU.name)
 
     # Comparisons look at .data (for `if loss < 0.01`, max(), sorted()).
     # == stays identity, so Values can be dictionary keys as in micrograd.
@@ -323,12 +544,6 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """Jupyter shows a Value as its graph (SVG), or as text without Graphviz."""
-        from autograd.draw import mimebundle  # drawing is optional: load it on first display
-
-        return mimebundle(self)
 
     def backward(self) -> None:
         """Fill in ``.grad`` of every Value this one depends on: d(self)/d(node).
@@ -464,7 +679,7 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -
     data = bias.data
     for w, x in zip(weights, inputs):
         data += w.data * x.data
-    return Value(data, "", (*weights, *inputs, bias), _d_linear, "linear")
+    return Value(data, "", (*weights, *inputs, bias), LINEAR.local, LINEAR.name)
 
 
 def topological_order(root: Value) -> list[Value]:

@@ -15,8 +15,8 @@ input. Nothing here differentiates anything: the numbers are the engine's.
 >>> z = x * y
 >>> z.label = "z"
 >>> print(explain(z).sums_text())
-∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
-∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10
+dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
+dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10
 """
 
 from __future__ import annotations
@@ -25,7 +25,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from autograd.engine import Value, _backpropagate
+from autograd.engine import Value, operation
+from autograd.trace import (
+    backward_trace,
+    evaluation_order,
+    format_number,
+    gradient_symbol,
+    local_symbol,
+    node_names,
+)
 
 __all__ = [
     "BackwardStep",
@@ -38,6 +46,8 @@ __all__ = [
     "evaluation_order",
     "explain",
     "format_number",
+    "forward_formula",
+    "local_formulas",
     "node_names",
 ]
 
@@ -45,133 +55,6 @@ __all__ = [
 # grouped by the last named step instead (an MLP's weight has millions of paths).
 FULL_SUM_MAX_PATHS = 6
 FULL_SUM_MAX_FACTORS = 5
-
-
-def format_number(x: float, digits: int = 6) -> str:
-    """``x`` with at most ``digits`` significant digits; a nonzero never shows as 0.
-
-    >>> format_number(50.0), format_number(0.5), format_number(1.234e-07), format_number(-0.0)
-    ('50', '0.5', '1.234e-07', '0')
-    """
-    if x == 0:  # also -0.0, which would print as "-0"
-        return "0"
-    return f"{x:.{digits}g}"
-
-
-def evaluation_order(root: Value) -> list[Value]:
-    """The nodes ``root`` depends on, in the order a program computes them.
-
-    Depth first, parents in their order (the left operand first), each node
-    after its parents and ``root`` last. Any order with parents first would do
-    for the chain rule; this one reads like the program, so the automatic
-    names v1, v2, ... run left to right as the expression was written.
-
-    >>> from autograd import Value
-    >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    >>> [v.label or v.op for v in evaluation_order((a + b) * a)]
-    ['a', 'b', '+', '*']
-    """
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]  # an explicit stack: deep graphs need no recursion
-    while stack:
-        node, parents = stack[-1]
-        parent = next((p for p in parents if p not in seen), None)
-        if parent is None:
-            stack.pop()
-            order.append(node)
-        else:
-            seen.add(parent)
-            stack.append((parent, iter(parent.parents)))
-    return order
-
-
-def node_names(order: list[Value]) -> dict[Value, str]:
-    """A unique name for each node: its label; a constant's value; else v1, v2, ...
-
-    Automatic names count in the given order and skip names the user took. A
-    label used by several nodes gets #2, #3, ... from its second use on.
-
-    >>> from autograd import Value
-    >>> w = Value(3.0, label="w")
-    >>> names = node_names(evaluation_order(2 * w + 1))
-    >>> list(names.values())
-    ['2', 'w', 'v1', '1', 'v2']
-    """
-    taken = {node.label for node in order if node.label}
-    uses: Counter[str] = Counter()
-    names: dict[Value, str] = {}
-    counter = 0
-    for node in order:
-        if node.label:
-            uses[node.label] += 1
-            count = uses[node.label]
-            names[node] = node.label if count == 1 else f"{node.label}#{count}"
-        elif node.op == "const":
-            names[node] = format_number(node.data)
-        else:
-            counter += 1
-            while f"v{counter}" in taken:
-                counter += 1
-            names[node] = f"v{counter}"
-    return names
-
-
-# The formula table: for each operation, how its result is computed and the
-# local derivative d(result)/d(parent) for each parent, in a textbook's
-# notation. {0}, {1}, ... stand for the parents and {out} for the result. These
-# are the engine's local rules (engine._d_add, ...) written for reading; the
-# numbers always come from the engine. Powers with a number exponent ('**2')
-# and the fused neuron ('linear') depend on their arity: see the two functions
-# below.
-_FORMULAS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "+": ("{0} + {1}", ("1", "1")),
-    "-": ("{0} - {1}", ("1", "-1")),
-    "*": ("{0}·{1}", ("{1}", "{0}")),
-    "/": ("{0}/{1}", ("1/{1}", "-{0}/{1}^2")),
-    "neg": ("-{0}", ("-1",)),
-    "**": ("{0}^{1}", ("{1}·{0}^({1} - 1)", "{0}^{1}·ln({0})")),
-    "exp": ("exp({0})", ("exp({0})",)),
-    "log": ("log({0})", ("1/{0}",)),
-    "tanh": ("tanh({0})", ("1 - {out}^2",)),
-    "sigmoid": ("σ({0})", ("{out}·(1 - {out})",)),
-    "relu": ("relu({0})", ("1 if {0} > 0 else 0",)),
-}
-
-
-def _power_formulas(n: float) -> tuple[str, tuple[str, ...]]:
-    """a ** n for a plain number n: the power rule n·aⁿ⁻¹."""
-    if n == 0:
-        local = "0"
-    elif n == 1:
-        local = "1"
-    elif n == 2:
-        local = "2·{0}"
-    else:
-        local = f"{_atom(format_number(n))}·{{0}}^{_atom(format_number(n - 1))}"
-    return f"{{0}}^{_atom(format_number(n))}", (local,)
-
-
-def _linear_formulas(arity: int) -> tuple[str, tuple[str, ...]]:
-    """Σ wᵢ·xᵢ + b, with parents (w1..wn, x1..xn, b): ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂b = 1."""
-    n = (arity - 1) // 2
-    products = [f"{{{i}}}·{{{n + i}}}" for i in range(n)]
-    forward = " + ".join([*products, f"{{{2 * n}}}"])
-    local = tuple(f"{{{n + i}}}" for i in range(n)) + tuple(f"{{{i}}}" for i in range(n))
-    return forward, (*local, "1")
-
-
-def _formulas(node: Value) -> tuple[str, tuple[str, ...]]:
-    op = node.op
-    if op == "linear":
-        return _linear_formulas(len(node.parents))
-    if op.startswith("**") and op != "**":  # '**2': the exponent is in the name
-        return _power_formulas(float(op[2:]))
-    if op in _FORMULAS:
-        return _FORMULAS[op]
-    # An operation without a row above still gets explained, by its numbers.
-    slots = ", ".join(f"{{{i}}}" for i in range(len(node.parents)))
-    return f"{op}({slots})", ("",) * len(node.parents)
 
 
 _SLOT = re.compile(r"\{(\d+|out)\}")
@@ -196,6 +79,7 @@ class Formula:
     values: tuple[float, ...]
     out_name: str = ""
     out_value: float = 0.0
+    latex_template: str = ""  # the table's own LaTeX, if it has one; else the text translated
 
     def text(self) -> str:
         """The formula in the nodes' names."""
@@ -208,12 +92,12 @@ class Formula:
 
     def latex(self) -> str:
         """The formula in the nodes' names, as LaTeX."""
-        return _latex_formula(self.template, [*self.names, self.out_name])
+        return _latex_formula(self.latex_template or self.template, [*self.names, self.out_name])
 
     def latex_numbers(self) -> str:
         """The formula with the nodes' values put in, as LaTeX."""
         values = [format_number(v) for v in (*self.values, self.out_value)]
-        return _latex_formula(self.template, values)
+        return _latex_formula(self.latex_template or self.template, values)
 
     def _fill(self, template: str, words: list[str], wrap) -> str:
         if _SLOT.fullmatch(template):  # a lone slot needs no brackets: ∂z/∂x = y = -1
@@ -291,13 +175,13 @@ class LeafSum:
         """The sum as a teacher writes it.
 
         >>> LeafSum("z", "w", (Path(("z", "x", "w"), (5.0, 2.0)),), 10.0, 1, False).text()
-        '∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10'
+        'dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10'
         """
-        lhs = _partial(self.output, self.leaf)
+        lhs = gradient_symbol(self.output, self.leaf)
         if len(self.paths) == 1 and len(self.paths[0].nodes) == 2:  # only a direct edge
             return f"{lhs} = {format_number(self.total)}"
         symbols = " + ".join(
-            "·".join(_partial(a, b) for a, b in zip(p.nodes, p.nodes[1:])) for p in self.paths
+            "·".join(self._factors(p, local_symbol, gradient_symbol)) for p in self.paths
         )
         numbers = " + ".join(
             "·".join(_atom(format_number(f)) for f in p.factors) for p in self.paths
@@ -309,17 +193,25 @@ class LeafSum:
 
     def latex(self) -> str:
         """The sum as a LaTeX equation (without the surrounding $$)."""
-        lhs = _latex_partial(self.output, self.leaf)
+        lhs = _latex_gradient(self.output, self.leaf)
         if len(self.paths) == 1 and len(self.paths[0].nodes) == 2:
             return f"{lhs} &= {_latex_number(self.total)}"
         symbols = " + ".join(
-            " ".join(_latex_partial(a, b) for a, b in zip(p.nodes, p.nodes[1:])) for p in self.paths
+            " ".join(self._factors(p, _latex_partial, _latex_gradient)) for p in self.paths
         )
         numbers = " + ".join(r" \cdot ".join(_latex_atom(f) for f in p.factors) for p in self.paths)
         text = f"{lhs} &= {symbols} = {numbers} = {_latex_number(self.total)}"
         if self.grouped:
             text += rf" \quad \text{{({self.path_count} paths, grouped by the last named step)}}"
         return text
+
+    def _factors(self, path: Path, local, gradient) -> list[str]:
+        """Each factor's symbol: local derivatives along the path; grouped, the
+        first factor is the complete gradient of the named node the path goes through."""
+        pairs = list(zip(path.nodes, path.nodes[1:]))
+        if self.grouped and len(pairs) == 2:
+            return [gradient(*pairs[0]), local(*pairs[1])]
+        return [local(a, b) for a, b in pairs]
 
 
 @dataclass
@@ -359,7 +251,7 @@ class Explanation:
         for step, edges in shown:
             if not edges:
                 continue
-            upstream = f"{_partial(self.output, step.node)} = {format_number(step.upstream)}"
+            upstream = f"{gradient_symbol(self.output, step.node)} = {format_number(step.upstream)}"
             lines.append(f"{step.node} = {step.formula.text()}   (upstream {upstream})")
             for edge in edges:
                 received = f"{edge.parent} receives {_product(edge)}"
@@ -389,7 +281,7 @@ class Explanation:
             s for s in self.sums if len(s.paths) > 1 and any(len(p.nodes) == 2 for p in s.paths)
         ]
         if direct:
-            term = _partial(self.output, direct[0].leaf)
+            term = local_symbol(self.output, direct[0].leaf)
             notes.append(
                 f"{term} on its own in a sum is the direct edge from {self.output} to "
                 f"{direct[0].leaf}: its local derivative."
@@ -440,11 +332,12 @@ class Explanation:
                     if first:
                         node = f"{step.node} = {step.formula.text()}"
                         upstream = (
-                            f"{_partial(self.output, step.node)} = {format_number(step.upstream)}"
+                            f"{gradient_symbol(self.output, step.node)} = "
+                            f"{format_number(step.upstream)}"
                         )
                         first = False
                     received = _product(edge)
-                    so_far = _partial(self.output, edge.parent) + " = " + _sum_so_far(edge)
+                    so_far = gradient_symbol(self.output, edge.parent) + " = " + _sum_so_far(edge)
                     lines.append(_row(node, upstream, _local_text(step, edge), received, so_far))
         if self.sums:
             lines += [
@@ -470,7 +363,7 @@ class Explanation:
                 edges = [e for e in step.edges if not e.constant]
                 if not edges:
                     continue
-                upstream = _latex_partial(self.output, step.node)
+                upstream = _latex_gradient(self.output, step.node)
                 rows.append(
                     rf"{_latex_name(step.node)} &= {step.formula.latex()} \quad "
                     rf"\text{{upstream }} {upstream} = {_latex_number(step.upstream)}"
@@ -526,31 +419,27 @@ def explain(root: Value) -> Explanation:
       y = a·a = 3·3 = 9
     <BLANKLINE>
     Backward pass (each parent receives local derivative × upstream gradient):
-      y = a·a   (upstream ∂y/∂y = 1)
-        ∂y/∂a = a = 3  →  a receives 3 × 1 = 3   (1 of 2 contributions: ∂y/∂a so far 3)
-        ∂y/∂a = a = 3  →  a receives 3 × 1 = 3   (2 of 2 contributions: ∂y/∂a = 3 + 3 = 6)
+      y = a·a   (upstream dy/dy = 1)
+        ∂y/∂a = a = 3  →  a receives 3 × 1 = 3   (1 of 2 contributions: dy/da so far 3)
+        ∂y/∂a = a = 3  →  a receives 3 × 1 = 3   (2 of 2 contributions: dy/da = 3 + 3 = 6)
     <BLANKLINE>
     Chain rule for each input (a sum over the paths from y):
-      ∂y/∂a = 6
+      dy/da = 6
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain: expected a Value, got {type(root).__name__} {root!r}")
     order = evaluation_order(root)
     names = node_names(order)
 
-    # The engine's backward loop reports each edge here, in the order it runs.
-    edges: dict[Value, list[tuple[Value, float, float, float, float]]] = {}
-
-    def record(node, parent, local, upstream, contribution, total):
-        edges.setdefault(node, []).append((parent, local, upstream, contribution, total))
-
-    grads = _backpropagate(root, 1.0, trace=record)
+    # The engine's backward loop, every edge in the order it runs.
+    grads, steps = backward_trace(root)
+    edges = dict(steps)
     root.backward()  # .grad as the engine sets it (the trace above only reads)
 
     forward = tuple(_forward_step(node, names) for node in order if node.op != "const")
     backward = _backward_steps(edges, names)
     sums, folded = _leaf_sums(root, order, names, edges, grads)
-    gradients = {names[node]: float(g) for node, g in grads.items()}
+    gradients = {names[node]: g for node, g in grads.items()}
     unlabelled = tuple(names[n] for n in order if n.parents and n is not root and not n.label)
     return Explanation(names[root], forward, backward, sums, folded, unlabelled, gradients)
 
@@ -558,51 +447,85 @@ def explain(root: Value) -> Explanation:
 def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
     if not node.parents:
         return ForwardStep(names[node], node.op, None, node.data)
-    return ForwardStep(names[node], node.op, _forward_formula(node, names), node.data)
+    return ForwardStep(names[node], node.op, forward_formula(node, names), node.data)
 
 
-def _forward_formula(node: Value, names: dict[Value, str]) -> Formula:
-    """How ``node`` was computed, e.g. Formula('{0} + {1}', ('v1', 'b'), ...)."""
+def forward_formula(node: Value, names: dict[Value, str]) -> Formula:
+    """How ``node`` was computed, in the table's notation, e.g. ``x = v1 + b``.
+
+    >>> from autograd import Value
+    >>> a = Value(3.0, label="a")
+    >>> y = a * 2
+    >>> f = forward_formula(y, node_names(evaluation_order(y)))
+    >>> f.text(), f.numbers()
+    ('a·2', '3·2')
+    """
+    return _formula(node, names, _notation(node)[0])
+
+
+def local_formulas(node: Value, names: dict[Value, str]) -> tuple[Formula, ...]:
+    """Each local derivative d(node)/d(parent), in the table's notation.
+
+    >>> from autograd import Value
+    >>> a = Value(3.0, label="a")
+    >>> y = a * 2
+    >>> [f.text() for f in local_formulas(y, node_names(evaluation_order(y)))]
+    ['2', 'a']
+    """
+    return tuple(_formula(node, names, template) for template in _notation(node)[1])
+
+
+def _formula(node: Value, names: dict[Value, str], template: tuple[str, str]) -> Formula:
+    text, latex = template
     parents = node.parents
     return Formula(
-        _formulas(node)[0],
+        text,
         tuple(names[p] for p in parents),
         tuple(p.data for p in parents),
         names[node],
         node.data,
+        latex,
     )
 
 
+def _notation(node: Value) -> tuple[tuple[str, str], tuple[tuple[str, str], ...]]:
+    """(text, LaTeX) of the forward formula and of each local derivative, from the table."""
+    arity = len(node.parents)
+    op = operation(node)
+    if op is None:  # a Value made by hand with an unknown op: explained by its numbers
+        slots = ", ".join(f"{{{i}}}" for i in range(arity))
+        return (f"{node.op}({slots})", ""), (("", ""),) * arity
+    formula, derivatives = op.written(arity)
+    derivatives = derivatives or ("",) * arity
+    latex_derivatives = op.latex_derivatives or ("",) * arity
+    return (formula, op.latex), tuple(zip(derivatives, latex_derivatives))
+
+
 def _backward_steps(edges, names) -> tuple[BackwardStep, ...]:
-    arrivals = Counter(parent for steps in edges.values() for parent, *_ in steps)
+    arrivals = Counter(edge.parent for node_edges in edges.values() for edge in node_edges)
     received: dict[Value, list[float]] = {}
     steps = []
     for node, node_edges in edges.items():
-        local_templates = _formulas(node)[1]
-        parent_names = tuple(names[p] for p in node.parents)
-        parent_values = tuple(p.data for p in node.parents)
+        formulas = local_formulas(node, names)
         edge_steps = []
-        for slot, (parent, local, upstream, contribution, total) in enumerate(node_edges):
-            received.setdefault(parent, []).append(float(contribution))
-            formula = Formula(
-                local_templates[slot], parent_names, parent_values, names[node], node.data
-            )
+        for edge in node_edges:
+            received.setdefault(edge.parent, []).append(edge.contribution)
             edge_steps.append(
                 EdgeStep(
-                    parent=names[parent],
-                    local_formula=formula,
-                    local=float(local),
-                    upstream=float(upstream),
-                    contribution=float(contribution),
-                    total=float(total),
-                    received=tuple(received[parent]),
-                    arrivals=arrivals[parent],
-                    constant=parent.op == "const",
+                    parent=names[edge.parent],
+                    local_formula=formulas[edge.slot],
+                    local=edge.local,
+                    upstream=edge.upstream,
+                    contribution=edge.contribution,
+                    total=edge.total,
+                    received=tuple(received[edge.parent]),
+                    arrivals=arrivals[edge.parent],
+                    constant=edge.parent.op == "const",
                 )
             )
-        upstream = float(node_edges[0][2])
+        upstream = node_edges[0].upstream
         steps.append(
-            BackwardStep(names[node], _forward_formula(node, names), upstream, tuple(edge_steps))
+            BackwardStep(names[node], forward_formula(node, names), upstream, tuple(edge_steps))
         )
     return tuple(steps)
 
@@ -667,17 +590,17 @@ def _folded_locals(top: Value, edges, is_named, position) -> dict[Value, float]:
     unnamed: set[Value] = set()
     stack = [top]
     while stack:
-        for parent, *_ in edges.get(stack.pop(), ()):
-            if not is_named(parent) and parent not in unnamed:
-                unnamed.add(parent)
-                stack.append(parent)
+        for edge in edges.get(stack.pop(), ()):
+            if not is_named(edge.parent) and edge.parent not in unnamed:
+                unnamed.add(edge.parent)
+                stack.append(edge.parent)
     # Each unnamed node collects everything that reaches it before passing it on.
     reach = {top: 1.0}
     result: dict[Value, float] = {}
     for node in [top, *sorted(unnamed, key=position.get, reverse=True)]:
-        for parent, local, *_ in edges.get(node, ()):
-            target = result if is_named(parent) else reach
-            target[parent] = target.get(parent, 0.0) + reach[node] * float(local)
+        for edge in edges.get(node, ()):
+            target = result if is_named(edge.parent) else reach
+            target[edge.parent] = target.get(edge.parent, 0.0) + reach[node] * edge.local
     return result
 
 
@@ -704,10 +627,6 @@ def _natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
-def _partial(top: str, bottom: str) -> str:
-    return f"∂{top}/∂{bottom}"
-
-
 def _equation(*parts: str) -> str:
     """``a = b = c``, leaving out a part that repeats the one before it."""
     kept = [p for i, p in enumerate(parts) if i == 0 or p.strip() != parts[i - 1].strip()]
@@ -716,7 +635,7 @@ def _equation(*parts: str) -> str:
 
 def _local_text(step: BackwardStep, edge: EdgeStep) -> str:
     formula = edge.local_formula
-    parts = [_partial(step.node, edge.parent)]
+    parts = [local_symbol(step.node, edge.parent)]
     if formula.template:
         parts += [formula.text(), formula.numbers()]
     return _equation(*parts, format_number(edge.local))
@@ -739,7 +658,7 @@ def _running_sum_text(output: str, edge: EdgeStep) -> str:
     if edge.arrivals == 1:
         return ""
     k, n = len(edge.received), edge.arrivals
-    symbol = _partial(output, edge.parent)
+    symbol = gradient_symbol(output, edge.parent)
     if k < n:
         return f"   ({k} of {n} contributions: {symbol} so far {format_number(edge.total)})"
     return f"   ({k} of {n} contributions: {symbol} = {_sum_so_far(edge)})"
@@ -838,6 +757,10 @@ def _latex_atom(x: float) -> str:
     return f"({text})" if x < 0 else text
 
 
+def _latex_gradient(top: str, bottom: str) -> str:
+    return rf"\frac{{\mathrm{{d}} {_latex_name(top)}}}{{\mathrm{{d}} {_latex_name(bottom)}}}"
+
+
 def _latex_partial(top: str, bottom: str) -> str:
     return rf"\frac{{\partial {_latex_name(top)}}}{{\partial {_latex_name(bottom)}}}"
 
@@ -846,7 +769,7 @@ def _latex_running_sum(output: str, edge: EdgeStep) -> str:
     if edge.arrivals == 1:
         return ""
     k, n = len(edge.received), edge.arrivals
-    symbol = _latex_partial(output, edge.parent)
+    symbol = _latex_gradient(output, edge.parent)
     if k < n:
         return rf" \quad \text{{({k} of {n})}}"
     terms = " + ".join(_latex_atom(c) for c in edge.received)

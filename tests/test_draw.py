@@ -218,17 +218,17 @@ def test_backward_steps_fill_in_the_gradients(monkeypatch, tmp_path):
     paths = render_backward_steps(z, tmp_path)
     assert [p.name for p in paths] == [f"step_0{k}.png" for k in range(5)]
     start, first, *_, last = sources
-    assert "start with ∂z/∂z = 1; every other gradient is ?" in start
+    assert "start with dz/dz = 1; every other gradient is ?" in start
     assert "{ z | data 50 | grad 1 }" in start
     assert "{ x | data 10 | grad ? }" in start
     assert "grad +=" not in start
-    assert "Step 1 of 4: z = x·y sends its gradient ∂z/∂z = 1 to its inputs" in first
+    assert "Step 1 of 4: z = x·y sends its gradient dz/dz = 1 to its inputs" in first
     assert "{ x | data 10 | grad 5 }" in first and "{ b | data 4 | grad ? }" in first
     # In red: z and its op node (border), the op's edge, two parent edges (line and label).
     assert first.count("#d62728") == 7
     assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 5" color="#d62728"' in first
     assert "{ w | data 3 | grad 10 }" in last and "{ b | data 4 | grad 15 }" in last
-    assert "Step 4 of 4: y = b + 1 sends its gradient ∂z/∂y = 10" in last
+    assert "Step 4 of 4: y = b + 1 sends its gradient dz/dy = 10" in last
 
 
 def test_backward_steps_remove_older_frames(monkeypatch, tmp_path):

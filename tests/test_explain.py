@@ -49,20 +49,20 @@ Forward pass (each node after the nodes it is computed from):
   z  = x·y = 10·5 = 50
 
 Backward pass (each parent receives local derivative × upstream gradient):
-  z = x·y   (upstream ∂z/∂z = 1)
+  z = x·y   (upstream dz/dz = 1)
     ∂z/∂x = y = 5   →  x receives 5 × 1 = 5
     ∂z/∂y = x = 10  →  y receives 10 × 1 = 10
-  x = v1 + b   (upstream ∂z/∂x = 5)
+  x = v1 + b   (upstream dz/dx = 5)
     ∂x/∂v1 = 1      →  v1 receives 1 × 5 = 5
-    ∂x/∂b = 1       →  b receives 1 × 5 = 5   (1 of 2 contributions: ∂z/∂b so far 5)
-  v1 = 2·w   (upstream ∂z/∂v1 = 5)
+    ∂x/∂b = 1       →  b receives 1 × 5 = 5   (1 of 2 contributions: dz/db so far 5)
+  v1 = 2·w   (upstream dz/dv1 = 5)
     ∂v1/∂w = 2      →  w receives 2 × 5 = 10
-  y = b + 1   (upstream ∂z/∂y = 10)
-    ∂y/∂b = 1       →  b receives 1 × 10 = 10   (2 of 2 contributions: ∂z/∂b = 5 + 10 = 15)
+  y = b + 1   (upstream dz/dy = 10)
+    ∂y/∂b = 1       →  b receives 1 × 10 = 10   (2 of 2 contributions: dz/db = 5 + 10 = 15)
 
 Chain rule for each input (a sum over the paths from z):
-  ∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
-  ∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10
+  dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
+  dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10
 Unnamed nodes (v1) are folded into the local derivative of the named node that uses them."""
 
 
@@ -76,8 +76,8 @@ def test_worked_example_text():
 def test_worked_example_sums_are_the_classroom_lines():
     z, _, _ = worked_example()
     assert explain(z).sums_text().splitlines() == [
-        "∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15",
-        "∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10",
+        "dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15",
+        "dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10",
     ]
 
 
@@ -133,8 +133,8 @@ def test_every_number_is_the_engines_gradient(source, inputs):
 def test_two_paths():
     f = program("u = a*b; v = a + b; f = u*v", a=2.0, b=3.0)
     assert explain(f).sums_text().splitlines() == [
-        "∂f/∂a = ∂f/∂u·∂u/∂a + ∂f/∂v·∂v/∂a = 5·3 + 6·1 = 21",
-        "∂f/∂b = ∂f/∂u·∂u/∂b + ∂f/∂v·∂v/∂b = 5·2 + 6·1 = 16",
+        "df/da = ∂f/∂u·∂u/∂a + ∂f/∂v·∂v/∂a = 5·3 + 6·1 = 21",
+        "df/db = ∂f/∂u·∂u/∂b + ∂f/∂v·∂v/∂b = 5·2 + 6·1 = 16",
     ]
 
 
@@ -142,9 +142,9 @@ def test_three_levels():
     loss = program("u = w*x; v = u + b; L = v**2", w=2.0, x=3.0, b=1.0)
     assert explain(loss).to_text().split("Chain rule")[1] == (
         " for each input (a sum over the paths from L):\n"
-        "  ∂L/∂b = ∂L/∂v·∂v/∂b = 14·1 = 14\n"
-        "  ∂L/∂w = ∂L/∂v·∂v/∂u·∂u/∂w = 14·1·3 = 42\n"
-        "  ∂L/∂x = ∂L/∂v·∂v/∂u·∂u/∂x = 14·1·2 = 28"
+        "  dL/db = ∂L/∂v·∂v/∂b = 14·1 = 14\n"
+        "  dL/dw = ∂L/∂v·∂v/∂u·∂u/∂w = 14·1·3 = 42\n"
+        "  dL/dx = ∂L/∂v·∂v/∂u·∂u/∂x = 14·1·2 = 28"
     )
 
 
@@ -152,8 +152,8 @@ def test_without_labels_the_paths_go_through_automatic_names():
     w, b = Value(3.0, label="w"), Value(4.0, label="b")
     explanation = explain((2 * w + b) * (b + 1))
     assert explanation.sums_text().splitlines() == [
-        "∂v4/∂b = ∂v4/∂v2·∂v2/∂b + ∂v4/∂v3·∂v3/∂b = 5·1 + 10·1 = 15",
-        "∂v4/∂w = ∂v4/∂v2·∂v2/∂v1·∂v1/∂w = 5·1·2 = 10",
+        "dv4/db = ∂v4/∂v2·∂v2/∂b + ∂v4/∂v3·∂v3/∂b = 5·1 + 10·1 = 15",
+        "dv4/dw = ∂v4/∂v2·∂v2/∂v1·∂v1/∂w = 5·1·2 = 10",
     ]
     assert explanation.notes() == [
         "No intermediate node has a label, so the paths go through the automatic names "
@@ -169,7 +169,7 @@ def test_many_paths_are_grouped_by_the_last_named_step():
         w=1.0,
     )
     assert explain(z).sums_text() == (
-        "∂z/∂w = ∂z/∂a1·∂a1/∂w + ∂z/∂b1·∂b1/∂w = 25·2 + 25·3 = 125"
+        "dz/dw = dz/da1·∂a1/∂w + dz/db1·∂b1/∂w = 25·2 + 25·3 = 125"
         "   (8 paths, grouped by the last named step)"
     )
 
@@ -178,16 +178,16 @@ def test_a_node_used_twice_and_a_direct_edge():
     t = Value(0.5, label="t")
     s = named(named(t * t, "q") * t, "s")
     explanation = explain(s)
-    assert explanation.sums_text() == "∂s/∂t = ∂s/∂q·∂q/∂t + ∂s/∂t = 0.5·1 + 0.25 = 0.75"
+    assert explanation.sums_text() == "ds/dt = ∂s/∂q·∂q/∂t + ∂s/∂t = 0.5·1 + 0.25 = 0.75"
     assert explanation.notes() == [
         "∂s/∂t on its own in a sum is the direct edge from s to t: its local derivative."
     ]
     lines = explanation.backward_text().splitlines()
     assert lines[-2:] == [
         "  ∂q/∂t = t = 0.5   →  t receives 0.5 × 0.5 = 0.25   "
-        "(2 of 3 contributions: ∂s/∂t so far 0.5)",
+        "(2 of 3 contributions: ds/dt so far 0.5)",
         "  ∂q/∂t = t = 0.5   →  t receives 0.5 × 0.5 = 0.25   "
-        "(3 of 3 contributions: ∂s/∂t = 0.25 + 0.25 + 0.25 = 0.75)",
+        "(3 of 3 contributions: ds/dt = 0.25 + 0.25 + 0.25 = 0.75)",
     ]
 
 
@@ -208,7 +208,7 @@ def test_fused_linear_neuron():
         "∂n/∂x2 = w2 = -1",
         "∂n/∂b = 1",
     ]
-    assert "  ∂h/∂w1 = ∂h/∂n·∂n/∂w1 = 0.940015·2 = 1.88003" in text
+    assert "  dh/dw1 = ∂h/∂n·∂n/∂w1 = 0.940015·2 = 1.88003" in text
 
 
 # One row per operation: how it is built, its forward formula, its local derivatives.
@@ -270,12 +270,12 @@ def test_markdown():
         "\n"
         "| node | upstream | local derivative | parent receives | gradient so far |\n"
         "|---|---|---|---|---|\n"
-        "| y = a·a | ∂y/∂y = 1 | ∂y/∂a = a = 3 | 3 × 1 = 3 | ∂y/∂a = 3 |\n"
-        "|  |  | ∂y/∂a = a = 3 | 3 × 1 = 3 | ∂y/∂a = 3 + 3 = 6 |\n"
+        "| y = a·a | dy/dy = 1 | ∂y/∂a = a = 3 | 3 × 1 = 3 | dy/da = 3 |\n"
+        "|  |  | ∂y/∂a = a = 3 | 3 × 1 = 3 | dy/da = 3 + 3 = 6 |\n"
         "\n"
         "**Chain rule for each input** (a sum over the paths from y)\n"
         "\n"
-        "- ∂y/∂a = 6\n"
+        "- dy/da = 6\n"
     )
     assert explanation._repr_markdown_() == explanation.to_markdown()
 
@@ -295,11 +295,11 @@ def test_latex():
         "a_{1} &= 3 \\\\\n"
         "y &= -a_{1} = -3 \\\\\n"
         "&\\textbf{Backward pass} \\\\\n"
-        "y &= -a_{1} \\quad \\text{upstream } \\frac{\\partial y}{\\partial y} = 1 \\\\\n"
+        "y &= -a_{1} \\quad \\text{upstream } \\frac{\\mathrm{d} y}{\\mathrm{d} y} = 1 \\\\\n"
         "&\\quad \\frac{\\partial y}{\\partial a_{1}} = -1 \\quad \\Rightarrow \\quad a_{1} "
         "\\text{ receives } (-1) \\times 1 = -1 \\\\\n"
         "&\\textbf{Chain rule for each input} \\\\\n"
-        "\\frac{\\partial y}{\\partial a_{1}} &= -1\n"
+        "\\frac{\\mathrm{d} y}{\\mathrm{d} a_{1}} &= -1\n"
         "\\end{aligned}\n"
         "$$\n"
     )
@@ -310,7 +310,7 @@ def test_latex_of_the_worked_example_sums():
     z, _, _ = worked_example()
     latex = explain(z).to_latex()
     assert (
-        "\\frac{\\partial z}{\\partial b} &= \\frac{\\partial z}{\\partial x} "
+        "\\frac{\\mathrm{d} z}{\\mathrm{d} b} &= \\frac{\\partial z}{\\partial x} "
         "\\frac{\\partial x}{\\partial b} + \\frac{\\partial z}{\\partial y} "
         "\\frac{\\partial y}{\\partial b} = 5 \\cdot 1 + 10 \\cdot 1 = 15"
     ) in latex
@@ -333,7 +333,7 @@ def test_numbers_keep_their_significant_digits():
     assert format_number(1e-300) == "1e-300"
     tiny = Value(1e-4, label="t")
     assert explain(named(tiny * tiny * tiny, "s")).sums_text() == (
-        "∂s/∂t = ∂s/∂v1·∂v1/∂t + ∂s/∂t = 0.0001·0.0002 + 1e-08 = 3e-08"
+        "ds/dt = ∂s/∂v1·∂v1/∂t + ∂s/∂t = 0.0001·0.0002 + 1e-08 = 3e-08"
     )
 
 
