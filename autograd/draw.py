@@ -28,9 +28,22 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from autograd.engine import Value, _backpropagate, topological_order
-from autograd.explain import _forward_formula, evaluation_order, format_number, node_names
+from autograd.explain import (
+    evaluation_order,
+    format_number,
+    forward_formula,
+    node_kind,
+    node_names,
+)
 
-__all__ = ["GraphvizNotInstalledError", "draw", "render", "render_backward_steps"]
+__all__ = [
+    "GraphvizNotInstalledError",
+    "dot_ids",
+    "draw",
+    "render",
+    "render_backward_steps",
+    "to_svg",
+]
 
 INSTALL_PACKAGE = "pip install 'scalar-autograd[viz]'"
 INSTALL_DOT = (
@@ -42,7 +55,7 @@ FILL = {
     "input": "#c6dbef",
     "parameter": "#c7e9c0",
     "constant": "#eeeeee",
-    "result": "#ffffff",
+    "intermediate": "#ffffff",
     "output": "#fdd0a2",
 }
 ACTIVE_FILL = "#fff176"
@@ -79,11 +92,14 @@ def draw(
     show_local: bool = True,
     max_nodes: int = 500,
     params: Iterable[Value] = (),
+    grad_labels: dict[str, str] | None = None,
 ):
     """The graph of ``root`` as a ``graphviz.Digraph`` (displayed inline in Jupyter).
 
     ``rankdir="TB"`` draws top to bottom. Contributions (local × upstream) are
     shown once backward has run, i.e. when some gradient is nonzero.
+    ``grad_labels`` replaces the gradient shown for a node, by name (the lesson
+    page writes running sums there: ``{"b": "5 + 10 = 15"}``).
 
     >>> from autograd import Value
     >>> a = Value(3.0, label="a")
@@ -95,8 +111,9 @@ def draw(
     _check_size(len(order), max_nodes, "max_nodes")
     ran = show_grad and any(node.grad != 0 for node in order)
     sent = _edges_of_backward(root) if ran else {}
-    grads = {node: node.grad for node in order} if show_grad else None
     names = node_names(evaluation_order(root))
+    labels = grad_labels or {}
+    grads = {node: labels.get(names[node], node.grad) for node in order} if show_grad else None
     return _graph(
         root,
         order,
@@ -185,7 +202,7 @@ def render_backward_steps(
         for slot, (parent, local, upstream, contribution, total) in enumerate(edges):
             sent[node, slot] = (local, upstream, contribution)
             known[parent] = total
-        formula = _forward_formula(node, names).text()
+        formula = forward_formula(node, names).text()
         upstream = format_number(edges[0][2], _DIGITS)
         title = (
             f"Step {k} of {count}: {names[node]} = {formula} sends its gradient "
@@ -258,7 +275,7 @@ def _graph(
     *,
     names: dict[Value, str],
     rankdir: str,
-    grads: dict[Value, float | None] | None,
+    grads: dict[Value, float | str | None] | None,
     sent: dict[tuple[Value, int], tuple[float, float, float]],
     show_local: bool,
     params: Iterable[Value],
@@ -267,8 +284,8 @@ def _graph(
 ):
     """The Digraph: node ids from topological position, so the source is reproducible."""
     graphviz = _graphviz()
-    parameters = {id(p) for p in params}
-    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    parameters = set(params)
+    ids = dot_ids(order)
     graph = graphviz.Digraph("autograd")
     graph.attr(rankdir=rankdir, fontname="Helvetica", fontsize="14")
     if title:
@@ -277,12 +294,14 @@ def _graph(
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="#555555")
 
     for node in order:
-        kind = _kind(node, root, parameters)
+        kind = node_kind(node, root, parameters)
         fields = [_record_escape("const" if kind == "constant" else names[node])]
         fields.append(f"data {format_number(node.data, _DIGITS)}")
         if grads is not None and kind != "constant":  # a number needs no gradient
             grad = grads[node]
-            fields.append("grad " + ("?" if grad is None else format_number(grad, _DIGITS)))
+            if not isinstance(grad, str):
+                grad = "?" if grad is None else format_number(grad, _DIGITS)
+            fields.append("grad " + _record_escape(grad))
         style = {"shape": "record", "style": "filled", "fillcolor": FILL[kind]}
         if kind == "output":
             style["penwidth"] = "2"
@@ -324,14 +343,30 @@ def _graph(
     return graph
 
 
-def _kind(node: Value, root: Value, parameters: set[int]) -> str:
-    if node is root:
-        return "output"
-    if node.op == "const":
-        return "constant"
-    if node.parents:
-        return "result"
-    return "parameter" if id(node) in parameters else "input"
+def dot_ids(order: list[Value]) -> dict[Value, str]:
+    """Each node's id in the DOT source (and in the SVG's ``<title>``): its position.
+
+    Positions, not ``id()``, so the same graph always gives the same source;
+    an operation's circle is the id with ``_op`` added.
+
+    >>> from autograd import Value
+    >>> a = Value(1.0)
+    >>> list(dot_ids(topological_order(a + 1)).values())
+    ['n0', 'n1', 'n2']
+    """
+    return {node: f"n{i}" for i, node in enumerate(order)}
+
+
+def to_svg(graph) -> str:
+    """The drawing as SVG text; GraphvizNotInstalledError (with the install hint) without dot."""
+    graphviz = _graphviz()
+    try:
+        return graph.pipe(format="svg", encoding="utf-8")
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotInstalledError(
+            f"cannot draw the graph as SVG: Graphviz's dot program is not installed "
+            f"(install it with {INSTALL_DOT})"
+        ) from None
 
 
 def _op_symbol(op: str) -> str:
