@@ -108,7 +108,7 @@ def draw(
     3
     """
     order = topological_order(root)
-    _check_size(len(order), max_nodes, "max_nodes")
+    check_size(len(order), max_nodes, "max_nodes")
     ran = show_grad and any(node.grad != 0 for node in order)
     sent = _edges_of_backward(root) if ran else {}
     names = node_names(evaluation_order(root))
@@ -173,7 +173,7 @@ def render_backward_steps(
     ValueError: the graph has 3 nodes, more than max_nodes=1: ...
     """
     order = topological_order(root)
-    _check_size(len(order), max_nodes, "max_nodes")
+    check_size(len(order), max_nodes, "max_nodes")
     folder = Path(folder)
     # The engine's backward loop, reported edge by edge: one frame per node.
     steps: list[tuple[Value, list[tuple[Value, float, float, float, float]]]] = []
@@ -247,7 +247,7 @@ def _graphviz():
     return graphviz
 
 
-def _check_size(size: int, limit: int, name: str) -> None:
+def check_size(size: int, limit: int, name: str) -> None:
     if size > limit:
         raise ValueError(
             f"the graph has {size} nodes, more than {name}={limit}: a picture that big is "

@@ -560,8 +560,9 @@ class Explanation:
         edge's local derivative and contribution, each node's gradient and
         chain-rule sum. ``Explanation.from_dict`` reads it back.
 
-        - ``nodes``: name, kind, value, ``computed`` (``x = v1 + b = 6 + 4 = 10``,
-          None for a leaf), ``formula``, ``gradient`` and ``gradient_text``
+        - ``nodes``: name, kind, value, ``value_text``, ``computed``
+          (``x = v1 + b = 6 + 4 = 10``; None for a constant), ``formula``,
+          ``gradient`` and ``gradient_text``
           (``∂z/∂x = 5``), ``sum`` (the chain-rule sum, for an input);
         - ``forward``: name, op, formula, value, text;
         - ``backward``: node, formula, upstream, ``upstream_text``, ``lines``, and
@@ -698,8 +699,9 @@ class Explanation:
             "name": node.name,
             "kind": node.kind,
             "value": node.value,
+            "value_text": format_number(node.value),
             "formula": _formula_dict(step.formula if step else None),
-            "computed": step.text() if step and step.formula else None,
+            "computed": step.text() if step else None,
             "gradient": gradient,
             "gradient_text": (
                 f"{_partial(self.output, node.name)} = {format_number(gradient)}"
