@@ -840,7 +840,15 @@ def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
 
 
 def forward_formula(node: Value, names: dict[Value, str]) -> Formula:
-    """How ``node`` was computed, e.g. Formula('{0} + {1}', ('v1', 'b'), ...)."""
+    """How ``node`` was computed, from its parents' names: what every view writes for it.
+
+    >>> from autograd import Value
+    >>> a = Value(3.0, label="a")
+    >>> y = a * 2
+    >>> f = forward_formula(y, node_names(evaluation_order(y)))
+    >>> f.text(), f.numbers()
+    ('a·2', '3·2')
+    """
     parents = node.parents
     return Formula(
         _formulas(node)[0],

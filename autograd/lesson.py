@@ -221,8 +221,10 @@ def _lesson_svg(root: Value, exported: dict, params, max_nodes: int) -> str:
                 f"cannot tag the lesson's SVG: Graphviz's {kind}{number} is {dot_title!r}, "
                 f"expected {dot_id!r}"
             )
-        body = _GRAD_TEXT.sub(r'\1 data-grad="grad "\2', body, count=1)
-        body = _FLOW_TEXT.sub(r'\1 class="flow"\2', body, count=1)
+        if kind == "node":  # the gradient field, rewritten at each step
+            body = _GRAD_TEXT.sub(r'\1 data-grad="grad "\2', body, count=1)
+        else:  # what flowed along the edge, shown once it has
+            body = _FLOW_TEXT.sub(r'\1 class="flow"\2', body, count=1)
         return f'<g class="{kind}" {attributes}>\n<title>{html.escape(title)}</title>{body}</g>'
 
     svg = _GROUP.sub(tag, to_svg(graph))

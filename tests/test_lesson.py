@@ -55,6 +55,15 @@ def test_every_node_is_tagged_with_its_name():
         assert f'aria-label="{name}"' in page
 
 
+def test_each_edge_of_a_plus_a_is_tagged():
+    a = Value(3.0, label="a")
+    page = lesson(named(a + a, "y")).html
+    for slot in (0, 1):
+        assert f'data-edge="y-&gt;a#{slot}" data-backward="0" data-slot="{slot}"' in page
+    assert page.count('data-grad="grad "') == 2  # a and y; the edges' labels are not gradients
+    assert page.count('class="flow"') == 2
+
+
 def test_the_embedded_json_is_the_explanation():
     z = worked_example()
     page = lesson(z, title="Worked example", practice=True).html

@@ -112,10 +112,13 @@ def test_stepping_with_the_keyboard_says_what_explain_says(worked):
 
 
 def test_b_gets_its_running_sum(worked):
+    flow = worked.page.locator('[data-edge="x->b#1"] .flow')  # grad += 1×5 = 5
     worked.page.keyboard.press("ArrowRight")
     assert worked.grad_of("b") == "grad ?"
+    expect(flow).to_be_hidden()
     worked.page.keyboard.press("ArrowRight")  # x sends b its first contribution
     assert worked.grad_of("b") == "grad 5"
+    expect(flow).to_be_visible()
     assert "active" in worked.page.locator('[data-edge="x->b#1"]').get_attribute("class")
     worked.page.keyboard.press("End")  # y sends the second
     assert worked.grad_of("b") == "grad 5 + 10 = 15"
