@@ -139,6 +139,7 @@ class Diagnosis:
     tolerance: float
     right: str  # the message for a right answer
     explanation: str  # the chain-rule sum for this node, as explain writes it
+    leaf_sum: LeafSum  # the same sum as data, for the Markdown and LaTeX of a worksheet
     mistakes: tuple[Mistake, ...]
     other: str  # the message for a wrong answer that matches no slip
 
@@ -342,6 +343,7 @@ class _Graph:
     values: dict[str, float]  # forward values
     gradients: dict[str, float]  # the engine's d(output)/d(node)
     users: dict[str, list[tuple[str, float]]]  # node: [(named user, ∂user/∂node)], program order
+    formulas: dict[tuple[str, str], str]  # (top, parent): the local derivative's formula
     order: list[str]  # the nodes to answer, in the order their gradients become complete
 
 
@@ -383,7 +385,12 @@ def _named_graph(explanation: Explanation) -> _Graph:
                 last[edge.parent] = (i, j)
     order = sorted((n for n in last if n not in folded), key=last.get)
     values = {step.name: step.value for step in explanation.forward}
-    return _Graph(explanation.output, values, explanation.gradients, users, order)
+    formulas = {
+        (step.node, edge.parent): edge.local_formula.text()
+        for step in explanation.backward
+        for edge in step.edges
+    }
+    return _Graph(explanation.output, values, explanation.gradients, users, formulas, order)
 
 
 def _folded_locals(top, backward, edges, folded) -> dict[str, float]:
@@ -473,11 +480,22 @@ def _diagnosis(graph: _Graph, node: str) -> Diagnosis:
         gradient=gradient,
         tolerance=tolerance(gradient),
         right=f"{symbol} = {format_number(gradient)}: right",
-        explanation=leaf_sum.text(),
+        explanation=_explanation(graph, leaf_sum),
+        leaf_sum=leaf_sum,
         mistakes=tuple(mistakes),
         other=f"{symbol}: not right, and not one of the usual slips; "
         f"work it out as {symbol} = {chain}",
     )
+
+
+def _explanation(graph: _Graph, leaf_sum: LeafSum) -> str:
+    """The chain-rule sum; for a node the output uses directly, with the local formula."""
+    (path, *others) = leaf_sum.paths
+    formula = graph.formulas.get(path.nodes)
+    if others or len(path.nodes) != 2 or not formula or formula == format_number(leaf_sum.total):
+        return leaf_sum.text()
+    symbol = local_symbol(*path.nodes)
+    return f"{symbol} = {formula} = {format_number(leaf_sum.total)}"
 
 
 def _chain(graph: _Graph, node: str) -> str:
@@ -689,7 +707,7 @@ _TARGETS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "relu": (0.0, 1.0, 2.0)}
 
 
 def _level4(rng: random.Random) -> tuple[list[str], dict[str, float]]:
-    """One neuron and its squared error: s = w1*x1 + w2*x2 + b; h = tanh(s); L = (h - y)**2."""
+    """One neuron and its squared error: s = w1*x1 + w2*x2 + b; h = tanh(s); e = h - y; L = e**2."""
     activation = _pick(rng, tuple(_NEURON_SUMS))
     s = _pick(rng, _NEURON_SUMS[activation])
     names = [("w", "x")] if rng.random() < 0.4 else [("w1", "x1"), ("w2", "x2")]
@@ -699,7 +717,7 @@ def _level4(rng: random.Random) -> tuple[list[str], dict[str, float]]:
     at["b"] = round(s - sum(at[w] * at[x] for w, x in names), 1)
     at["y"] = _pick(rng, _TARGETS[activation])
     weighted = " + ".join(f"{w}*{x}" for w, x in names)
-    return [f"s = {weighted} + b", f"h = {activation}(s)", "L = (h - y)**2"], at
+    return [f"s = {weighted} + b", f"h = {activation}(s)", "e = h - y", "L = e**2"], at
 
 
 _WRITERS = (_level1, _level2, _level3, _level4)
@@ -711,8 +729,7 @@ def _friendly(ex: Exercise) -> bool:
         diagnoses = ex.diagnoses()
     except ValueError:  # a DomainError, or the program's own error
         return False
-    explanation = ex.explanation()
-    numbers = [s.value for s in explanation.forward] + [d.gradient for d in diagnoses]
+    numbers = [s.value for s in ex.explanation().forward] + [d.gradient for d in diagnoses]
     if not all(math.isfinite(x) and abs(x) <= 200 for x in numbers):
         return False
     if any(abs(v) > 5 for v in ex.at.values()):  # a bias like 11 is no fun by hand
@@ -721,17 +738,10 @@ def _friendly(ex: Exercise) -> bool:
         return False
     # A node on several paths: each path counts, and no two look alike.
     for d in diagnoses:
-        contributions = [math.prod(p.factors) for p in _paths_of(explanation, d.node)]
+        contributions = [math.prod(p.factors) for p in d.leaf_sum.paths]
         if len(contributions) > 1 and (
             any(abs(c) < ATOL for c in contributions)
             or any(_matches(a, b) for a, b in itertools.combinations(contributions, 2))
         ):
             return False
     return True
-
-
-def _paths_of(explanation: Explanation, node: str) -> tuple[Path, ...]:
-    for leaf_sum in explanation.sums:
-        if leaf_sum.leaf == node:
-            return leaf_sum.paths
-    return ()
