@@ -36,12 +36,16 @@ from autograd.explain import (
     Explanation,
     LeafSum,
     Path,
+    _latex_name,
+    _latex_number,
+    _markdown_escape,
     explain,
     format_number,
 )
 
 __all__ = [
     "ATOL",
+    "FORMATS",
     "LEVELS",
     "MISTAKES",
     "RTOL",
@@ -56,6 +60,7 @@ __all__ = [
     "exercise",
     "practice_data",
     "tolerance",
+    "worksheet",
 ]
 
 # A hand-computed answer counts as right within 0.1 % of the gradient, or
@@ -71,6 +76,7 @@ MISTAKES = ("missed-path", "no-local", "no-upstream", "sign", "forward-value")
 OTHER = "other"
 
 LEVELS = (1, 2, 3, 4)
+FORMATS = ("text", "markdown", "latex")
 
 
 class PracticeError(ValueError):
@@ -745,3 +751,88 @@ def _friendly(ex: Exercise) -> bool:
         ):
             return False
     return True
+
+
+def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text") -> str:
+    """``count`` exercises (seeds ``seed``, ``seed + 1``, ...), then the answer key
+    with each solution's chain-rule sums; ``fmt`` is text, markdown or latex.
+
+    >>> print(worksheet(1, level=1, seed=3))  # doctest: +ELLIPSIS
+    Worksheet: 1 exercise at level 1 (seed 3)
+    ...
+    1. x = a - b; z = x*2   at a = 2, b = -4
+       find dz/dx, dz/da, dz/db   (seed 3)
+    <BLANKLINE>
+    Answer key
+    <BLANKLINE>
+    1. z = 12
+       ∂z/∂x = 2
+       ∂z/∂a = ∂z/∂x·∂x/∂a = 2·1 = 2
+       ∂z/∂b = ∂z/∂x·∂x/∂b = 2·(-1) = -2
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
+        raise PracticeError(f"worksheet: count must be a whole number from 1 to 100, got {count!r}")
+    if fmt not in FORMATS:
+        raise PracticeError(f"worksheet: fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    exercises = [exercise(level, seed + i) for i in range(count)]
+    plural = "exercise" if count == 1 else "exercises"
+    seeds = f"seed {seed}" if count == 1 else f"seeds {seed} to {seed + count - 1}"
+    title = f"Worksheet: {count} {plural} at level {level} ({seeds})"
+    task = (
+        "Find the gradient of the output with respect to every input and named intermediate.\n"
+        f"In the terminal, autograd practice --level {level} --seed SEED checks each answer."
+    )
+    write = {"text": _sheet_text, "markdown": _sheet_markdown, "latex": _sheet_latex}[fmt]
+    return write(title, task, exercises)
+
+
+def _sheet_text(title: str, task: str, exercises: list[Exercise]) -> str:
+    lines = [title, task, ""]
+    for i, ex in enumerate(exercises, 1):
+        symbols = ", ".join(d.symbol for d in ex.diagnoses())
+        indent = " " * len(f"{i}. ")
+        lines += [f"{i}. {ex.heading()}", f"{indent}find {symbols}   (seed {ex.seed})", ""]
+    lines += ["Answer key", ""]
+    for i, ex in enumerate(exercises, 1):
+        indent = " " * len(f"{i}. ")
+        lines.append(f"{i}. {ex.output} = {format_number(ex.value)}")
+        lines += [f"{indent}{d.explanation}" for d in ex.diagnoses()]
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _sheet_markdown(title: str, task: str, exercises: list[Exercise]) -> str:
+    lines = [f"## {title}", ""]
+    for line in task.splitlines():
+        lines += [_markdown_escape(line), ""]
+    for i, ex in enumerate(exercises, 1):
+        given = ", ".join(f"{n} = {format_number(v)}" for n, v in ex.at.items())
+        symbols = ", ".join(d.symbol for d in ex.diagnoses())
+        lines.append(f"{i}. `{ex.program}` at {given}: find {symbols} (seed {ex.seed})")
+    lines += ["", "## Answer key", ""]
+    for i, ex in enumerate(exercises, 1):
+        lines += [f"**{i}.** {ex.output} = {format_number(ex.value)}", ""]
+        lines += [f"- {_markdown_escape(d.explanation)}" for d in ex.diagnoses()]
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _sheet_latex(title: str, task: str, exercises: list[Exercise]) -> str:
+    task = task.replace("autograd practice --level", r"\verb|autograd practice --level")
+    task = task.replace("SEED", "SEED|")
+    lines = [rf"\section*{{{title}}}", task, r"\begin{enumerate}"]
+    for ex in exercises:
+        given = ", ".join(f"${_latex_name(n)} = {_latex_number(v)}$" for n, v in ex.at.items())
+        symbols = ", ".join(
+            rf"$\frac{{d{_latex_name(ex.output)}}}{{d{_latex_name(d.node)}}}$"
+            for d in ex.diagnoses()
+        )
+        # \verb prints the program as typed; a program never contains the | delimiter.
+        lines.append(rf"\item \verb|{ex.program}| at {given}: find {symbols} (seed {ex.seed})")
+    lines += [r"\end{enumerate}", r"\section*{Answer key}", r"\begin{enumerate}"]
+    for ex in exercises:
+        rows = " \\\\\n".join(d.leaf_sum.latex() for d in ex.diagnoses())
+        value = rf"${_latex_name(ex.output)} = {_latex_number(ex.value)}$"
+        lines += [rf"\item {value}", r"\[", r"\begin{aligned}", rows, r"\end{aligned}", r"\]"]
+    lines.append(r"\end{enumerate}")
+    return "\n".join(lines)
