@@ -730,12 +730,13 @@ def _practice(args: argparse.Namespace) -> int:
         return 0
     if args.program is None:
         ex = exercise(level, seed)
-        print(f"Practice, level {level}, seed {seed}: {ex.heading()}")
+        heading = f"Practice, level {level}, seed {seed}: {ex.heading()}"
     else:
         ex = Exercise(args.program, parse_program(args.program).bind(parse_values(args.at)))
-        print(f"Practice: {ex.heading()}")
+        heading = f"Practice: {ex.heading()}"
     if not ex.diagnoses():
         raise ProgramError("practice: the program has no input or named node to differentiate")
+    print(heading)
     return _dialogue(ex)
 
 
