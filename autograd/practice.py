@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -34,8 +35,10 @@ from autograd.explain import (
     FULL_SUM_MAX_FACTORS,
     FULL_SUM_MAX_PATHS,
     Explanation,
+    Formula,
     LeafSum,
     Path,
+    _equation,
     _latex_name,
     _latex_number,
     _markdown_escape,
@@ -349,7 +352,7 @@ class _Graph:
     values: dict[str, float]  # forward values
     gradients: dict[str, float]  # the engine's d(output)/d(node)
     users: dict[str, list[tuple[str, float]]]  # node: [(named user, ∂user/∂node)], program order
-    formulas: dict[tuple[str, str], str]  # (top, parent): the local derivative's formula
+    formulas: dict[tuple[str, str], Formula]  # (top, parent): the local derivative's formula
     order: list[str]  # the nodes to answer, in the order their gradients become complete
 
 
@@ -379,9 +382,21 @@ def _named_graph(explanation: Explanation) -> _Graph:
     position = {name: i for i, name in enumerate(forward)}
 
     users: dict[str, list[tuple[str, float]]] = {}
+    single: set[tuple[str, str]] = set()  # (top, node) joined by exactly one edge
     for top in sorted((n for n in backward if n not in folded), key=position.get):
-        for node, local in _folded_locals(top, backward, edges, folded).items():
+        locals_, arrivals = _folded_locals(top, backward, edges, folded)
+        for node, local in locals_.items():
             users.setdefault(node, []).append((top, local))
+            if arrivals[node] == 1 and node in dict(edges[top]):
+                single.add((top, node))
+    # A formula (∂z/∂x = y) is that of one edge: it does not hold for a·a (two edges)
+    # nor for a pair joined through unnamed nodes too.
+    formulas = {
+        (step.node, edge.parent): edge.local_formula
+        for step in explanation.backward
+        for edge in step.edges
+        if (step.node, edge.parent) in single
+    }
 
     # A gradient is complete when its last contribution arrives: ask in that order.
     last: dict[str, tuple[int, int]] = {}
@@ -391,18 +406,15 @@ def _named_graph(explanation: Explanation) -> _Graph:
                 last[edge.parent] = (i, j)
     order = sorted((n for n in last if n not in folded), key=last.get)
     values = {step.name: step.value for step in explanation.forward}
-    formulas = {
-        (step.node, edge.parent): edge.local_formula.text()
-        for step in explanation.backward
-        for edge in step.edges
-    }
     return _Graph(explanation.output, values, explanation.gradients, users, formulas, order)
 
 
-def _folded_locals(top, backward, edges, folded) -> dict[str, float]:
-    """∂top/∂m for each named m that ``top`` uses, summed through unnamed nodes only."""
+def _folded_locals(top, backward, edges, folded) -> tuple[dict[str, float], Counter[str]]:
+    """∂top/∂m for each named m that ``top`` uses, summed through unnamed nodes only,
+    and how many edges arrive at each m."""
     reach = {top: 1.0}
     result: dict[str, float] = {}
+    arrivals: Counter[str] = Counter()
     # In backward order an unnamed node has everything from above before it passes it on.
     for node in backward[backward.index(top) :]:
         if node not in reach:
@@ -410,7 +422,8 @@ def _folded_locals(top, backward, edges, folded) -> dict[str, float]:
         for parent, local in edges[node]:
             target = reach if parent in folded else result
             target[parent] = target.get(parent, 0.0) + reach[node] * local
-    return result
+            arrivals[parent] += parent not in folded
+    return result, arrivals
 
 
 def _leaf_sum(graph: _Graph, node: str) -> LeafSum:
@@ -498,10 +511,10 @@ def _explanation(graph: _Graph, leaf_sum: LeafSum) -> str:
     """The chain-rule sum; for a node the output uses directly, with the local formula."""
     (path, *others) = leaf_sum.paths
     formula = graph.formulas.get(path.nodes)
-    if others or len(path.nodes) != 2 or not formula or formula == format_number(leaf_sum.total):
+    if others or formula is None or not formula.template:
         return leaf_sum.text()
-    symbol = local_symbol(*path.nodes)
-    return f"{symbol} = {formula} = {format_number(leaf_sum.total)}"
+    parts = (formula.text(), formula.numbers(), format_number(leaf_sum.total))
+    return _equation(local_symbol(*path.nodes), *parts)
 
 
 def _chain(graph: _Graph, node: str) -> str:

@@ -442,3 +442,10 @@ def test_level_two_answers_are_whole_numbers():
     for seed in range(50):
         assert all(g == int(g) for g in exercise(2, seed).gradients().values())
         assert math.isfinite(exercise(2, seed).value)
+
+
+def test_the_shown_answer_gives_a_formula_only_where_one_edge_holds():
+    assert [d.explanation for d in WORKED.diagnoses()][:2] == ["∂z/∂x = y = 5", "∂z/∂y = x = 10"]
+    assert Exercise("y = a*a", {"a": 3}).diagnoses()[0].explanation == "∂y/∂a = 6"  # two edges
+    neuron = exercise(4, 1).diagnoses()
+    assert neuron[0].explanation == "∂L/∂e = 2·e = 2·(-0.238406) = -0.476812"
