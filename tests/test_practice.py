@@ -10,8 +10,10 @@ import io
 import itertools
 import json
 import math
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -449,3 +451,14 @@ def test_the_shown_answer_gives_a_formula_only_where_one_edge_holds():
     assert Exercise("y = a*a", {"a": 3}).diagnoses()[0].explanation == "∂y/∂a = 6"  # two edges
     neuron = exercise(4, 1).diagnoses()
     assert neuron[0].explanation == "∂L/∂e = 2·e = 2·(-0.238406) = -0.476812"
+
+
+def test_the_readme_transcript(monkeypatch, capsys):
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = text.split("```text\n$ printf ", 1)[1].split("```", 1)[0]
+    command, printed = block.split("\n", 1)
+    piped, argv = command.split(" | autograd ")
+    lines = shlex.split(piped)[0].encode().decode("unicode_escape")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    assert main(shlex.split(argv)) == 0
+    assert capsys.readouterr().out == printed
