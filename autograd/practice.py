@@ -137,9 +137,9 @@ class NodeFeedback:
 class Diagnosis:
     """Everything needed to judge an answer for one node, computed in advance.
 
-    ``mistakes`` are in the order they are tried; a slip that gives the right
-    answer (or the same number as an earlier slip) is left out, so an answer
-    matches at most one entry.
+    ``mistakes`` are in the order they are tried, and the first that matches
+    names the slip; a slip that gives the right answer, or the same number as
+    an earlier slip, is left out.
     """
 
     node: str

@@ -45,38 +45,32 @@ class Oracle:
 
     def __init__(self, ex):
         parsed = parse_program(ex.program)
-        self.output, self.named = parsed.run(dict(ex.at))
+        self.output, named = parsed.run(dict(ex.at))
         self.out = parsed.assigned[-1]
-        self.statements = {target: expression for target, expression in parsed.statements}
-        self.text = {
-            target: " ".join(ex.program.split(";")[i].split("=", 1)[1].split())
-            for i, target in enumerate(parsed.assigned)
-        }
-
-    def users(self, node):
-        """The statements that read ``node``, with ∂statement/∂node (the rest held fixed)."""
-        found = []
-        for target in self.text:
-            single = parse_program(f"{target} = {self.text[target]}")
-            if node in single.inputs:
-                top, leaves = single.run({n: self.named[n].data for n in single.inputs})
-                found.append((target, grad(top, [leaves[node]])[0]))
-        return found
-
-    def gradient(self, node):
-        return grad(self.output, [self.named[node]])[0]
+        self.values = {name: node.data for name, node in named.items()}
+        names = list(named)
+        self.gradients = dict(zip(names, grad(self.output, [named[n] for n in names])))
+        # Each statement differentiated on its own, the names it reads held as inputs:
+        # its local derivatives. users[m] = [(statement, ∂statement/∂m)].
+        self.users = {name: [] for name in names}
+        for i, target in enumerate(parsed.assigned):
+            single = parse_program(f"{target} = {ex.program.split(';')[i].split('=', 1)[1]}")
+            top, leaves = single.run({n: self.values[n] for n in single.inputs})
+            locals_ = grad(top, [leaves[n] for n in single.inputs])
+            for name, local in zip(single.inputs, locals_):
+                self.users[name].append((target, local))
 
     def paths(self, node):
         """Each path's product of local derivatives, from the output down to ``node``."""
         products = []
-        for user, local in self.users(node):
+        for user, local in self.users[node]:
             above = [1.0] if user == self.out else self.paths(user)
             products += [p * local for p in above]
         return products
 
     def slips(self, node):
         paths = self.paths(node)
-        users = self.users(node)
+        users = self.users[node]
         subsets = [
             sum(combo)
             for size in range(1, len(paths))
@@ -84,10 +78,10 @@ class Oracle:
         ]
         return {
             "missed-path": subsets,
-            "no-local": [sum(1.0 if u == self.out else self.gradient(u) for u, _ in users)],
+            "no-local": [sum(self.gradients[u] for u, _ in users)],
             "no-upstream": [sum(local for _, local in users)],
-            "sign": [-self.gradient(node)],
-            "forward-value": [self.named[node].data],
+            "sign": [-self.gradients[node]],
+            "forward-value": [self.values[node]],
         }
 
 
@@ -114,7 +108,7 @@ def test_every_level_over_200_seeds(level):
         gradients = ex.gradients()
         assert set(gradients) == set(parsed.inputs) | set(parsed.assigned[:-1])
         for node, value in gradients.items():
-            assert value == pytest.approx(oracle.gradient(node), abs=1e-12)
+            assert value == pytest.approx(oracle.gradients[node], abs=1e-12)
         assert all(f.correct for f in check(ex, gradients)), ex.program
 
         for node, gradient in gradients.items():
