@@ -518,13 +518,20 @@ def _explanation(graph: _Graph, leaf_sum: LeafSum) -> str:
 
 
 def _chain(graph: _Graph, node: str) -> str:
-    """The last step of the chain rule in symbols: dz/dx·∂x/∂b + dz/dy·∂y/∂b."""
-    terms = []
-    for user, _ in graph.users[node]:
-        local = local_symbol(user, node)
-        terms.append(
-            local if user == graph.output else f"{gradient_symbol(graph.output, user)}·{local}"
-        )
+    """The last step of the chain rule in symbols: dz/dx·∂x/∂b + dz/dy·∂y/∂b.
+
+    A node the output uses directly, by one edge, gets that edge's formula: ∂z/∂x = y.
+    """
+    users = [user for user, _ in graph.users[node]]
+    formula = graph.formulas.get((graph.output, node))
+    if users == [graph.output] and formula and formula.template:
+        return f"{local_symbol(graph.output, node)} = {formula.text()}"
+    terms = [
+        local_symbol(user, node)
+        if user == graph.output
+        else f"{gradient_symbol(graph.output, user)}·{local_symbol(user, node)}"
+        for user in users
+    ]
     return " + ".join(terms)
 
 

@@ -334,7 +334,7 @@ def test_end_of_input_ends_with_the_score_so_far(monkeypatch, capsys):
     assert (status, err) == (0, "")
     assert out.endswith(
         "dz/dy = 3\n"
-        "  dz/dy: not right, and not one of the usual slips; work it out as dz/dy = ∂z/∂y"
+        "  dz/dy: not right, and not one of the usual slips; work it out as dz/dy = ∂z/∂y = x"
         "; try again, or ? to see it\n"
         "dz/dy = \n"
         "score: 1/1 right at the first try (input ended after 1 of 4)\n"
