@@ -25,6 +25,7 @@ from autograd.engine import (
     topological_order,
 )
 from autograd.explain import explain
+from autograd.forward import hessian, jacobian, jvp
 
 __version__ = "0.1.0"
 
@@ -38,7 +39,10 @@ __all__ = [
     "explain",
     "grad",
     "gradcheck",
+    "hessian",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "linear",
     "no_grad",
     "render",
