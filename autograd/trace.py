@@ -10,18 +10,22 @@ Notation: ``dz/db`` is a complete gradient (every path from z to b summed),
 ``∂x/∂b`` a local derivative (one edge: x's rule, its other inputs held
 fixed). The two differ where a node reaches the output both directly and
 through other nodes: for z = x·x·x, dz/dx = 3x² but the last edge's ∂z/∂x = x².
+In forward mode ``ẋ`` is x's tangent (Newton's dot): with the seed ẇ = 1,
+ẋ = dx/dw.
 
 >>> from autograd import Value
 >>> w = Value(3.0, label="w")
 >>> order = evaluation_order(2 * w + 1)
 >>> [node_names(order)[n] for n in order]
 ['2', 'w', 'v1', '1', 'v2']
->>> gradient_symbol("z", "b"), local_symbol("x", "b")
-('dz/db', '∂x/∂b')
+>>> gradient_symbol("z", "b"), local_symbol("x", "b"), tangent_symbol("x")
+('dz/db', '∂x/∂b', 'ẋ')
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -38,6 +42,7 @@ __all__ = [
     "local_symbol",
     "node_kind",
     "node_names",
+    "tangent_symbol",
 ]
 
 KINDS = ("input", "parameter", "constant", "intermediate", "output")
@@ -62,6 +67,28 @@ def gradient_symbol(output: str, node: str) -> str:
 def local_symbol(top: str, bottom: str) -> str:
     """A local derivative: ∂top/∂bottom along one edge."""
     return f"∂{top}/∂{bottom}"
+
+
+def tangent_symbol(node: str) -> str:
+    """A node's tangent in forward mode: ẋ, the dot over the name (Newton's notation).
+
+    The dot (U+0307, a combining character) goes over the letter of a
+    one-letter name, also before an index (v̇1 for v1); a longer name is
+    bracketed, with the dot after it, so that it is clear the dot is for the
+    whole name.
+
+    >>> tangent_symbol("x"), tangent_symbol("v1"), tangent_symbol("loss")
+    ('ẋ', 'v̇1', '(loss)˙')
+    """
+    match = _ONE_LETTER.fullmatch(node)
+    if match:
+        # NFC: one character where Unicode has one (ẋ, ẇ, ḃ), as a teacher would type it
+        return unicodedata.normalize("NFC", match.group(1) + "\u0307") + match.group(2)
+    return f"({node})˙"
+
+
+# One letter, then anything but letters: x, v1, w_2, x#2.
+_ONE_LETTER = re.compile(r"([^\W\d_])([^a-zA-Z]*)")
 
 
 def evaluation_order(root: Value) -> list[Value]:
