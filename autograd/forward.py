@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from autograd.engine import Value, _real, grad
-from autograd.trace import evaluation_order
+from autograd.trace import evaluation_order_of
 
 __all__ = ["MODES", "choose_mode", "forward_sweep", "hessian", "jacobian", "jvp", "sweep_cost"]
 
@@ -51,7 +51,7 @@ def forward_sweep(
     10.0
     """
     tangents: dict[Value, float] = {}
-    for node in _evaluation_order(outputs):
+    for node in evaluation_order_of(outputs):
         if not node.parents:  # an input's tangent is its seed; a constant's is 0
             tangents[node] = seeds.get(node, 0.0)
             continue
@@ -67,18 +67,6 @@ def forward_sweep(
         if trace is not None:
             trace(node, locals_, tangent)
     return tangents
-
-
-def _evaluation_order(outputs: Sequence[Value]) -> list[Value]:
-    """The nodes of all ``outputs``, each after its parents and listed once."""
-    order: list[Value] = []
-    seen: set[Value] = set()
-    for output in outputs:
-        for node in evaluation_order(output):
-            if node not in seen:
-                seen.add(node)
-                order.append(node)
-    return order
 
 
 def jvp(

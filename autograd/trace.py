@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from autograd.engine import Value, _backpropagate
@@ -37,6 +37,7 @@ __all__ = [
     "TracedEdge",
     "backward_trace",
     "evaluation_order",
+    "evaluation_order_of",
     "format_number",
     "gradient_symbol",
     "local_symbol",
@@ -104,18 +105,37 @@ def evaluation_order(root: Value) -> list[Value]:
     >>> [v.label or v.op for v in evaluation_order((a + b) * a)]
     ['a', 'b', '+', '*']
     """
+    return evaluation_order_of([root])
+
+
+def evaluation_order_of(roots: Sequence[Value]) -> list[Value]:
+    """The nodes of several outputs, each listed once, after its parents.
+
+    The outputs' evaluation orders one after the other, without repeating a
+    node an earlier output already listed (forward mode sweeps all outputs at once).
+
+    >>> from autograd import Value
+    >>> a = Value(1.0, label="a")
+    >>> b = a * 2
+    >>> [v.label or v.op for v in evaluation_order_of([b, b + a])]
+    ['a', 'const', '*', '+']
+    """
     order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]  # an explicit stack: deep graphs need no recursion
-    while stack:
-        node, parents = stack[-1]
-        parent = next((p for p in parents if p not in seen), None)
-        if parent is None:
-            stack.pop()
-            order.append(node)
-        else:
-            seen.add(parent)
-            stack.append((parent, iter(parent.parents)))
+    seen: set[Value] = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.parents))]  # an explicit stack: deep graphs need no recursion
+        while stack:
+            node, parents = stack[-1]
+            parent = next((p for p in parents if p not in seen), None)
+            if parent is None:
+                stack.pop()
+                order.append(node)
+            else:
+                seen.add(parent)
+                stack.append((parent, iter(parent.parents)))
     return order
 
 
