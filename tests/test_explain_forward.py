@@ -1,6 +1,8 @@
 """explain(mode="forward"): the forward sweep of tangents, as a teacher writes it,
 and `autograd explain --mode forward --wrt NAME`. Texts are compared exactly."""
 
+from pathlib import Path
+
 import pytest
 from test_explain import WORKED_EXAMPLE_TEXT, worked_example
 
@@ -149,6 +151,11 @@ def run(capsys, *argv):
     status = main(list(argv))
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def test_the_readme_shows_this_sweep():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert SWEEP_BY_W.split("\n\n", 1)[1] in readme
 
 
 def test_command_line_forward_mode(capsys):
