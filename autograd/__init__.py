@@ -25,6 +25,7 @@ from autograd.engine import (
     topological_order,
 )
 from autograd.explain import explain
+from autograd.forward import hessian, jacobian, jvp
 from autograd.lesson import Lesson, lesson
 
 __version__ = "0.1.0"
@@ -40,7 +41,10 @@ __all__ = [
     "explain",
     "grad",
     "gradcheck",
+    "hessian",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "lesson",
     "linear",
     "no_grad",

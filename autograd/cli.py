@@ -435,6 +435,8 @@ examples:
       also write a lesson page: step through the backward pass in a browser, offline
   autograd explain --nudge 0.1
       nudge each node by 0.1: the output moves by about gradient × 0.1
+  autograd explain --mode forward --wrt w
+      forward mode: the tangent of every node, seeded with ẇ = 1
   autograd check "z = log(w) * exp(b)" --at w=2 b=0.5
       compare the gradients with finite differences
   autograd practice --level 2 --seed 1
@@ -480,6 +482,15 @@ def _parser() -> argparse.ArgumentParser:
     explain_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
     explain_parser.add_argument(
         "--format", choices=("text", "markdown", "latex"), default="text", help="output format"
+    )
+    explain_parser.add_argument(
+        "--mode",
+        choices=("reverse", "forward"),
+        default="reverse",
+        help="reverse: the backward pass (default); forward: one forward sweep of tangents",
+    )
+    explain_parser.add_argument(
+        "--wrt", metavar="NAME", help="with --mode forward: the input to differentiate by"
     )
     explain_parser.add_argument(
         "--render", metavar="PATH", help="draw the graph to PATH (.svg, .png or .pdf)"
@@ -586,7 +597,12 @@ def _explain(args: argparse.Namespace) -> int:
     program = parse_program(source)
     values = program.bind(values)
     output, named = program.run(values)
-    explanation = explain(output)
+    if args.mode == "forward":
+        explanation = explain(output, mode="forward", wrt=_forward_input(args, program, named))
+    elif args.wrt is not None:
+        raise ProgramError(f"--wrt {args.wrt} is for --mode forward; add --mode forward")
+    else:
+        explanation = explain(output)
 
     given = ", ".join(f"{name} = {format_number(v)}" for name, v in values.items())
     heading = " ".join(source.split()) + (f"   at {given}" if given else "")
@@ -623,6 +639,22 @@ def _explain(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return 0
+
+
+def _forward_input(args: argparse.Namespace, program: Program, named: dict[str, Value]) -> Value:
+    """The input named by --wrt, for --mode forward (which draws and nudges nothing)."""
+    for option in ("nudge", "render", "frames"):
+        if getattr(args, option) is not None:
+            raise ProgramError(f"--{option} shows the backward pass; use it without --mode forward")
+    inputs = ", ".join(program.inputs) or "none"
+    if args.wrt is None:
+        raise ProgramError(
+            f"--mode forward needs --wrt NAME, the input to differentiate by (inputs: {inputs})"
+        )
+    if args.wrt not in program.inputs:
+        what = "is assigned in the program" if args.wrt in program.assigned else "is not in it"
+        raise ProgramError(f"--wrt {args.wrt}: {args.wrt} {what}; choose an input: {inputs}")
+    return named[args.wrt]
 
 
 def _nudge_table(program, values, output, named, h, fmt) -> str:

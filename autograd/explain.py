@@ -25,8 +25,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from autograd.engine import Value, operation
+from autograd.forward import sweep_cost
 from autograd.trace import (
     backward_trace,
     evaluation_order,
@@ -36,6 +38,9 @@ from autograd.trace import (
     node_kind,
     node_names,
 )
+
+if TYPE_CHECKING:
+    from autograd.explain_forward import ForwardExplanation
 
 __all__ = [
     "BackwardStep",
@@ -302,6 +307,15 @@ class Explanation:
                 f"{direct[0].leaf}: its local derivative."
             )
         return notes
+
+    def cost(self) -> str:
+        """What the gradient costs in each mode: n inputs and 1 output.
+
+        Reverse mode (this explanation) needs one backward sweep for every
+        input's gradient; forward mode one forward sweep per input.
+        """
+        inputs = sum(1 for step in self.forward if step.formula is None)
+        return sweep_cost(inputs, 1)
 
     def to_text(self) -> str:
         """All three parts as plain text, for the terminal."""
@@ -628,8 +642,17 @@ class Explanation:
         }
 
 
-def explain(root: Value, *, params: Iterable[Value] = ()) -> Explanation:
+def explain(
+    root: Value,
+    mode: str = "reverse",
+    wrt: Value | None = None,
+    *,
+    params: Iterable[Value] = (),
+) -> Explanation | ForwardExplanation:
     """Run the backward pass from ``root`` and return every step of it, explained.
+
+    With ``mode="forward", wrt=w`` it explains forward mode instead: one
+    forward sweep of tangents seeded with ẇ = 1 (see ``autograd.explain_forward``).
 
     Sets ``.grad`` exactly as ``root.backward()`` does. Inputs are the leaves
     you made; numbers in the program are constants (shown by their value,
@@ -659,6 +682,18 @@ def explain(root: Value, *, params: Iterable[Value] = ()) -> Explanation:
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain: expected a Value, got {type(root).__name__} {root!r}")
+    if mode == "forward":
+        # Imported here: explain_forward builds on this module's Formula and forward pass.
+        from autograd.explain_forward import explain_forward
+
+        return explain_forward(root, wrt)
+    if mode != "reverse":
+        raise ValueError(f"explain: mode must be 'reverse' or 'forward', got {mode!r}")
+    if wrt is not None:
+        raise ValueError(
+            "explain: wrt= chooses the input of a forward sweep (mode='forward'); "
+            "reverse mode gives the gradient of every input at once"
+        )
     order = evaluation_order(root)
     names = node_names(order)
 

@@ -10,20 +10,24 @@ Notation: ``dz/db`` is a complete gradient (every path from z to b summed),
 ``∂x/∂b`` a local derivative (one edge: x's rule, its other inputs held
 fixed). The two differ where a node reaches the output both directly and
 through other nodes: for z = x·x·x, dz/dx = 3x² but the last edge's ∂z/∂x = x².
+In forward mode ``ẋ`` is x's tangent (Newton's dot): with the seed ẇ = 1,
+ẋ = dx/dw.
 
 >>> from autograd import Value
 >>> w = Value(3.0, label="w")
 >>> order = evaluation_order(2 * w + 1)
 >>> [node_names(order)[n] for n in order]
 ['2', 'w', 'v1', '1', 'v2']
->>> gradient_symbol("z", "b"), local_symbol("x", "b")
-('dz/db', '∂x/∂b')
+>>> gradient_symbol("z", "b"), local_symbol("x", "b"), tangent_symbol("x")
+('dz/db', '∂x/∂b', 'ẋ')
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from autograd.engine import Value, _backpropagate
@@ -33,11 +37,13 @@ __all__ = [
     "TracedEdge",
     "backward_trace",
     "evaluation_order",
+    "evaluation_order_of",
     "format_number",
     "gradient_symbol",
     "local_symbol",
     "node_kind",
     "node_names",
+    "tangent_symbol",
 ]
 
 KINDS = ("input", "parameter", "constant", "intermediate", "output")
@@ -64,6 +70,28 @@ def local_symbol(top: str, bottom: str) -> str:
     return f"∂{top}/∂{bottom}"
 
 
+def tangent_symbol(node: str) -> str:
+    """A node's tangent in forward mode: ẋ, the dot over the name (Newton's notation).
+
+    The dot (U+0307, a combining character) goes over the letter of a
+    one-letter name, also before an index (v̇1 for v1); a longer name is
+    bracketed, with the dot after it, so that it is clear the dot is for the
+    whole name.
+
+    >>> tangent_symbol("x"), tangent_symbol("v1"), tangent_symbol("loss")
+    ('ẋ', 'v̇1', '(loss)˙')
+    """
+    match = _ONE_LETTER.fullmatch(node)
+    if match:
+        # NFC: one character where Unicode has one (ẋ, ẇ, ḃ), as a teacher would type it
+        return unicodedata.normalize("NFC", match.group(1) + "\u0307") + match.group(2)
+    return f"({node})˙"
+
+
+# One letter, then anything but letters: x, v1, w_2, x#2.
+_ONE_LETTER = re.compile(r"([^\W\d_])([^a-zA-Z]*)")
+
+
 def evaluation_order(root: Value) -> list[Value]:
     """The nodes ``root`` depends on, in the order a program computes them.
 
@@ -77,18 +105,37 @@ def evaluation_order(root: Value) -> list[Value]:
     >>> [v.label or v.op for v in evaluation_order((a + b) * a)]
     ['a', 'b', '+', '*']
     """
+    return evaluation_order_of([root])
+
+
+def evaluation_order_of(roots: Sequence[Value]) -> list[Value]:
+    """The nodes of several outputs, each listed once, after its parents.
+
+    The outputs' evaluation orders one after the other, without repeating a
+    node an earlier output already listed (forward mode sweeps all outputs at once).
+
+    >>> from autograd import Value
+    >>> a = Value(1.0, label="a")
+    >>> b = a * 2
+    >>> [v.label or v.op for v in evaluation_order_of([b, b + a])]
+    ['a', 'const', '*', '+']
+    """
     order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]  # an explicit stack: deep graphs need no recursion
-    while stack:
-        node, parents = stack[-1]
-        parent = next((p for p in parents if p not in seen), None)
-        if parent is None:
-            stack.pop()
-            order.append(node)
-        else:
-            seen.add(parent)
-            stack.append((parent, iter(parent.parents)))
+    seen: set[Value] = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.parents))]  # an explicit stack: deep graphs need no recursion
+        while stack:
+            node, parents = stack[-1]
+            parent = next((p for p in parents if p not in seen), None)
+            if parent is None:
+                stack.pop()
+                order.append(node)
+            else:
+                seen.add(parent)
+                stack.append((parent, iter(parent.parents)))
     return order
 
 

@@ -69,20 +69,28 @@ def with_values(expression, xs):
     )
 
 
+def torch_function(torch, expression):
+    """The same expression as a function of PyTorch float64 tensors (for torch.func)."""
+
+    def function(*ts):
+        return evaluate(
+            expression,
+            ts,
+            exp=torch.exp,
+            log=torch.log,
+            tanh=torch.tanh,
+            sigmoid=torch.sigmoid,
+            relu=torch.relu,
+            number=lambda c: torch.tensor(c, dtype=torch.float64),
+        )
+
+    return function
+
+
 def with_torch(torch, expression, point):
     """The same expression with PyTorch float64 tensors: (the inputs, the output)."""
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
-    out = evaluate(
-        expression,
-        ts,
-        exp=torch.exp,
-        log=torch.log,
-        tanh=torch.tanh,
-        sigmoid=torch.sigmoid,
-        relu=torch.relu,
-        number=lambda c: torch.tensor(c, dtype=torch.float64),
-    )
-    return ts, out
+    return ts, torch_function(torch, expression)(*ts)
 
 
 def build(expression, point):
