@@ -394,7 +394,8 @@ def _call(hook, work, args):
 
 
 def _error(error: RequestError) -> JSONResponse:
-    return JSONResponse({"error": _one_line(error), **error.extra}, error.status)
+    headers = {"Retry-After": "1"} if error.status == 503 else None
+    return JSONResponse({"error": _one_line(error), **error.extra}, error.status, headers=headers)
 
 
 def _one_line(error: BaseException | str) -> str:
@@ -434,8 +435,8 @@ def _page_template(limits: Limits) -> str:
 def _add_controls(text: str) -> str:
     """The static page plus the controls (from serve.html); a nonce on each script and style."""
     fragment = resources.files("autograd").joinpath("serve.html").read_text(encoding="utf-8")
-    _, style, rest = fragment.partition("<!-- @@style -->")
-    controls, _, script = rest.partition("<!-- @@controls -->")[2].partition("<!-- @@script -->")
+    style, _, rest = fragment.partition("<!-- @@style -->")[2].partition("<!-- @@controls -->")
+    controls, _, script = rest.partition("<!-- @@script -->")
     controls = controls.replace("@@PROGRAM@@", html.escape(WORKED_EXAMPLE))
     for anchor in ("</head>", "<main>", "</body>"):
         if text.count(anchor) != 1:
