@@ -435,6 +435,8 @@ examples:
       nudge each node by 0.1: the output moves by about gradient × 0.1
   autograd check "z = log(w) * exp(b)" --at w=2 b=0.5
       compare the gradients with finite differences
+  autograd serve --open
+      a live lesson page for a class: type a program, change a value, step through
 
 A program: assignments separated by ; or newlines, using numbers, names,
 + - * / **, unary minus, parentheses and {", ".join(FUNCTIONS)}. The last
@@ -458,7 +460,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"autograd {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{explain,check}")
+    commands = parser.add_subparsers(dest="command", metavar="{explain,check,serve}")
     commands.required = True
 
     program_help = "assignments separated by ; or newlines (default: the worked example)"
@@ -495,6 +497,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     check_parser.add_argument("program", help="assignments separated by ; or newlines")
     check_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
+
+    serve_parser = commands.add_parser(
+        "serve",
+        help="a live lesson page in the browser, for a class (needs the serve extra)",
+        description="Serve the lesson page: type a program, change its values, step through "
+        "the backward pass. Loopback only unless --host says otherwise. Ctrl-C stops it.",
+    )
+    serve_parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: everyone "
+        "on the network)",
+    )
+    serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve_parser.add_argument("--open", action="store_true", help="open the page in a browser")
     return parser
 
 
@@ -511,6 +528,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "check":
             return _check(args)
+        if args.command == "serve":
+            return _serve(args)
         return _explain(args)
     # ProgramError and DomainError are ValueErrors; the others come from drawing
     # (Graphviz missing, a graph too big, a file that cannot be written).
@@ -521,6 +540,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(message: str) -> int:
     print("autograd: error: " + " ".join(message.split()), file=sys.stderr)
     return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """``autograd serve``: Starlette and uvicorn are imported here, and only here."""
+    import shutil
+
+    if not 0 <= args.port <= 65535:
+        raise ProgramError(f"--port {args.port}: a port is a number from 0 to 65535")
+    try:
+        import uvicorn  # noqa: F401  (checked here, used by serve.run)
+
+        from autograd import serve
+    except ImportError as error:
+        if error.name not in ("starlette", "uvicorn", "anyio"):
+            raise
+        raise ModuleNotFoundError(
+            f"autograd serve needs Starlette and uvicorn ({error.name} is missing): "
+            "pip install 'scalar-autograd[serve]'",
+            name=error.name,
+        ) from None
+    if shutil.which("dot") is None:
+        from autograd.draw import INSTALL_DOT
+
+        raise RuntimeError(
+            f"autograd serve draws graphs with Graphviz's dot program, which is not installed; "
+            f"install it with {INSTALL_DOT}"
+        )
+    return serve.run(args.host, args.port, args.open)
 
 
 def _explain(args: argparse.Namespace) -> int:

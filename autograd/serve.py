@@ -37,6 +37,7 @@ import html
 import json
 import logging
 import math
+import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ from autograd.cli import (
 )
 from autograd.engine import topological_order
 
-__all__ = ["Limits", "create_app"]
+__all__ = ["Limits", "create_app", "run"]
 
 log = logging.getLogger("autograd.serve")
 
@@ -555,3 +556,88 @@ class BodyLimit:
         await JSONResponse({"error": message}, 413, headers={"Connection": "close"})(
             scope, receive, send
         )
+
+
+# The command: autograd serve
+
+
+def run(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
+    """Serve until Ctrl-C; return the exit status (0).
+
+    The socket is bound here, before uvicorn starts, so that the address
+    printed is the real one (also with ``--port 0``) and a browser opened at
+    once finds it listening.
+    """
+    import socket
+    import webbrowser
+
+    import uvicorn
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise OSError(
+            f"cannot listen on {host}:{port} ({error.strerror}); "
+            "choose another port with --port, e.g. --port 8001"
+        ) from None
+    port = sock.getsockname()[1]
+    app = create_app(max_concurrent=os.cpu_count() or 2)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    for line in addresses(host, port):
+        print(line, flush=True)
+    if open_browser:
+        webbrowser.open(f"http://{_url_host(host)}:{port}/")
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn has shut down cleanly, then passes Ctrl-C on
+        pass
+    finally:
+        sock.close()
+    print("autograd serve: stopped", flush=True)
+    return 0
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """What ``autograd serve`` prints: where to open the page, and a warning when it is public.
+
+    >>> addresses("127.0.0.1", 8000)
+    ['Serving the lesson page at http://127.0.0.1:8000/ (this computer only; Ctrl-C stops)']
+    """
+    if host not in ("0.0.0.0", "::", ""):
+        where = "this computer only" if _loopback(host) else "on this address"
+        return [
+            f"Serving the lesson page at http://{_url_host(host)}:{port}/ ({where}; Ctrl-C stops)"
+        ]
+    lines = ["Serving the lesson page on every network interface; students can open:"]
+    lines += [f"  http://{_url_host(ip)}:{port}/" for ip in _local_addresses()]
+    lines.append(
+        "warning: anyone on this network can reach the server; use it on a network you trust"
+    )
+    lines.append("Ctrl-C stops it.")
+    return lines
+
+
+def _loopback(host: str) -> bool:
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _local_addresses() -> list[str]:
+    """This machine's IPv4 addresses, as its own name resolves (no packet is sent)."""
+    import socket
+
+    found = {"127.0.0.1"}
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    return sorted(found, key=lambda ip: (ip.startswith("127."), ip))

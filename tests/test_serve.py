@@ -431,3 +431,42 @@ def test_dot_has_a_timeout():
     finally:
         server.stop()
     assert serve.Limits().dot_timeout > 0
+
+
+# The command
+
+
+def test_autograd_serve_starts_answers_and_stops_on_ctrl_c():
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "autograd", "serve", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("Serving the lesson page at http://127.0.0.1:"), line
+        url = line.split(" at ")[1].split()[0]
+        assert httpx.get(url + "healthz", timeout=10).text == "ok"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_a_public_host_lists_addresses_and_warns():
+    from autograd.serve import addresses
+
+    lines = addresses("0.0.0.0", 8000)
+    assert "http://127.0.0.1:8000/" in "\n".join(lines)
+    assert sum("warning: anyone on this network can reach the server" in x for x in lines) == 1
+
+
+def test_serve_rejects_a_bad_port(capsys):
+    from autograd.cli import main
+
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "a port is a number from 0 to 65535" in capsys.readouterr().err
