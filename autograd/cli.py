@@ -435,6 +435,11 @@ examples:
       nudge each node by 0.1: the output moves by about gradient × 0.1
   autograd check "z = log(w) * exp(b)" --at w=2 b=0.5
       compare the gradients with finite differences
+  autograd practice --level 2 --seed 1
+      find the gradients by hand; each answer is checked as you type it
+  autograd practice "x = 2*w + b; y = b + 1; z = x*y" --at w=3 b=4
+  autograd practice --sheet 10 --level 2 --seed 1 --format markdown
+      a worksheet of ten exercises and its answer key
   autograd serve --open
       a live lesson page for a class: type a program, change a value, step through
 
@@ -460,7 +465,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"autograd {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{explain,check,serve}")
+    commands = parser.add_subparsers(dest="command", metavar="{explain,check,practice,serve}")
     commands.required = True
 
     program_help = "assignments separated by ; or newlines (default: the worked example)"
@@ -498,6 +503,35 @@ def _parser() -> argparse.ArgumentParser:
     check_parser.add_argument("program", help="assignments separated by ; or newlines")
     check_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
 
+    practice_parser = commands.add_parser(
+        "practice",
+        help="find the gradients by hand, with feedback that names the mistake",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    practice_parser.add_argument(
+        "program", nargs="?", help="your own exercise (default: one made from --level and --seed)"
+    )
+    practice_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
+    practice_parser.add_argument(
+        "--level",
+        type=int,
+        choices=(1, 2, 3, 4),
+        help="1: + - * in a chain; 2: an input on two paths; 3: functions and powers; "
+        "4: a neuron and its loss (default 1)",
+    )
+    practice_parser.add_argument(
+        "--seed", type=_seed, help="which exercise of the level (default 0)"
+    )
+    practice_parser.add_argument(
+        "--sheet", metavar="N", type=_sheet_size, help="print N exercises and their answer key"
+    )
+    practice_parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "latex"),
+        help="the worksheet's format (default text)",
+    )
+
     serve_parser = commands.add_parser(
         "serve",
         help="a live lesson page in the browser, for a class (needs the serve extra)",
@@ -515,6 +549,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seed(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number 0 or more")
+    return int(text)
+
+
+def _sheet_size(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of exercises from 1 to 100")
+    return int(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``autograd`` command; return its exit status.
 
@@ -528,6 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "check":
             return _check(args)
+        if args.command == "practice":
+            return _practice(args)
         if args.command == "serve":
             return _serve(args)
         return _explain(args)
@@ -708,3 +756,89 @@ def _table(header: list[str], rows: list[list[str]], fmt: str) -> str:
         "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
         for row in [header, *rows]
     )
+
+
+def _practice(args: argparse.Namespace) -> int:
+    # Imported here: practice builds its exercises with this module's parser.
+    from autograd.practice import Exercise, exercise, worksheet
+
+    generated = args.level is not None or args.seed is not None or args.sheet is not None
+    if args.program is not None and generated:
+        raise ProgramError(
+            "practice: give a program (with --at) or --level/--seed/--sheet, not both"
+        )
+    if args.program is None and args.at:
+        raise ProgramError("practice: --at gives the inputs of a program; put the program first")
+    if args.format is not None and args.sheet is None:
+        raise ProgramError("practice: --format is for a worksheet; add --sheet N")
+    level, seed = args.level or 1, args.seed or 0
+    if args.sheet is not None:
+        print(worksheet(args.sheet, level, seed, args.format or "text"))
+        return 0
+    if args.program is None:
+        ex = exercise(level, seed)
+        heading = f"Practice, level {level}, seed {seed}: {ex.heading()}"
+    else:
+        ex = Exercise(args.program, parse_program(args.program).bind(parse_values(args.at)))
+        heading = f"Practice: {ex.heading()}"
+    if not ex.diagnoses():
+        raise ProgramError("practice: the program has no input or named node to differentiate")
+    print(heading)
+    return _dialogue(ex)
+
+
+def _dialogue(ex) -> int:
+    """Ask for each gradient in backward order; check each answer as it comes."""
+    print()
+    print("Forward pass:")
+    print("\n".join(f"  {line}" for line in ex.explanation().forward_text().splitlines()))
+    print()
+    print("Backward pass: type each gradient as a number, or ? to see it.")
+    diagnoses = ex.diagnoses()
+    first_try = 0
+    for done, diagnosis in enumerate(diagnoses):
+        outcome = _ask(diagnosis)
+        if outcome is None:  # end of input: stop here, with the score so far
+            print()
+            print(
+                f"score: {first_try}/{done} right at the first try "
+                f"(input ended after {done} of {len(diagnoses)})"
+            )
+            return 0
+        first_try += outcome
+    print(f"score: {first_try}/{len(diagnoses)} right at the first try")
+    return 0
+
+
+def _ask(diagnosis) -> bool | None:
+    """Ask for one gradient until it is right or shown: right at the first try, or None at EOF."""
+    tries = 0
+    while True:
+        line = _read_line(f"{diagnosis.symbol} = ")
+        if line is None:
+            return None
+        text = line.strip()
+        if text == "?":
+            print(f"  answer: {diagnosis.explanation}")
+            return False
+        if not _NUMBER.fullmatch(text):
+            shown = repr(text) if text else "an empty line"
+            print(f"  {shown} is not a number: type one such as 2.5 or -0.25, or ? to see it")
+            continue
+        tries += 1
+        verdict = diagnosis.judge(float(text))
+        if verdict.correct:
+            print("  right")
+            return tries == 1
+        print(f"  {verdict.message}; try again, or ? to see it")
+
+
+def _read_line(prompt: str) -> str | None:
+    """One line from standard input, None at its end; piped input is echoed for the transcript."""
+    print(prompt, end="", flush=True)
+    line = sys.stdin.readline()
+    if not line:
+        return None
+    if not sys.stdin.isatty():  # a terminal shows what was typed; a pipe does not
+        print(line.rstrip("\n"))
+    return line

@@ -1,0 +1,851 @@
+"""Practice: exercises students solve by hand, and feedback that names the mistake.
+
+``exercise(level, seed)`` writes a small program with friendly numbers;
+``check(ex, answers)`` compares a student's gradients with the engine's and,
+for a wrong one, says which of the well-known slips gives that number. The
+slips are not guessed: for every node, ``diagnose`` computes from the
+engine's trace (``explain``) what each slip would give there (each path on its
+own and the sums of some of the paths, the upstream gradient alone, the local
+derivative alone, the wrong sign, the forward value), and a wrong answer is
+matched against that list. ``practice_data`` gives the same list as plain
+JSON-ready data, so that a web page compares numbers and nothing else.
+
+>>> ex = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
+>>> ex.value, ex.gradients()
+(50.0, {'x': 5.0, 'y': 10.0, 'w': 10.0, 'b': 15.0})
+>>> print(check(ex, {"w": 10, "b": 5}))
+✓ dz/dw = 10: right
+✗ dz/db: you have 5, which is the path through x only; b also reaches z through y (10)
+not answered: x, y
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from autograd.cli import parse_program
+from autograd.engine import Value
+from autograd.explain import (
+    FULL_SUM_MAX_FACTORS,
+    FULL_SUM_MAX_PATHS,
+    Explanation,
+    Formula,
+    LeafSum,
+    Path,
+    _equation,
+    _latex_name,
+    _latex_number,
+    _markdown_escape,
+    explain,
+    format_number,
+)
+
+__all__ = [
+    "ATOL",
+    "FORMATS",
+    "LEVELS",
+    "MISTAKES",
+    "RTOL",
+    "Diagnosis",
+    "Exercise",
+    "Feedback",
+    "Mistake",
+    "NodeFeedback",
+    "PracticeError",
+    "check",
+    "diagnose",
+    "exercise",
+    "practice_data",
+    "tolerance",
+    "worksheet",
+]
+
+# A hand-computed answer counts as right within 0.1 % of the gradient, or
+# within 0.01 near zero (a student who rounds tanh(0.5) to 0.462 is right).
+RTOL, ATOL = 1e-3, 0.01
+
+# The slips a diagnosis looks for, in the order they are tried. When two give
+# the same number the first is named: a missed path is what an exercise with
+# an input used twice is about; forgetting a factor (no-local, no-upstream)
+# is the next most specific; a sign and the forward value are the most
+# generic explanations of a number, so they come last.
+MISTAKES = ("missed-path", "no-local", "no-upstream", "sign", "forward-value")
+OTHER = "other"
+
+LEVELS = (1, 2, 3, 4)
+FORMATS = ("text", "markdown", "latex")
+
+
+class PracticeError(ValueError):
+    """An exercise or an answer that practice cannot use: says which and why."""
+
+
+# Until autograd.trace (the shared notation) reaches this branch: d for a
+# complete gradient, ∂ for a local derivative along one edge.
+def gradient_symbol(output: str, node: str) -> str:
+    """A complete gradient: d(output)/d(node), every path summed."""
+    return f"d{output}/d{node}"
+
+
+def local_symbol(top: str, bottom: str) -> str:
+    """A local derivative: ∂top/∂bottom along one edge."""
+    return f"∂{top}/∂{bottom}"
+
+
+def tolerance(value: float) -> float:
+    """How far an answer may be from ``value`` and still match it.
+
+    >>> tolerance(50.0), tolerance(0.5)
+    (0.05, 0.01)
+    """
+    return max(RTOL * abs(value), ATOL)
+
+
+def _matches(answer: float, value: float) -> bool:
+    return abs(answer - value) <= tolerance(value)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One slip at one node: the number it gives and what to tell the student."""
+
+    code: str
+    value: float
+    tolerance: float
+    message: str
+
+
+@dataclass(frozen=True)
+class NodeFeedback:
+    """The verdict on one answer: right, or wrong with the slip that explains it."""
+
+    node: str
+    answer: float
+    gradient: float
+    correct: bool
+    mistake: str | None  # one of MISTAKES, "other", or None when correct
+    message: str
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Everything needed to judge an answer for one node, computed in advance.
+
+    ``mistakes`` are in the order they are tried, and the first that matches
+    names the slip; a slip that gives the right answer, or the same number as
+    an earlier slip, is left out.
+    """
+
+    node: str
+    symbol: str  # dz/db
+    gradient: float
+    tolerance: float
+    right: str  # the message for a right answer
+    explanation: str  # the chain-rule sum for this node, as explain writes it
+    leaf_sum: LeafSum  # the same sum as data, for the Markdown and LaTeX of a worksheet
+    mistakes: tuple[Mistake, ...]
+    other: str  # the message for a wrong answer that matches no slip
+
+    def judge(self, answer: float) -> NodeFeedback:
+        """Right, a known slip, or other: the first that ``answer`` matches.
+
+        >>> d = diagnose(Exercise("z = 3*w", {"w": 2}).explanation())[0]
+        >>> d.judge(3.0).correct, d.judge(-3.0).mistake, d.judge(2.0).mistake
+        (True, 'sign', 'forward-value')
+        """
+        if abs(answer - self.gradient) <= self.tolerance:
+            return NodeFeedback(self.node, answer, self.gradient, True, None, self.right)
+        for mistake in self.mistakes:
+            if abs(answer - mistake.value) <= mistake.tolerance:
+                return NodeFeedback(
+                    self.node, answer, self.gradient, False, mistake.code, mistake.message
+                )
+        return NodeFeedback(self.node, answer, self.gradient, False, OTHER, self.other)
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON: the page compares |answer - value| <= tolerance in this order."""
+        return {
+            "node": self.node,
+            "symbol": self.symbol,
+            "gradient": self.gradient,
+            "tolerance": self.tolerance,
+            "right": self.right,
+            "explanation": self.explanation,
+            "mistakes": [
+                {"code": m.code, "value": m.value, "tolerance": m.tolerance, "message": m.message}
+                for m in self.mistakes
+            ],
+            "other": self.other,
+        }
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdicts on a student's answers, in backward order.
+
+    ``feedback["b"]`` is the verdict on b; ``missing`` lists the nodes not answered.
+    """
+
+    results: tuple[NodeFeedback, ...]
+    missing: tuple[str, ...]
+
+    def __getitem__(self, node: str) -> NodeFeedback:
+        for result in self.results:
+            if result.node == node:
+                return result
+        raise KeyError(f"no answer for {node}; answered: {', '.join(self.names())}")
+
+    def __iter__(self) -> Iterator[NodeFeedback]:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def names(self) -> list[str]:
+        return [r.node for r in self.results]
+
+    @property
+    def score(self) -> int:
+        """How many answers are right."""
+        return sum(r.correct for r in self.results)
+
+    def __str__(self) -> str:
+        # A mark in front says right or wrong without reading the message.
+        lines = [f"{'✓' if r.correct else '✗'} {r.message}" for r in self.results]
+        if self.missing:
+            lines.append(f"not answered: {', '.join(self.missing)}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A program, the inputs' values, and (for a generated one) its level and seed.
+
+    >>> ex = Exercise("h = tanh(u); z = h*c", {"u": 0.5, "c": 2})
+    >>> ex.output, round(ex.value, 4), ex.nodes()
+    ('z', 0.9242, ['h', 'c', 'u'])
+    """
+
+    program: str
+    at: dict[str, float]
+    level: int | None = None
+    seed: int | None = None
+
+    def __post_init__(self):
+        self.diagnoses()  # parse, bind and run now, so that a bad exercise fails here
+
+    @cached_property
+    def _solved(self) -> tuple[Value, Explanation, tuple[Diagnosis, ...]]:
+        parsed = parse_program(self.program)
+        output, _ = parsed.run(parsed.bind({k: float(v) for k, v in self.at.items()}))
+        explanation = explain(output)
+        return output, explanation, diagnose(explanation)
+
+    @property
+    def output(self) -> str:
+        """The output's name."""
+        return self._solved[1].output
+
+    @property
+    def value(self) -> float:
+        """The output's value."""
+        return self._solved[0].data
+
+    def explanation(self) -> Explanation:
+        """The engine's explanation of the exercise: every step of the solution."""
+        return self._solved[1]
+
+    def diagnoses(self) -> tuple[Diagnosis, ...]:
+        """One Diagnosis per node to answer, in backward order."""
+        return self._solved[2]
+
+    def nodes(self) -> list[str]:
+        """The nodes whose gradient the student finds, in backward order."""
+        return [d.node for d in self.diagnoses()]
+
+    def gradients(self) -> dict[str, float]:
+        """d(output)/d(node) for every input and named intermediate, in backward order."""
+        return {d.node: d.gradient for d in self.diagnoses()}
+
+    def heading(self) -> str:
+        """The program and its inputs on one line, as ``autograd explain`` prints them."""
+        given = ", ".join(f"{name} = {format_number(v)}" for name, v in self.at.items())
+        return " ".join(self.program.split()) + (f"   at {given}" if given else "")
+
+
+def check(source: Exercise | Explanation, answers: Mapping[str, float]) -> Feedback:
+    """Judge a student's ``answers`` ({node: gradient}) against the engine's.
+
+    >>> ex = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
+    >>> feedback = check(ex, {"x": 5, "w": 5})
+    >>> feedback["w"].mistake, feedback.score, feedback.missing
+    ('no-local', 1, ('y', 'b'))
+    """
+    diagnoses = _diagnoses(source)
+    known = {d.node: d for d in diagnoses}
+    if not isinstance(answers, Mapping):
+        raise TypeError(f"check: answers must be a dict {{node: number}}, got {answers!r}")
+    for node, answer in answers.items():
+        if node not in known:
+            raise PracticeError(
+                f"check: there is no node {node!r} to answer; the nodes are {', '.join(known)}"
+            )
+        if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+            raise TypeError(f"check: the answer for {node} must be a number, got {answer!r}")
+    results = tuple(d.judge(float(answers[d.node])) for d in diagnoses if d.node in answers)
+    missing = tuple(d.node for d in diagnoses if d.node not in answers)
+    return Feedback(results, missing)
+
+
+def practice_data(source: Exercise | Explanation) -> dict:
+    """The diagnoses as plain data for JSON (a page compares numbers, nothing else).
+
+    Each node, in backward order, has its gradient and tolerance, then its
+    mistakes in the order to try them; an answer within ``tolerance`` of
+    ``gradient`` is right, else it is the first mistake it is within
+    ``tolerance`` of, else ``other``.
+
+    >>> data = practice_data(Exercise("z = 3*w", {"w": 2}))
+    >>> data["nodes"][0]["gradient"], [m["code"] for m in data["nodes"][0]["mistakes"]]
+    (3.0, ['no-local', 'sign', 'forward-value'])
+    """
+    diagnoses = _diagnoses(source)
+    explanation = source.explanation() if isinstance(source, Exercise) else source
+    data: dict = {
+        "output": explanation.output,
+        "tolerance": {"relative": RTOL, "absolute": ATOL},
+        "codes": [*MISTAKES, OTHER],
+        "nodes": [d.to_dict() for d in diagnoses],
+    }
+    if isinstance(source, Exercise):
+        data["exercise"] = {
+            "program": source.program,
+            "at": dict(source.at),
+            "level": source.level,
+            "seed": source.seed,
+            "value": source.value,
+        }
+    return data
+
+
+def _diagnoses(source: Exercise | Explanation) -> tuple[Diagnosis, ...]:
+    if isinstance(source, Exercise):
+        return source.diagnoses()
+    if isinstance(source, Explanation):
+        return diagnose(source)
+    raise TypeError(
+        f"expected an Exercise or an Explanation (from explain(z)), got {type(source).__name__}"
+    )
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """The graph of named nodes, read off the trace, unnamed nodes folded in."""
+
+    output: str
+    values: dict[str, float]  # forward values
+    gradients: dict[str, float]  # the engine's d(output)/d(node)
+    users: dict[str, list[tuple[str, float]]]  # node: [(named user, ∂user/∂node)], program order
+    formulas: dict[tuple[str, str], Formula]  # (top, parent): the local derivative's formula
+    order: list[str]  # the nodes to answer, in the order their gradients become complete
+
+
+def diagnose(explanation: Explanation) -> tuple[Diagnosis, ...]:
+    """For each node to answer (inputs and named intermediates, backward order),
+    its gradient and what each slip would give there.
+
+    >>> from autograd import Value
+    >>> a = Value(2.0, label="a")
+    >>> y = a * 3
+    >>> y.label = "y"
+    >>> [(m.code, m.value) for m in diagnose(explain(y))[0].mistakes]
+    [('no-local', 1.0), ('sign', -3.0), ('forward-value', 2.0)]
+    """
+    graph = _named_graph(explanation)
+    return tuple(_diagnosis(graph, node) for node in graph.order)
+
+
+def _named_graph(explanation: Explanation) -> _Graph:
+    folded = set(explanation.folded)
+    edges = {
+        step.node: [(e.parent, e.local) for e in step.edges if not e.constant]
+        for step in explanation.backward
+    }
+    backward = list(edges)  # each node before the nodes it is computed from
+    forward = [step.name for step in explanation.forward]
+    position = {name: i for i, name in enumerate(forward)}
+
+    users: dict[str, list[tuple[str, float]]] = {}
+    single: set[tuple[str, str]] = set()  # (top, node) joined by exactly one edge
+    for top in sorted((n for n in backward if n not in folded), key=position.get):
+        locals_, arrivals = _folded_locals(top, backward, edges, folded)
+        for node, local in locals_.items():
+            users.setdefault(node, []).append((top, local))
+            if arrivals[node] == 1 and node in dict(edges[top]):
+                single.add((top, node))
+    # A formula (∂z/∂x = y) is that of one edge: it does not hold for a·a (two edges)
+    # nor for a pair joined through unnamed nodes too.
+    formulas = {
+        (step.node, edge.parent): edge.local_formula
+        for step in explanation.backward
+        for edge in step.edges
+        if (step.node, edge.parent) in single
+    }
+
+    # A gradient is complete when its last contribution arrives: ask in that order.
+    last: dict[str, tuple[int, int]] = {}
+    for i, step in enumerate(explanation.backward):
+        for j, edge in enumerate(step.edges):
+            if not edge.constant:
+                last[edge.parent] = (i, j)
+    order = sorted((n for n in last if n not in folded), key=last.get)
+    values = {step.name: step.value for step in explanation.forward}
+    return _Graph(explanation.output, values, explanation.gradients, users, formulas, order)
+
+
+def _folded_locals(top, backward, edges, folded) -> tuple[dict[str, float], Counter[str]]:
+    """∂top/∂m for each named m that ``top`` uses, summed through unnamed nodes only,
+    and how many edges arrive at each m."""
+    reach = {top: 1.0}
+    result: dict[str, float] = {}
+    arrivals: Counter[str] = Counter()
+    # In backward order an unnamed node has everything from above before it passes it on.
+    for node in backward[backward.index(top) :]:
+        if node not in reach:
+            continue
+        for parent, local in edges[node]:
+            target = reach if parent in folded else result
+            target[parent] = target.get(parent, 0.0) + reach[node] * local
+            arrivals[parent] += parent not in folded
+    return result, arrivals
+
+
+def _leaf_sum(graph: _Graph, node: str) -> LeafSum:
+    """The chain rule for ``node`` as explain writes it: a sum over paths from the output."""
+    count, longest = _path_counts(graph, node)
+    full = count <= FULL_SUM_MAX_PATHS and longest <= FULL_SUM_MAX_FACTORS
+    if full:
+        paths = []
+        stack: list[tuple[str, tuple[str, ...], tuple[float, ...]]] = [(node, (node,), ())]
+        while stack:
+            current, nodes, factors = stack.pop()
+            if current == graph.output:
+                paths.append(Path(nodes, factors))
+                continue
+            for user, local in reversed(graph.users[current]):
+                stack.append((user, (user, *nodes), (local, *factors)))
+    else:  # too many to list: grouped by the last step, as explain does
+        paths = [
+            Path((graph.output, node), (local,))
+            if user == graph.output
+            else Path((graph.output, user, node), (graph.gradients[user], local))
+            for user, local in graph.users[node]
+        ]
+    return LeafSum(graph.output, node, tuple(paths), graph.gradients[node], count, not full)
+
+
+def _path_counts(graph: _Graph, node: str) -> tuple[int, int]:
+    """How many paths lead from the output to ``node``, and the longest one's length."""
+    memo: dict[str, tuple[int, int]] = {graph.output: (1, 0)}
+    stack = [node]
+    while stack:  # iterative: a long chain needs no recursion
+        current = stack[-1]
+        pending = [u for u, _ in graph.users[current] if u not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        above = [memo[u] for u, _ in graph.users[current]]
+        memo[current] = (sum(c for c, _ in above), 1 + max(n for _, n in above))
+    return memo[node]
+
+
+def _diagnosis(graph: _Graph, node: str) -> Diagnosis:
+    output, gradient = graph.output, graph.gradients[node]
+    symbol = gradient_symbol(output, node)
+    leaf_sum = _leaf_sum(graph, node)
+    chain = _chain(graph, node)
+    candidates = [
+        *_missed_paths(graph, node, leaf_sum),
+        *_forgotten_factors(graph, node),
+        (
+            "sign",
+            -gradient,
+            "which has the right size but the wrong sign; check the sign of each factor "
+            f"in {symbol} = {chain}",
+        ),
+        (
+            "forward-value",
+            graph.values[node],
+            f"which is the value of {node} from the forward pass, not its gradient; "
+            f"{symbol} = {chain}",
+        ),
+    ]
+    mistakes: list[Mistake] = []
+    for code, value, reason in candidates:
+        if _matches(value, gradient) or any(_matches(value, m.value) for m in mistakes):
+            continue  # not a mistake, or already named by a slip tried earlier
+        message = f"{symbol}: you have {format_number(value)}, {reason}"
+        mistakes.append(Mistake(code, value, tolerance(value), message))
+    return Diagnosis(
+        node=node,
+        symbol=symbol,
+        gradient=gradient,
+        tolerance=tolerance(gradient),
+        right=f"{symbol} = {format_number(gradient)}: right",
+        explanation=_explanation(graph, leaf_sum),
+        leaf_sum=leaf_sum,
+        mistakes=tuple(mistakes),
+        other=f"{symbol}: not right, and not one of the usual slips; "
+        f"work it out as {symbol} = {chain}",
+    )
+
+
+def _explanation(graph: _Graph, leaf_sum: LeafSum) -> str:
+    """The chain-rule sum; for a node the output uses directly, with the local formula."""
+    (path, *others) = leaf_sum.paths
+    formula = graph.formulas.get(path.nodes)
+    if others or formula is None or not formula.template:
+        return leaf_sum.text()
+    parts = (formula.text(), formula.numbers(), format_number(leaf_sum.total))
+    return _equation(local_symbol(*path.nodes), *parts)
+
+
+def _chain(graph: _Graph, node: str) -> str:
+    """The last step of the chain rule in symbols: dz/dx·∂x/∂b + dz/dy·∂y/∂b."""
+    terms = []
+    for user, _ in graph.users[node]:
+        local = local_symbol(user, node)
+        terms.append(
+            local if user == graph.output else f"{gradient_symbol(graph.output, user)}·{local}"
+        )
+    return " + ".join(terms)
+
+
+def _missed_paths(graph: _Graph, node: str, leaf_sum: LeafSum) -> Iterator[tuple]:
+    """Some of the paths summed, the others left out: single paths first."""
+    paths = leaf_sum.paths
+    contributions = [math.prod(p.factors) for p in paths]
+    n = len(paths)
+    # Every proper subset while that is few; beyond, one path or all but one.
+    sizes = range(1, n) if n <= FULL_SUM_MAX_PATHS else (1, n - 1)
+    for size in sizes:
+        for subset in itertools.combinations(range(n), size):
+            taken = [_path_phrase(paths[i], leaf_sum.grouped) for i in subset]
+            left = [
+                f"{_route(paths[i])} ({format_number(contributions[i])})"
+                for i in range(n)
+                if i not in subset
+            ]
+            reason = (
+                f"which is {' plus '.join(taken)} only; "
+                f"{node} also reaches {graph.output} {' and '.join(left)}"
+            )
+            yield "missed-path", sum(contributions[i] for i in subset), reason
+
+
+def _route(path: Path) -> str:
+    """How a path runs from the output to the node: 'through x', 'through u and x', 'directly'."""
+    middle = path.nodes[1:-1]
+    if not middle:
+        return "directly"
+    if len(middle) == 1:
+        return f"through {middle[0]}"
+    return f"through {', '.join(middle[:-1])} and {middle[-1]}"
+
+
+def _path_phrase(path: Path, grouped: bool) -> str:
+    if len(path.nodes) == 2:
+        return f"the direct edge from {path.nodes[0]}"
+    return f"the {'paths' if grouped else 'path'} {_route(path)}"
+
+
+def _forgotten_factors(graph: _Graph, node: str) -> Iterator[tuple]:
+    """The last step of the chain rule with one of its two factors left out."""
+    users = graph.users[node]
+    output = graph.output
+    upstream = [gradient_symbol(output, u) for u, _ in users]
+    upstream_values = [
+        f"{s} = {format_number(graph.gradients[u])}" for s, (u, _) in zip(upstream, users)
+    ]
+    local = [local_symbol(u, node) for u, _ in users]
+    local_values = [f"{s} = {format_number(v)}" for s, (_, v) in zip(local, users)]
+    if len(users) == 1:
+        no_local = (
+            f"which is the upstream gradient {upstream[0]} alone; "
+            f"multiply it by the local derivative {local_values[0]}"
+        )
+        no_upstream = (
+            f"which is the local derivative {local[0]} alone; "
+            f"multiply it by the upstream gradient {upstream_values[0]}"
+        )
+    else:
+        no_local = (
+            f"which is the upstream gradients {' + '.join(upstream)} alone; "
+            f"multiply each by its local derivative ({', '.join(local_values)})"
+        )
+        no_upstream = (
+            f"which is the local derivatives {' + '.join(local)} alone; "
+            f"multiply each by its upstream gradient ({', '.join(upstream_values)})"
+        )
+    yield "no-local", sum(graph.gradients[u] for u, _ in users), no_local
+    yield "no-upstream", sum(v for _, v in users), no_upstream
+
+
+def exercise(level: int = 1, seed: int = 0) -> Exercise:
+    """A small program to differentiate by hand, the same for the same level and seed.
+
+    Level 1: a chain of two or three of + - * with small integers; level 2: an
+    input used on two paths (like b in the worked example); level 3: tanh,
+    exp, log, sigmoid and powers; level 4: one neuron with an activation and
+    a squared-error loss.
+
+    >>> ex = exercise(level=2, seed=1)
+    >>> ex.program == exercise(level=2, seed=1).program
+    True
+    """
+    if isinstance(level, bool) or level not in LEVELS:
+        raise PracticeError(f"exercise: level must be 1, 2, 3 or 4, got {level!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"exercise: seed must be a whole number, got {seed!r}")
+    if seed < 0:  # random.Random(-s) is random.Random(s): keep one name for each exercise
+        raise PracticeError(f"exercise: seed must be 0 or more, got {seed}")
+    rng = random.Random(seed)
+    write = _WRITERS[level - 1]
+    # Draw until the numbers are friendly; the same draws follow from the same seed.
+    for _ in range(1000):
+        statements, at = write(rng)
+        candidate = Exercise("; ".join(statements), at, level, seed)
+        if _friendly(candidate):
+            return candidate
+    raise RuntimeError(f"exercise(level={level}, seed={seed}): no friendly exercise in 1000 draws")
+
+
+# Only rng.random() is used: Python promises its sequence for a seed across
+# versions, not that of choice() or randrange().
+def _pick(rng: random.Random, options):
+    return options[int(rng.random() * len(options))]
+
+
+def _integer(rng: random.Random) -> float:
+    return float(_pick(rng, (-4, -3, -2, -1, 1, 2, 3, 4, 5)))
+
+
+def _decimal(rng: random.Random) -> float:
+    return _pick(rng, (-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0))
+
+
+def _binary(left: str, op: str, right: str) -> str:
+    return f"{left}*{right}" if op == "*" else f"{left} {op} {right}"
+
+
+def _level1(rng: random.Random) -> tuple[list[str], dict[str, float]]:
+    """A chain: x = a*b; y = x + c; z = y - 2 (two or three operations)."""
+    count = _pick(rng, (2, 3))
+    ops = [_pick(rng, "+-*") for _ in range(count)]
+    if "*" not in ops:  # a product at least, or every local derivative is ±1
+        ops[int(rng.random() * count)] = "*"
+    results = ("x", "z") if count == 2 else ("x", "y", "z")
+    inputs = iter("abcd")
+    at: dict[str, float] = {}
+
+    def operand() -> str:
+        if rng.random() < 0.7:
+            name = next(inputs)
+            at[name] = _integer(rng)
+            return name
+        return str(_pick(rng, (2, 3, 4)))
+
+    first = next(inputs)
+    at[first] = _integer(rng)
+    statements, previous = [], _binary(first, ops[0], operand())
+    statements.append(f"{results[0]} = {previous}")
+    for result, op, before in zip(results[1:], ops[1:], results):
+        other = operand()
+        left, right = (before, other) if rng.random() < 0.6 else (other, before)
+        statements.append(f"{result} = {_binary(left, op, right)}")
+    return statements, at
+
+
+def _level2(rng: random.Random) -> tuple[list[str], dict[str, float]]:
+    """b on two paths: x = 2*w + b; y = b + 1; z = x*y, and variations."""
+    k = _pick(rng, (2, 3, 4))
+    x = _pick(rng, (f"{k}*w + b", "w*b", "w - b", f"{k}*w - b", "w + b"))
+    y = _pick(rng, ("b + {j}", "{j}*b", "b - {j}", "b*c", "c - b")).format(j=_pick(rng, (2, 3)))
+    z = _pick(rng, ("x*y", "x*y", "x - y", f"x + {k}*y"))
+    at = {"w": _integer(rng), "b": _integer(rng)}
+    if "c" in y:
+        at["c"] = _integer(rng)
+    return [f"x = {x}", f"y = {y}", f"z = {z}"], at
+
+
+# Where each function is evaluated: points a table or a calculator knows well.
+_ARGUMENTS = {
+    "tanh": (-1.0, -0.5, 0.5, 1.0),
+    "sigmoid": (-1.0, 0.0, 0.5, 1.0, 2.0),
+    "exp": (-1.0, 0.0, 0.5, 1.0),
+    "log": (0.5, 2.0, 4.0, 5.0, 10.0),  # positive: log never sees 0 or less
+    "**2": (-3.0, -1.5, -0.5, 0.5, 1.5, 2.0, 3.0),
+    "**3": (-2.0, -1.0, 0.5, 1.0, 2.0),
+}
+
+
+def _level3(rng: random.Random) -> tuple[list[str], dict[str, float]]:
+    """A function or a power of a linear expression, then a product or a square."""
+    function = _pick(rng, tuple(_ARGUMENTS))
+    target = _pick(rng, _ARGUMENTS[function])
+    a = _integer(rng)
+    if rng.random() < 0.5:
+        b = _decimal(rng)
+        u, at = "a*b + c", {"a": a, "b": b, "c": round(target - a * b, 1)}
+    else:
+        u, at = "a + b", {"a": a, "b": round(target - a, 1)}
+    last = "c" if "c" not in at else "d"
+    y = f"u{function}" if function.startswith("**") else f"{function}(u)"
+    if function.startswith("**") or rng.random() < 0.6:
+        z = f"y*{last}"
+        at[last] = _integer(rng)
+    else:
+        z = "y**2"
+    return [f"u = {u}", f"y = {y}", f"z = {z}"], at
+
+
+# The weighted sum s at which each activation is evaluated (relu: where it is not flat).
+_NEURON_SUMS = {
+    "tanh": (-1.0, -0.5, 0.0, 0.5, 1.0),
+    "sigmoid": (-1.0, 0.0, 1.0, 2.0),
+    "relu": (0.5, 1.0, 1.5, 2.0, 3.0),
+}
+_TARGETS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "relu": (0.0, 1.0, 2.0)}
+
+
+def _level4(rng: random.Random) -> tuple[list[str], dict[str, float]]:
+    """One neuron and its squared error: s = w1*x1 + w2*x2 + b; h = tanh(s); e = h - y; L = e**2."""
+    activation = _pick(rng, tuple(_NEURON_SUMS))
+    s = _pick(rng, _NEURON_SUMS[activation])
+    names = [("w", "x")] if rng.random() < 0.4 else [("w1", "x1"), ("w2", "x2")]
+    at: dict[str, float] = {}
+    for w, x in names:
+        at[w], at[x] = _decimal(rng), _integer(rng)
+    at["b"] = round(s - sum(at[w] * at[x] for w, x in names), 1)
+    at["y"] = _pick(rng, _TARGETS[activation])
+    weighted = " + ".join(f"{w}*{x}" for w, x in names)
+    return [f"s = {weighted} + b", f"h = {activation}(s)", "e = h - y", "L = e**2"], at
+
+
+_WRITERS = (_level1, _level2, _level3, _level4)
+
+
+def _friendly(ex: Exercise) -> bool:
+    """No domain error, moderate numbers, no zero gradient, paths that can be told apart."""
+    try:
+        diagnoses = ex.diagnoses()
+    except ValueError:  # a DomainError, or the program's own error
+        return False
+    numbers = [s.value for s in ex.explanation().forward] + [d.gradient for d in diagnoses]
+    if not all(math.isfinite(x) and abs(x) <= 200 for x in numbers):
+        return False
+    if any(abs(v) > 5 for v in ex.at.values()):  # a bias like 11 is no fun by hand
+        return False
+    if any(abs(d.gradient) < ATOL for d in diagnoses):
+        return False
+    # A node on several paths: each path counts, and no two look alike.
+    for d in diagnoses:
+        contributions = [math.prod(p.factors) for p in d.leaf_sum.paths]
+        if len(contributions) > 1 and (
+            any(abs(c) < ATOL for c in contributions)
+            or any(_matches(a, b) for a, b in itertools.combinations(contributions, 2))
+        ):
+            return False
+    return True
+
+
+def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text") -> str:
+    """``count`` exercises (seeds ``seed``, ``seed + 1``, ...), then the answer key
+    with each solution's chain-rule sums; ``fmt`` is text, markdown or latex.
+
+    >>> print(worksheet(1, level=1, seed=3))  # doctest: +ELLIPSIS
+    Worksheet: 1 exercise at level 1 (seed 3)
+    ...
+    1. x = a - b; z = x*2   at a = 2, b = -4
+       find dz/dx, dz/da, dz/db   (seed 3)
+    <BLANKLINE>
+    Answer key
+    <BLANKLINE>
+    1. z = 12
+       ∂z/∂x = 2
+       ∂z/∂a = ∂z/∂x·∂x/∂a = 2·1 = 2
+       ∂z/∂b = ∂z/∂x·∂x/∂b = 2·(-1) = -2
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
+        raise PracticeError(f"worksheet: count must be a whole number from 1 to 100, got {count!r}")
+    if fmt not in FORMATS:
+        raise PracticeError(f"worksheet: fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    exercises = [exercise(level, seed + i) for i in range(count)]
+    plural = "exercise" if count == 1 else "exercises"
+    seeds = f"seed {seed}" if count == 1 else f"seeds {seed} to {seed + count - 1}"
+    title = f"Worksheet: {count} {plural} at level {level} ({seeds})"
+    task = (
+        "Find the gradient of the output with respect to every input and named intermediate.\n"
+        f"In the terminal, autograd practice --level {level} --seed SEED checks each answer."
+    )
+    write = {"text": _sheet_text, "markdown": _sheet_markdown, "latex": _sheet_latex}[fmt]
+    return write(title, task, exercises)
+
+
+def _sheet_text(title: str, task: str, exercises: list[Exercise]) -> str:
+    lines = [title, task, ""]
+    for i, ex in enumerate(exercises, 1):
+        symbols = ", ".join(d.symbol for d in ex.diagnoses())
+        indent = " " * len(f"{i}. ")
+        lines += [f"{i}. {ex.heading()}", f"{indent}find {symbols}   (seed {ex.seed})", ""]
+    lines += ["Answer key", ""]
+    for i, ex in enumerate(exercises, 1):
+        indent = " " * len(f"{i}. ")
+        lines.append(f"{i}. {ex.output} = {format_number(ex.value)}")
+        lines += [f"{indent}{d.explanation}" for d in ex.diagnoses()]
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _sheet_markdown(title: str, task: str, exercises: list[Exercise]) -> str:
+    lines = [f"## {title}", ""]
+    for line in task.splitlines():
+        lines += [_markdown_escape(line), ""]
+    for i, ex in enumerate(exercises, 1):
+        given = ", ".join(f"{n} = {format_number(v)}" for n, v in ex.at.items())
+        symbols = ", ".join(d.symbol for d in ex.diagnoses())
+        lines.append(f"{i}. `{ex.program}` at {given}: find {symbols} (seed {ex.seed})")
+    lines += ["", "## Answer key", ""]
+    for i, ex in enumerate(exercises, 1):
+        lines += [f"**{i}.** {ex.output} = {format_number(ex.value)}", ""]
+        lines += [f"- {_markdown_escape(d.explanation)}" for d in ex.diagnoses()]
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _sheet_latex(title: str, task: str, exercises: list[Exercise]) -> str:
+    task = task.replace("autograd practice --level", r"\verb|autograd practice --level")
+    task = task.replace("SEED", "SEED|")
+    lines = [rf"\section*{{{title}}}", task, r"\begin{enumerate}"]
+    for ex in exercises:
+        given = ", ".join(f"${_latex_name(n)} = {_latex_number(v)}$" for n, v in ex.at.items())
+        symbols = ", ".join(
+            rf"$\frac{{d{_latex_name(ex.output)}}}{{d{_latex_name(d.node)}}}$"
+            for d in ex.diagnoses()
+        )
+        # \verb prints the program as typed; a program never contains the | delimiter.
+        lines.append(rf"\item \verb|{ex.program}| at {given}: find {symbols} (seed {ex.seed})")
+    lines += [r"\end{enumerate}", r"\section*{Answer key}", r"\begin{enumerate}"]
+    for ex in exercises:
+        rows = " \\\\\n".join(d.leaf_sum.latex() for d in ex.diagnoses())
+        value = rf"${_latex_name(ex.output)} = {_latex_number(ex.value)}$"
+        lines += [rf"\item {value}", r"\[", r"\begin{aligned}", rows, r"\end{aligned}", r"\]"]
+    lines.append(r"\end{enumerate}")
+    return "\n".join(lines)

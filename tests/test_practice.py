@@ -1,0 +1,458 @@
+"""Practice: exercises, the diagnosis of a wrong answer, the terminal dialogue, worksheets.
+
+The diagnosis is checked against an oracle written here from the program
+itself: each statement differentiated on its own with grad() gives the local
+derivatives, the paths multiply them, and the engine's grad() gives the
+upstream gradients. Nothing in it reads explain() or practice's own graph.
+"""
+
+import io
+import itertools
+import json
+import math
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograd import explain, grad
+from autograd.cli import main, parse_program
+from autograd.practice import (
+    Exercise,
+    PracticeError,
+    check,
+    diagnose,
+    exercise,
+    practice_data,
+    tolerance,
+    worksheet,
+)
+
+WORKED = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
+
+# The documented order in which slips are tried (practice.MISTAKES).
+PRIORITY = ("missed-path", "no-local", "no-upstream", "sign", "forward-value")
+
+
+def matches(answer, value):
+    return abs(answer - value) <= tolerance(value)
+
+
+class Oracle:
+    """What each slip gives at each node, computed from the program's statements."""
+
+    def __init__(self, ex):
+        parsed = parse_program(ex.program)
+        self.output, named = parsed.run(dict(ex.at))
+        self.out = parsed.assigned[-1]
+        self.values = {name: node.data for name, node in named.items()}
+        names = list(named)
+        self.gradients = dict(zip(names, grad(self.output, [named[n] for n in names])))
+        # Each statement differentiated on its own, the names it reads held as inputs:
+        # its local derivatives. users[m] = [(statement, ∂statement/∂m)].
+        self.users = {name: [] for name in names}
+        for i, target in enumerate(parsed.assigned):
+            single = parse_program(f"{target} = {ex.program.split(';')[i].split('=', 1)[1]}")
+            top, leaves = single.run({n: self.values[n] for n in single.inputs})
+            locals_ = grad(top, [leaves[n] for n in single.inputs])
+            for name, local in zip(single.inputs, locals_):
+                self.users[name].append((target, local))
+
+    def paths(self, node):
+        """Each path's product of local derivatives, from the output down to ``node``."""
+        products = []
+        for user, local in self.users[node]:
+            above = [1.0] if user == self.out else self.paths(user)
+            products += [p * local for p in above]
+        return products
+
+    def slips(self, node):
+        paths = self.paths(node)
+        users = self.users[node]
+        subsets = [
+            sum(combo)
+            for size in range(1, len(paths))
+            for combo in itertools.combinations(paths, size)
+        ]
+        return {
+            "missed-path": subsets,
+            "no-local": [sum(self.gradients[u] for u, _ in users)],
+            "no-upstream": [sum(local for _, local in users)],
+            "sign": [-self.gradients[node]],
+            "forward-value": [self.values[node]],
+        }
+
+
+def expected_verdict(answer, gradient, slips):
+    """Right; else the first slip in PRIORITY that gives this answer (a slip that
+    gives the right answer is no slip); else other."""
+    if matches(answer, gradient):
+        return None
+    for code in PRIORITY:
+        if any(matches(answer, v) and not matches(v, gradient) for v in slips[code]):
+            return code
+    return "other"
+
+
+@pytest.mark.parametrize("level", [1, 2, 3, 4])
+def test_every_level_over_200_seeds(level):
+    for seed in range(200):
+        ex = exercise(level, seed)
+        parsed = parse_program(ex.program)  # it parses, and runs without a domain error
+        output, _ = parsed.run(parsed.bind(dict(ex.at)))
+        assert ex.value == output.data
+        assert all(v == round(v, 1) and abs(v) <= 5 for v in ex.at.values()), ex.at
+        oracle = Oracle(ex)
+        gradients = ex.gradients()
+        assert set(gradients) == set(parsed.inputs) | set(parsed.assigned[:-1])
+        for node, value in gradients.items():
+            assert value == pytest.approx(oracle.gradients[node], abs=1e-12)
+        assert all(f.correct for f in check(ex, gradients)), ex.program
+
+        for node, gradient in gradients.items():
+            slips = oracle.slips(node)
+            planted = [(code, v) for code, values in slips.items() for v in values]
+            planted.append(("other", gradient + 1000.125))
+            for code, answer in planted:
+                verdict = check(ex, {node: answer})[node]
+                want = expected_verdict(answer, gradient, slips)
+                where = f"level {level} seed {seed}: {ex.program}; {node} = {answer} ({code})"
+                assert verdict.mistake == want, where
+                assert verdict.correct == (want is None), where
+                assert verdict.message.startswith(f"d{ex.output}/d{node}"), where
+            if level == 2 and node == "b":  # b is on two paths, and each can be missed alone
+                for path in oracle.paths("b"):
+                    assert check(ex, {"b": path})["b"].mistake == "missed-path", where
+
+
+def test_exercises_are_pinned_by_seed():
+    """The same level and seed give the same exercise everywhere (only Random.random is used)."""
+    assert [(ex.program, ex.at) for ex in (exercise(1, 0), exercise(1, 3))] == [
+        ("x = a*b; y = x - c; z = y + 3", {"a": 1.0, "b": 4.0, "c": 1.0}),
+        ("x = a - b; z = x*2", {"a": 2.0, "b": -4.0}),
+    ]
+    assert (exercise(2, 1).program, exercise(2, 1).at) == (
+        "x = w + b; y = b*c; z = x*y",
+        {"w": 1.0, "b": 2.0, "c": 4.0},
+    )
+    assert (exercise(2, 7).program, exercise(2, 7).at) == (
+        "x = w - b; y = b + 2; z = x*y",
+        {"w": 4.0, "b": -3.0},
+    )
+    assert (exercise(3, 1).program, exercise(3, 1).at) == (
+        "u = a*b + c; y = tanh(u); z = y*d",
+        {"a": 3.0, "b": 0.5, "c": -0.5, "d": 2.0},
+    )
+    assert (exercise(4, 1).program, exercise(4, 1).at) == (
+        "s = w1*x1 + w2*x2 + b; h = tanh(s); e = h - y; L = e**2",
+        {"w1": -1.0, "x1": 1.0, "w2": 0.5, "x2": 2.0, "b": 1.0, "y": 1.0},
+    )
+    assert exercise(4, 1).level == 4 and exercise(4, 1).seed == 1
+
+
+def test_what_each_level_uses():
+    for seed in range(20):
+        assert set(exercise(1, seed).program) & set("+-*") and "(" not in exercise(1, seed).program
+        assert exercise(2, seed).explanation().sums[0].leaf == "b"
+        assert (
+            len(next(s for s in exercise(2, seed).explanation().sums if s.leaf == "b").paths) == 2
+        )
+        assert any(f in exercise(3, seed).program for f in ("tanh", "exp", "log", "sigmoid", "**"))
+        assert exercise(4, seed).program.endswith("e = h - y; L = e**2")
+
+
+def test_the_worked_example():
+    assert WORKED.output == "z" and WORKED.value == 50.0
+    assert WORKED.gradients() == {"x": 5.0, "y": 10.0, "w": 10.0, "b": 15.0}
+    feedback = check(WORKED, {"b": 5})
+    assert (feedback["b"].correct, feedback["b"].mistake) == (False, "missed-path")
+    assert feedback["b"].message == (
+        "dz/db: you have 5, which is the path through x only; b also reaches z through y (10)"
+    )
+    assert check(WORKED, {"b": 10})["b"].message == (
+        "dz/db: you have 10, which is the path through y only; b also reaches z through x (5)"
+    )
+    verdicts = {
+        ("w", 5): "no-local",
+        ("w", 2): "no-upstream",
+        ("b", 2): "no-upstream",
+        ("b", -15): "sign",
+        ("b", 4): "forward-value",
+        ("b", 7): "other",
+        ("x", 10): "forward-value",
+    }
+    for (node, answer), mistake in verdicts.items():
+        assert check(WORKED, {node: answer})[node].mistake == mistake
+    assert check(WORKED, {"w": 5})["w"].message == (
+        "dz/dw: you have 5, which is the upstream gradient dz/dx alone; "
+        "multiply it by the local derivative ∂x/∂w = 2"
+    )
+    assert check(WORKED, {"b": 7})["b"].message == (
+        "dz/db: not right, and not one of the usual slips; "
+        "work it out as dz/db = dz/dx·∂x/∂b + dz/dy·∂y/∂b"
+    )
+
+
+def test_tolerance_is_fit_for_hand_arithmetic():
+    assert check(WORKED, {"b": 15.014})["b"].correct  # 0.1 % of 15
+    assert not check(WORKED, {"b": 15.02})["b"].correct
+    ex = exercise(3, 1)  # tanh(0.5) = 0.462117...
+    gradients = ex.gradients()
+    assert check(ex, {n: round(g, 2) for n, g in gradients.items()}).score == len(gradients)
+
+
+def test_feedback_lists_answers_in_backward_order_and_what_is_missing():
+    feedback = check(WORKED, {"b": 15, "x": 5})
+    assert [f.node for f in feedback] == ["x", "b"]
+    assert feedback.missing == ("y", "w") and feedback.score == 2 and len(feedback) == 2
+    assert str(feedback) == "✓ dz/dx = 5: right\n✓ dz/db = 15: right\nnot answered: y, w"
+
+
+def test_check_refuses_what_it_cannot_judge():
+    with pytest.raises(PracticeError, match="no node 'q' to answer; the nodes are x, y, w, b"):
+        check(WORKED, {"q": 1})
+    with pytest.raises(TypeError, match="the answer for b must be a number, got '15'"):
+        check(WORKED, {"b": "15"})
+    with pytest.raises(TypeError, match="expected an Exercise or an Explanation"):
+        check("x = 2*w", {})
+    with pytest.raises(PracticeError, match="level must be 1, 2, 3 or 4, got 5"):
+        exercise(5)
+    with pytest.raises(PracticeError, match="seed must be 0 or more, got -1"):
+        exercise(1, -1)
+    with pytest.raises(TypeError, match="seed must be a whole number"):
+        exercise(1, 1.5)
+    with pytest.raises(ValueError, match="log of a non-positive number"):
+        Exercise("y = log(a)", {"a": -1})
+
+
+def test_diagnosis_of_any_explanation():
+    """The lesson page has an Explanation, not an Exercise: the same diagnoses."""
+    ex = exercise(4, 5)
+    assert diagnose(ex.explanation()) == ex.diagnoses()
+    # For the inputs, the paths are exactly explain's chain-rule sums.
+    by_leaf = {s.leaf: s for s in ex.explanation().sums}
+    for d in ex.diagnoses():
+        if d.node in by_leaf:
+            assert d.leaf_sum == by_leaf[d.node]
+
+
+def test_unlabelled_nodes_are_named_as_explain_names_them():
+    parsed = parse_program("a*b + a")
+    output, _ = parsed.run({"a": 2.0, "b": 3.0})
+    diagnoses = diagnose(explain(output))
+    assert [d.node for d in diagnoses] == ["v1", "a", "b"]
+    assert [d.symbol for d in diagnoses] == ["dv2/dv1", "dv2/da", "dv2/db"]
+    a, b = diagnoses[1], diagnoses[2]
+    assert a.gradient == 4.0 and b.judge(2.0).correct
+    assert a.judge(3.0).message == (
+        "dv2/da: you have 3, which is the path through v1 only; a also reaches v2 directly (1)"
+    )
+
+
+def test_practice_data_is_what_check_uses():
+    """The JSON holds every number a page needs; judging with it alone gives check's verdict."""
+    ex = exercise(2, 1)
+    data = json.loads(json.dumps(practice_data(ex)))
+    assert data["output"] == "z" and data["exercise"]["program"] == ex.program
+    assert data["tolerance"] == {"relative": 0.001, "absolute": 0.01}
+    assert [n["node"] for n in data["nodes"]] == ex.nodes()
+
+    def judge_in_the_page(node, answer):  # what the JavaScript does: compare numbers
+        if abs(answer - node["gradient"]) <= node["tolerance"]:
+            return None, node["right"]
+        for mistake in node["mistakes"]:
+            if abs(answer - mistake["value"]) <= mistake["tolerance"]:
+                return mistake["code"], mistake["message"]
+        return "other", node["other"]
+
+    for node in data["nodes"]:
+        answers = [node["gradient"], node["gradient"] + 99.5] + [
+            m["value"] for m in node["mistakes"]
+        ]
+        for answer in answers:
+            verdict = check(ex, {node["node"]: answer})[node["node"]]
+            assert judge_in_the_page(node, answer) == (verdict.mistake, verdict.message)
+    assert practice_data(ex.explanation())["nodes"] == practice_data(ex)["nodes"]
+
+
+def practise(monkeypatch, capsys, lines, *argv):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    status = main(["practice", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+WORKED_ARGS = ("x = 2*w + b; y = b + 1; z = x*y", "--at", "w=3", "b=4")
+
+
+def test_dialogue_right_wrong_then_right_show_and_junk(monkeypatch, capsys):
+    status, out, err = practise(monkeypatch, capsys, "5\n1\n10\n?\nabc\n\n5\n15\n", *WORKED_ARGS)
+    assert (status, err) == (0, "")
+    assert out == (
+        "Practice: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4\n"
+        "\n"
+        "Forward pass:\n"
+        "  w  = 3\n"
+        "  v1 = 2·w = 2·3 = 6\n"
+        "  b  = 4\n"
+        "  x  = v1 + b = 6 + 4 = 10\n"
+        "  y  = b + 1 = 4 + 1 = 5\n"
+        "  z  = x·y = 10·5 = 50\n"
+        "\n"
+        "Backward pass: type each gradient as a number, or ? to see it.\n"
+        "dz/dx = 5\n"
+        "  right\n"
+        "dz/dy = 1\n"
+        "  dz/dy: you have 1, which is the upstream gradient dz/dz alone; multiply it by the "
+        "local derivative ∂z/∂y = 10; try again, or ? to see it\n"
+        "dz/dy = 10\n"
+        "  right\n"
+        "dz/dw = ?\n"
+        "  answer: ∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10\n"
+        "dz/db = abc\n"
+        "  'abc' is not a number: type one such as 2.5 or -0.25, or ? to see it\n"
+        "dz/db = \n"
+        "  an empty line is not a number: type one such as 2.5 or -0.25, or ? to see it\n"
+        "dz/db = 5\n"
+        "  dz/db: you have 5, which is the path through x only; b also reaches z through y (10)"
+        "; try again, or ? to see it\n"
+        "dz/db = 15\n"
+        "  right\n"
+        "score: 1/4 right at the first try\n"
+    )
+
+
+def test_dialogue_all_right(monkeypatch, capsys):
+    status, out, _ = practise(monkeypatch, capsys, "5\n10\n10\n15\n", *WORKED_ARGS)
+    assert status == 0 and out.endswith("score: 4/4 right at the first try\n")
+
+
+def test_end_of_input_ends_with_the_score_so_far(monkeypatch, capsys):
+    status, out, err = practise(monkeypatch, capsys, "5\n3", *WORKED_ARGS)
+    assert (status, err) == (0, "")
+    assert out.endswith(
+        "dz/dy = 3\n"
+        "  dz/dy: not right, and not one of the usual slips; work it out as dz/dy = ∂z/∂y"
+        "; try again, or ? to see it\n"
+        "dz/dy = \n"
+        "score: 1/1 right at the first try (input ended after 1 of 4)\n"
+    )
+    status, out, _ = practise(monkeypatch, capsys, "", "--level", "3", "--seed", "2")
+    assert status == 0 and out.endswith(
+        "score: 0/0 right at the first try (input ended after 0 of 5)\n"
+    )
+
+
+def test_a_generated_exercise_in_the_terminal(monkeypatch, capsys):
+    ex = exercise(2, 1)
+    answers = "".join(f"{g}\n" for g in ex.gradients().values())
+    status, out, _ = practise(monkeypatch, capsys, answers, "--level", "2", "--seed", "1")
+    assert status == 0
+    assert out.startswith(f"Practice, level 2, seed 1: {ex.heading()}\n")
+    assert out.endswith(f"score: {len(ex.nodes())}/{len(ex.nodes())} right at the first try\n")
+    _, default, _ = practise(
+        monkeypatch,
+        capsys,
+        "",
+    )
+    assert default.startswith(f"Practice, level 1, seed 0: {exercise(1, 0).heading()}\n")
+
+
+def test_the_command_piped():
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd", "practice", "--seed", "3"],
+        input="2\n1\n2\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert (
+        "dz/dx = 2\n  right\ndz/da = 1\n  dz/da: you have 1, which is the local derivative ∂x/∂a "
+        "alone; multiply it by the upstream gradient dz/dx = 2; try again, or ? to see it\n"
+        "dz/da = 2\n  right\ndz/db = \n"
+    ) in result.stdout
+    assert result.stdout.endswith("score: 1/2 right at the first try (input ended after 2 of 3)\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["x = 2*w", "--at", "w=1", "--level", "2"], "give a program (with --at) or --level"),
+        (["--at", "w=1"], "--at gives the inputs of a program; put the program first"),
+        (["--format", "latex"], "--format is for a worksheet; add --sheet N"),
+        (["--level", "5"], "argument --level: invalid choice: 5"),
+        (["--seed", "-1"], "argument --seed: '-1' is not a whole number 0 or more"),
+        (["--sheet", "0"], "argument --sheet: '0' is not a number of exercises from 1 to 100"),
+        (["y = log(a)", "--at", "a=0"], "log of a non-positive number"),
+        (["y = 3"], "the program has no input or named node to differentiate"),
+    ],
+)
+def test_practice_refuses_with_one_line(monkeypatch, capsys, argv, error):
+    status, out, err = practise(monkeypatch, capsys, "", *argv)
+    assert (status, out) == (2, "")
+    assert err.startswith("autograd: error: ") and error in err and err.count("\n") == 1
+
+
+def test_worksheet_in_three_formats(capsys):
+    for fmt in ("text", "markdown", "latex"):
+        argv = ["practice", "--sheet", "10", "--level", "2", "--seed", "1", "--format", fmt]
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert out == worksheet(10, level=2, seed=1, fmt=fmt) + "\n"
+        for seed in range(1, 11):
+            ex = exercise(2, seed)
+            assert ex.program in out
+            assert f"(seed {seed})" in out
+    text = worksheet(10, level=2, seed=1)
+    questions, key = text.split("\nAnswer key\n")
+    assert questions.startswith("Worksheet: 10 exercises at level 2 (seeds 1 to 10)\n")
+    assert "1. x = w + b; y = b*c; z = x*y   at w = 1, b = 2, c = 4\n" in questions
+    assert "   find dz/dx, dz/dy, dz/dw, dz/db, dz/dc   (seed 1)\n" in questions
+    assert key.startswith(
+        "\n1. z = 24\n"
+        "   ∂z/∂x = y = 8\n"
+        "   ∂z/∂y = x = 3\n"
+        "   ∂z/∂w = ∂z/∂x·∂x/∂w = 8·1 = 8\n"
+        "   ∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 8·1 + 3·4 = 20\n"
+        "   ∂z/∂c = ∂z/∂y·∂y/∂c = 3·2 = 6\n"
+    )
+    markdown = worksheet(2, level=2, seed=1, fmt="markdown")
+    assert "1. `x = w + b; y = b*c; z = x*y` at w = 1, b = 2, c = 4: find dz/dx" in markdown
+    assert "\n## Answer key\n\n**1.** z = 24\n\n- ∂z/∂x = y = 8\n" in markdown
+    latex = worksheet(2, level=2, seed=1, fmt="latex")
+    assert r"\item \verb|x = w + b; y = b*c; z = x*y| at $w = 1$, $b = 2$, $c = 4$" in latex
+    assert (
+        r"\frac{\partial z}{\partial b} &= \frac{\partial z}{\partial x} \frac{\partial x}"
+        r"{\partial b} + \frac{\partial z}{\partial y} \frac{\partial y}{\partial b} = "
+        r"8 \cdot 1 + 3 \cdot 4 = 20" in latex
+    )
+    assert latex.count(r"\begin{aligned}") == 2 and latex.endswith(r"\end{enumerate}")
+    with pytest.raises(PracticeError, match="fmt must be one of text, markdown, latex"):
+        worksheet(fmt="html")
+
+
+def test_level_two_answers_are_whole_numbers():
+    for seed in range(50):
+        assert all(g == int(g) for g in exercise(2, seed).gradients().values())
+        assert math.isfinite(exercise(2, seed).value)
+
+
+def test_the_shown_answer_gives_a_formula_only_where_one_edge_holds():
+    assert [d.explanation for d in WORKED.diagnoses()][:2] == ["∂z/∂x = y = 5", "∂z/∂y = x = 10"]
+    assert Exercise("y = a*a", {"a": 3}).diagnoses()[0].explanation == "∂y/∂a = 6"  # two edges
+    neuron = exercise(4, 1).diagnoses()
+    assert neuron[0].explanation == "∂L/∂e = 2·e = 2·(-0.238406) = -0.476812"
+
+
+def test_the_readme_transcript(monkeypatch, capsys):
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = text.split("```text\n$ printf ", 1)[1].split("```", 1)[0]
+    command, printed = block.split("\n", 1)
+    piped, argv = command.split(" | autograd ")
+    lines = shlex.split(piped)[0].encode().decode("unicode_escape")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
+    assert main(shlex.split(argv)) == 0
+    assert capsys.readouterr().out == printed
