@@ -7,13 +7,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint bench system clean
 
-# Graphviz's `dot` draws the graphs; Debian/Ubuntu ship venv separately.
+# Graphviz's `dot` draws the graphs; Debian/Ubuntu ship venv separately;
+# the lesson page's browser tests drive Debian's Chromium (/usr/bin/chromium).
 system:
-	@if ! command -v dot >/dev/null || ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+	@if ! command -v dot >/dev/null || ! $(PYTHON) -c 'import ensurepip' 2>/dev/null \
+	    || [ ! -x /usr/bin/chromium ]; then \
 	  if command -v apt-get >/dev/null; then \
-	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz python3-venv; \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz python3-venv \
+	      && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
 	  else \
-	    echo "Please install Graphviz (brew install graphviz, or conda install graphviz) and Python's venv"; \
+	    echo "Please install Graphviz (brew install graphviz, or conda install graphviz), Python's venv and Chromium"; \
 	  fi; \
 	fi
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "scalar-autograd needs Python 3.10+"'
@@ -25,7 +28,8 @@ $(VENV)/.installed: pyproject.toml | system
 
 demo: $(VENV)/.installed
 	mkdir -p out
-	$(VENV)/bin/autograd explain --render out/worked_example.svg --frames out/backward_steps
+	$(VENV)/bin/autograd explain --render out/worked_example.svg --frames out/backward_steps \
+	  --html out/worked_example.html
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -25,12 +25,14 @@ from autograd.engine import (
     topological_order,
 )
 from autograd.explain import explain
+from autograd.lesson import Lesson, lesson
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DomainError",
     "GradcheckError",
+    "Lesson",
     "Value",
     "__version__",
     "define_op",
@@ -39,6 +41,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "is_grad_enabled",
+    "lesson",
     "linear",
     "no_grad",
     "render",

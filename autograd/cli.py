@@ -431,6 +431,8 @@ examples:
   autograd explain "h = tanh(w*x + b)" --at w=0.5,x=2,b=-1 --format markdown
   autograd explain --render graph.svg --frames steps/
       also draw the graph, and one image per backward step (plus steps/backward.gif)
+  autograd explain --html lesson.html
+      also write a lesson page: step through the backward pass in a browser, offline
   autograd explain --nudge 0.1
       nudge each node by 0.1: the output moves by about gradient × 0.1
   autograd check "z = log(w) * exp(b)" --at w=2 b=0.5
@@ -486,6 +488,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain_parser.add_argument(
         "--frames", metavar="DIR", help="one PNG per backward step in DIR, plus backward.gif"
+    )
+    explain_parser.add_argument(
+        "--html",
+        metavar="PATH",
+        help="write a lesson page to PATH: one HTML file to step through in a browser",
     )
     explain_parser.add_argument(
         "--nudge",
@@ -643,6 +650,11 @@ def _explain(args: argparse.Namespace) -> int:
         print()
         print(table)
 
+    if args.html:
+        from autograd.lesson import lesson
+
+        path = lesson(output, title=f"Backpropagation through {heading}").save(args.html)
+        print(f"lesson page written to {path}", file=sys.stderr)
     if args.render or args.frames:
         from autograd.draw import render, render_backward_steps
 

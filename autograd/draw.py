@@ -39,7 +39,14 @@ from autograd.trace import (
     node_names,
 )
 
-__all__ = ["GraphvizNotInstalledError", "draw", "render", "render_backward_steps"]
+__all__ = [
+    "GraphvizNotInstalledError",
+    "dot_ids",
+    "draw",
+    "render",
+    "render_backward_steps",
+    "to_svg",
+]
 
 INSTALL_PACKAGE = "pip install 'scalar-autograd[viz]'"
 INSTALL_DOT = (
@@ -73,11 +80,14 @@ def draw(
     show_local: bool = True,
     max_nodes: int = 500,
     params: Iterable[Value] = (),
+    grad_labels: dict[str, str] | None = None,
 ):
     """The graph of ``root`` as a ``graphviz.Digraph`` (displayed inline in Jupyter).
 
     ``rankdir="TB"`` draws top to bottom. Contributions (local × upstream) are
     shown once backward has run, i.e. when some gradient is nonzero.
+    ``grad_labels`` replaces the gradient shown for a node, by name (the lesson
+    page writes running sums there: ``{"b": "5 + 10 = 15"}``).
 
     >>> from autograd import Value
     >>> a = Value(3.0, label="a")
@@ -86,11 +96,12 @@ def draw(
     3
     """
     order = topological_order(root)
-    _check_size(len(order), max_nodes, "max_nodes")
+    check_size(len(order), max_nodes, "max_nodes")
     ran = show_grad and any(node.grad != 0 for node in order)
     sent = _edges_of_backward(root) if ran else {}
-    grads = {node: node.grad for node in order} if show_grad else None
     names = node_names(evaluation_order(root))
+    labels = grad_labels or {}
+    grads = {node: labels.get(names[node], node.grad) for node in order} if show_grad else None
     return _graph(
         root,
         order,
@@ -150,7 +161,7 @@ def render_backward_steps(
     ValueError: the graph has 3 nodes, more than max_nodes=1: ...
     """
     order = topological_order(root)
-    _check_size(len(order), max_nodes, "max_nodes")
+    check_size(len(order), max_nodes, "max_nodes")
     folder = Path(folder)
     _, steps = backward_trace(root)  # the engine's backward loop: one frame per node
     names = node_names(evaluation_order(root))
@@ -222,7 +233,7 @@ def _graphviz():
     return graphviz
 
 
-def _check_size(size: int, limit: int, name: str) -> None:
+def check_size(size: int, limit: int, name: str) -> None:
     if size > limit:
         raise ValueError(
             f"the graph has {size} nodes, more than {name}={limit}: a picture that big is "
@@ -247,7 +258,7 @@ def _graph(
     *,
     names: dict[Value, str],
     rankdir: str,
-    grads: dict[Value, float | None] | None,
+    grads: dict[Value, float | str | None] | None,
     sent: dict[tuple[Value, int], tuple[float, float, float]],
     show_local: bool,
     params: Iterable[Value],
@@ -257,7 +268,7 @@ def _graph(
     """The Digraph: node ids from topological position, so the source is reproducible."""
     graphviz = _graphviz()
     parameters = set(params)
-    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    ids = dot_ids(order)
     graph = graphviz.Digraph("autograd")
     graph.attr(rankdir=rankdir, fontname="Helvetica", fontsize="14")
     if title:
@@ -271,7 +282,9 @@ def _graph(
         fields.append(f"data {format_number(node.data, _DIGITS)}")
         if grads is not None and kind != "constant":  # a number needs no gradient
             grad = grads[node]
-            fields.append("grad " + ("?" if grad is None else format_number(grad, _DIGITS)))
+            if not isinstance(grad, str):
+                grad = "?" if grad is None else format_number(grad, _DIGITS)
+            fields.append("grad " + _record_escape(grad))
         style = {"shape": "record", "style": "filled", "fillcolor": FILL[kind]}
         if kind == "output":
             style["penwidth"] = "2"
@@ -312,6 +325,32 @@ def _graph(
             label = "\\n".join(_escape(line) for line in lines)
             graph.edge(ids[parent], op_id, label=label, **edge_style)
     return graph
+
+
+def dot_ids(order: list[Value]) -> dict[Value, str]:
+    """Each node's id in the DOT source (and in the SVG's ``<title>``): its position.
+
+    Positions, not ``id()``, so the same graph always gives the same source;
+    an operation's circle is the id with ``_op`` added.
+
+    >>> from autograd import Value
+    >>> a = Value(1.0)
+    >>> list(dot_ids(topological_order(a + 1)).values())
+    ['n0', 'n1', 'n2']
+    """
+    return {node: f"n{i}" for i, node in enumerate(order)}
+
+
+def to_svg(graph) -> str:
+    """The drawing as SVG text; GraphvizNotInstalledError (with the install hint) without dot."""
+    graphviz = _graphviz()
+    try:
+        return graph.pipe(format="svg", encoding="utf-8")
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotInstalledError(
+            f"cannot draw the graph as SVG: Graphviz's dot program is not installed "
+            f"(install it with {INSTALL_DOT})"
+        ) from None
 
 
 def _number(x: float) -> str:

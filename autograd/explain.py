@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from autograd.engine import Value, operation
@@ -32,6 +33,7 @@ from autograd.trace import (
     format_number,
     gradient_symbol,
     local_symbol,
+    node_kind,
     node_names,
 )
 
@@ -42,14 +44,18 @@ __all__ = [
     "Formula",
     "ForwardStep",
     "LeafSum",
+    "Node",
     "Path",
     "evaluation_order",
     "explain",
     "format_number",
     "forward_formula",
     "local_formulas",
+    "node_kind",
     "node_names",
 ]
+
+SCHEMA = 1  # the version of Explanation.to_dict(): raise it when a field changes meaning
 
 # Which paths a chain-rule sum writes out in full: beyond these sizes the sum is
 # grouped by the last named step instead (an MLP's weight has millions of paths).
@@ -126,6 +132,16 @@ class ForwardStep:
     formula: Formula | None  # None for an input
     value: float
 
+    def text(self, width: int = 0) -> str:
+        """How the node was computed, names then numbers: ``x = v1 + b = 6 + 4 = 10``.
+
+        ``width`` pads the name, to line up a column of steps.
+        """
+        parts = [self.name.ljust(width)]
+        if self.formula is not None:
+            parts += [self.formula.text(), self.formula.numbers()]
+        return _equation(*parts, format_number(self.value))
+
 
 @dataclass(frozen=True)
 class EdgeStep:
@@ -150,6 +166,19 @@ class BackwardStep:
     formula: Formula
     upstream: float
     edges: tuple[EdgeStep, ...]
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of the graph: its name, its kind and its value.
+
+    The kinds are those of the pictures: input, parameter, constant,
+    intermediate and output (see ``node_kind``).
+    """
+
+    name: str
+    kind: str
+    value: float
 
 
 @dataclass(frozen=True)
@@ -230,35 +259,17 @@ class Explanation:
     folded: tuple[str, ...]  # unnamed nodes folded into the named steps around them
     unlabelled: tuple[str, ...]  # intermediate nodes named automatically (v1, v2, ...)
     gradients: dict[str, float] = field(default_factory=dict)  # d(output)/d(node), by name
+    nodes: tuple[Node, ...] = ()  # every node, constants included, in evaluation order
 
     def forward_text(self) -> str:
         """The forward pass, one node a line: ``x = v1 + b = 6 + 4 = 10``."""
         width = max(len(step.name) for step in self.forward)
-        lines = []
-        for step in self.forward:
-            parts = [step.name.ljust(width)]
-            if step.formula is not None:
-                parts += [step.formula.text(), step.formula.numbers()]
-            lines.append(_equation(*parts, format_number(step.value)))
-        return "\n".join(lines)
+        return "\n".join(step.text(width) for step in self.forward)
 
     def backward_text(self) -> str:
         """The backward pass: each node's upstream gradient and what each parent receives."""
-        shown = [(step, [e for e in step.edges if not e.constant]) for step in self.backward]
-        locals_ = [_local_text(s, e) for s, edges in shown for e in edges]
-        width = min(max((len(t) for t in locals_), default=0), 32)
-        lines = []
-        for step, edges in shown:
-            if not edges:
-                continue
-            upstream = f"{gradient_symbol(self.output, step.node)} = {format_number(step.upstream)}"
-            lines.append(f"{step.node} = {step.formula.text()}   (upstream {upstream})")
-            for edge in edges:
-                received = f"{edge.parent} receives {_product(edge)}"
-                note = _running_sum_text(self.output, edge)
-                local = _local_text(step, edge).ljust(width)
-                lines.append(f"  {local}  →  {received}{note}")
-        return "\n".join(lines)
+        # A step whose parents are all numbers sends no gradient worth a line.
+        return "\n".join(line for lines in self.step_lines() if len(lines) > 1 for line in lines)
 
     def sums_text(self) -> str:
         """The chain rule for each input, one line each."""
@@ -369,14 +380,8 @@ class Explanation:
                     rf"\text{{upstream }} {upstream} = {_latex_number(step.upstream)}"
                 )
                 for edge in edges:
-                    local = _latex_partial(step.node, edge.parent)
-                    formula = edge.local_formula
-                    pieces = [local]
-                    if formula.template:
-                        pieces += [formula.latex(), formula.latex_numbers()]
-                    pieces.append(_latex_number(edge.local))
                     rows.append(
-                        rf"&\quad {_equation(*pieces)} \quad \Rightarrow \quad "
+                        rf"&\quad {_local_latex(step, edge)} \quad \Rightarrow \quad "
                         rf"{_latex_name(edge.parent)} \text{{ receives }} "
                         rf"{_latex_atom(edge.local)} \times {_latex_atom(edge.upstream)} "
                         rf"= {_latex_number(edge.contribution)}"
@@ -397,8 +402,229 @@ class Explanation:
     def _repr_latex_(self) -> str:
         return self.to_latex()
 
+    def step_lines(self) -> tuple[tuple[str, ...], ...]:
+        """For each backward step, the lines ``backward_text`` prints for it.
 
-def explain(root: Value) -> Explanation:
+        First the node and its upstream gradient, then one line per parent
+        that is not a number, lined up across the whole pass. The lesson page
+        shows these as its step sentences, so page and text always agree.
+
+        >>> from autograd import Value
+        >>> a = Value(3.0, label="a")
+        >>> y = 2 * a
+        >>> y.label = "y"
+        >>> explain(y).step_lines()
+        (('y = 2·a   (upstream dy/dy = 1)', '  ∂y/∂a = 2  →  a receives 2 × 1 = 2'),)
+        """
+        shown = [(step, [e for e in step.edges if not e.constant]) for step in self.backward]
+        locals_ = [_local_text(s, e) for s, edges in shown for e in edges]
+        width = min(max((len(t) for t in locals_), default=0), 32)
+        steps = []
+        for step, edges in shown:
+            lines = [f"{step.node} = {step.formula.text()}   (upstream {self._upstream(step)})"]
+            for edge in edges:
+                received = f"{edge.parent} receives {_product(edge)}"
+                note = _running_sum_text(self.output, edge)
+                local = _local_text(step, edge).ljust(width)
+                lines.append(f"  {local}  →  {received}{note}")
+            steps.append(tuple(lines))
+        return tuple(steps)
+
+    def start_text(self) -> str:
+        """Where the backward pass starts, before its first step.
+
+        >>> from autograd import Value
+        >>> print(explain(Value(2.0, label="a") * 3).start_text())
+        The forward pass is done: v1 = a·3 = 2·3 = 6. The backward pass starts with dv1/dv1 = 1; every other gradient is ? until a step sends it.
+        """  # noqa: E501
+        done = next(s.text() for s in self.forward if s.name == self.output)
+        top = gradient_symbol(self.output, self.output)
+        return (
+            f"The forward pass is done: {done}. The backward pass starts with {top} = 1; "
+            "every other gradient is ? until a step sends it."
+        )
+
+    def to_dict(self) -> dict:
+        """The whole explanation as JSON-ready data, version ``"schema": 1``.
+
+        Besides the fields of the dataclasses (numbers as the engine computed
+        them), it holds every text a view shows, written here once: each
+        formula as text and LaTeX, each step's lines (``step_lines``), each
+        edge's local derivative and contribution, each node's gradient and
+        chain-rule sum. ``Explanation.from_dict`` reads it back.
+
+        - ``nodes``: name, kind, value, ``value_text``, ``computed``
+          (``x = v1 + b = 6 + 4 = 10``; None for a constant), ``formula``,
+          ``gradient`` and ``gradient_text``
+          (``∂z/∂x = 5``), ``sum`` (the chain-rule sum, for an input);
+        - ``forward``: name, op, formula, value, text;
+        - ``backward``: node, formula, upstream, ``upstream_text``, ``lines``, and
+          ``edges``: parent, slot, local_formula, local, upstream, contribution,
+          total, received, arrivals, constant, ``local_text``, ``local_latex``,
+          ``product_text`` (``1 × 10 = 10``), ``total_text`` (``5 + 10 = 15``),
+          ``running_text``;
+        - ``sums``: output, leaf, paths (nodes, factors), total, path_count,
+          grouped, text, latex;
+        - ``start``, ``notes``, ``folded``, ``unlabelled``, ``gradients``.
+
+        >>> import json
+        >>> from autograd import Value
+        >>> e = explain(Value(2.0, label="a") * 3)
+        >>> Explanation.from_dict(json.loads(json.dumps(e.to_dict()))) == e
+        True
+        """
+        sums = {s.leaf: s.text() for s in self.sums}
+        formulas = {s.name: s for s in self.forward}
+        return {
+            "schema": SCHEMA,
+            "output": self.output,
+            "nodes": [
+                self._node_dict(node, formulas.get(node.name), sums.get(node.name))
+                for node in self.nodes
+            ],
+            "forward": [
+                {
+                    "name": s.name,
+                    "op": s.op,
+                    "formula": _formula_dict(s.formula),
+                    "value": s.value,
+                    "text": s.text(),
+                }
+                for s in self.forward
+            ],
+            "backward": [
+                {
+                    "node": step.node,
+                    "formula": _formula_dict(step.formula),
+                    "upstream": step.upstream,
+                    "upstream_text": self._upstream(step),
+                    "lines": list(lines),
+                    "edges": [self._edge_dict(step, slot, e) for slot, e in enumerate(step.edges)],
+                }
+                for step, lines in zip(self.backward, self.step_lines())
+            ],
+            "sums": [
+                {
+                    "output": s.output,
+                    "leaf": s.leaf,
+                    "paths": [
+                        {"nodes": list(p.nodes), "factors": list(p.factors)} for p in s.paths
+                    ],
+                    "total": s.total,
+                    "path_count": s.path_count,
+                    "grouped": s.grouped,
+                    "text": s.text(),
+                    "latex": s.latex(),
+                }
+                for s in self.sums
+            ],
+            "start": self.start_text(),
+            "notes": self.notes(),
+            "folded": list(self.folded),
+            "unlabelled": list(self.unlabelled),
+            "gradients": dict(self.gradients),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Explanation:
+        """The Explanation that ``to_dict`` wrote; the texts in it are not read back."""
+        if data.get("schema") != SCHEMA:
+            raise ValueError(
+                f"cannot read an explanation with schema {data.get('schema')!r}: "
+                f"this version of autograd reads schema {SCHEMA}"
+            )
+        forward = tuple(
+            ForwardStep(s["name"], s["op"], _formula_from(s["formula"]), s["value"])
+            for s in data["forward"]
+        )
+        backward = tuple(
+            BackwardStep(
+                s["node"],
+                _formula_from(s["formula"]),
+                s["upstream"],
+                tuple(
+                    EdgeStep(
+                        e["parent"],
+                        _formula_from(e["local_formula"]),
+                        e["local"],
+                        e["upstream"],
+                        e["contribution"],
+                        e["total"],
+                        tuple(e["received"]),
+                        e["arrivals"],
+                        e["constant"],
+                    )
+                    for e in s["edges"]
+                ),
+            )
+            for s in data["backward"]
+        )
+        sums = tuple(
+            LeafSum(
+                s["output"],
+                s["leaf"],
+                tuple(Path(tuple(p["nodes"]), tuple(p["factors"])) for p in s["paths"]),
+                s["total"],
+                s["path_count"],
+                s["grouped"],
+            )
+            for s in data["sums"]
+        )
+        nodes = tuple(Node(n["name"], n["kind"], n["value"]) for n in data["nodes"])
+        return cls(
+            data["output"],
+            forward,
+            backward,
+            sums,
+            tuple(data["folded"]),
+            tuple(data["unlabelled"]),
+            dict(data["gradients"]),
+            nodes,
+        )
+
+    def _upstream(self, step: BackwardStep) -> str:
+        return f"{gradient_symbol(self.output, step.node)} = {format_number(step.upstream)}"
+
+    def _node_dict(self, node: Node, step: ForwardStep | None, chain_sum: str | None) -> dict:
+        gradient = self.gradients.get(node.name)
+        has_gradient = gradient is not None and node.kind != "constant"
+        return {
+            "name": node.name,
+            "kind": node.kind,
+            "value": node.value,
+            "value_text": format_number(node.value),
+            "formula": _formula_dict(step.formula if step else None),
+            "computed": step.text() if step else None,
+            "gradient": gradient,
+            "gradient_text": (
+                f"{gradient_symbol(self.output, node.name)} = {format_number(gradient)}"
+                if has_gradient
+                else None
+            ),
+            "sum": chain_sum,
+        }
+
+    def _edge_dict(self, step: BackwardStep, slot: int, edge: EdgeStep) -> dict:
+        return {
+            "parent": edge.parent,
+            "slot": slot,
+            "local_formula": _formula_dict(edge.local_formula),
+            "local": edge.local,
+            "upstream": edge.upstream,
+            "contribution": edge.contribution,
+            "total": edge.total,
+            "received": list(edge.received),
+            "arrivals": edge.arrivals,
+            "constant": edge.constant,
+            "local_text": _local_text(step, edge),
+            "local_latex": _local_latex(step, edge),
+            "product_text": _product(edge),
+            "total_text": _sum_so_far(edge),
+            "running_text": _running_sum_text(self.output, edge).strip(),
+        }
+
+
+def explain(root: Value, *, params: Iterable[Value] = ()) -> Explanation:
     """Run the backward pass from ``root`` and return every step of it, explained.
 
     Sets ``.grad`` exactly as ``root.backward()`` does. Inputs are the leaves
@@ -407,7 +633,8 @@ def explain(root: Value) -> Explanation:
     through the *named* nodes (those with a label): unnamed nodes are folded
     into the local derivative of the named node that uses them. If no
     intermediate node has a label, every one is named v1, v2, ... and the paths
-    go through all of them.
+    go through all of them. ``params`` (e.g. ``model.parameters()``) marks
+    which inputs are parameters, for ``Explanation.nodes``.
 
     >>> from autograd import Value
     >>> a = Value(3.0, label="a")
@@ -441,7 +668,37 @@ def explain(root: Value) -> Explanation:
     sums, folded = _leaf_sums(root, order, names, edges, grads)
     gradients = {names[node]: g for node, g in grads.items()}
     unlabelled = tuple(names[n] for n in order if n.parents and n is not root and not n.label)
-    return Explanation(names[root], forward, backward, sums, folded, unlabelled, gradients)
+    parameters = set(params)
+    nodes = tuple(Node(names[n], node_kind(n, root, parameters), n.data) for n in order)
+    return Explanation(names[root], forward, backward, sums, folded, unlabelled, gradients, nodes)
+
+
+def _formula_dict(formula: Formula | None) -> dict | None:
+    if formula is None:
+        return None
+    return {
+        "template": formula.template,
+        "names": list(formula.names),
+        "values": list(formula.values),
+        "out_name": formula.out_name,
+        "out_value": formula.out_value,
+        "text": formula.text(),
+        "numbers": formula.numbers(),
+        "latex": formula.latex(),
+        "latex_numbers": formula.latex_numbers(),
+    }
+
+
+def _formula_from(data: dict | None) -> Formula | None:
+    if data is None:
+        return None
+    return Formula(
+        data["template"],
+        tuple(data["names"]),
+        tuple(data["values"]),
+        data["out_name"],
+        data["out_value"],
+    )
 
 
 def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
@@ -639,6 +896,14 @@ def _local_text(step: BackwardStep, edge: EdgeStep) -> str:
     if formula.template:
         parts += [formula.text(), formula.numbers()]
     return _equation(*parts, format_number(edge.local))
+
+
+def _local_latex(step: BackwardStep, edge: EdgeStep) -> str:
+    formula = edge.local_formula
+    pieces = [_latex_partial(step.node, edge.parent)]
+    if formula.template:
+        pieces += [formula.latex(), formula.latex_numbers()]
+    return _equation(*pieces, _latex_number(edge.local))
 
 
 def _product(edge: EdgeStep) -> str:

@@ -1,14 +1,28 @@
 """Shared test set-up.
 
-Tests that need torch or Graphviz's `dot` skip, with a reason, where those are
-missing. In CI (CI=true) they must run, so a missing one is an error there.
+Tests that need torch, Graphviz's `dot`, or Playwright and Chromium skip, with
+a reason, where those are missing. In CI (CI=true) they must run, so a missing
+one is an error there.
 """
 
 import importlib.util
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+
+# Debian's chromium: the browsers Playwright downloads itself cannot be fetched
+# here, so the browser tests drive the system's.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox cannot start
+    "--disable-gpu",
+    "--disable-background-networking",  # the page must make no request; neither should Chromium
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pytest_configure(config):
@@ -19,5 +33,19 @@ def pytest_configure(config):
         missing.append("torch (pip install torch==2.13.0)")
     if shutil.which("dot") is None:
         missing.append("Graphviz's dot (apt-get install graphviz)")
+    if importlib.util.find_spec("pytest_playwright") is None:
+        missing.append("Playwright (pip install -e '.[dev]')")
+    if not CHROMIUM.exists():
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
     if missing:
         raise pytest.UsageError(f"CI=true but missing: {', '.join(missing)}; .ci/run installs them")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's launch options, pointed at the system's Chromium."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+    }

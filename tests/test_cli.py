@@ -152,6 +152,33 @@ def test_render_and_frames(capsys, tmp_path):
     ]
 
 
+@needs_dot
+def test_html_writes_a_lesson_page(capsys, tmp_path):
+    pytest.importorskip("graphviz")
+    path = tmp_path / "pages" / "lesson.html"
+    status, out, err = run(capsys, "explain", "--html", str(path))
+    assert (status, out, err) == (0, WORKED_EXAMPLE_OUTPUT, f"lesson page written to {path}\n")
+    page = path.read_text(encoding="utf-8")
+    assert (
+        "<title>Backpropagation through x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4</title>"
+        in page
+    )
+    assert 'data-node="b"' in page
+
+
+def test_html_without_dot(capsys, monkeypatch, tmp_path):
+    pytest.importorskip("graphviz")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    status, out, err = run(capsys, "explain", "--html", str(tmp_path / "lesson.html"))
+    assert (status, out) == (2, WORKED_EXAMPLE_OUTPUT)
+    assert err == (
+        "autograd: error: cannot draw the graph as SVG: Graphviz's dot program is not "
+        "installed (install it with apt-get install graphviz (Debian, Ubuntu), brew install "
+        "graphviz (macOS) or conda install graphviz)\n"
+    )
+    assert not (tmp_path / "lesson.html").exists()
+
+
 def test_render_without_dot(capsys, monkeypatch, tmp_path):
     pytest.importorskip("graphviz")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))

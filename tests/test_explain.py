@@ -4,13 +4,15 @@ The texts below are compared exactly. The backward steps come in the order of
 the engine's backward loop; every number must equal the engine's gradient.
 """
 
+import json
 import math
 
 import pytest
 
-from autograd import Value, linear
+from autograd import Value, grad, linear
 from autograd.cli import parse_program
 from autograd.explain import (
+    Explanation,
     Formula,
     evaluation_order,
     explain,
@@ -375,3 +377,87 @@ def test_a_negative_argument_of_a_function_gets_one_pair_of_brackets():
     assert "v1 = tanh(a) = tanh(-0.5) = -0.462117" in explanation.to_text()
     assert r"\tanh(a) = \tanh(-0.5) = -0.462117" in explanation.to_latex()
     assert "y  = v1·2 = (-0.462117)·2 = -0.924234" in explanation.to_text()
+
+
+def round_trip(explanation):
+    return Explanation.from_dict(json.loads(json.dumps(explanation.to_dict())))
+
+
+@pytest.mark.parametrize(
+    "source, inputs",
+    [
+        ("x = 2*w + b; y = b + 1; z = x*y", {"w": 3.0, "b": 4.0}),
+        ("h = tanh(w*x + b); y = h*h + sigmoid(h) - log(w) / x", {"w": 0.7, "x": 1.3, "b": -0.2}),
+        ("y = exp(-a) * relu(a) ** 3 + a ** b", {"a": 1.5, "b": 0.5}),
+    ],
+)
+def test_the_json_form_round_trips(source, inputs):
+    explanation = explain(program(source, **inputs))
+    assert round_trip(explanation) == explanation
+    assert round_trip(explanation).to_text() == explanation.to_text()
+
+
+def test_the_json_numbers_are_the_engines_gradients():
+    z, w, b = worked_example()
+    data = json.loads(json.dumps(explain(z).to_dict()))
+    assert data["schema"] == 1
+    nodes = {node["name"]: node for node in data["nodes"]}
+    assert (nodes["w"]["gradient"], nodes["b"]["gradient"]) == (w.grad, b.grad)
+    assert [nodes["w"]["gradient"], nodes["b"]["gradient"]] == grad(z, [w, b])
+    assert {n: node["kind"] for n, node in nodes.items()} == {
+        "2": "constant",
+        "w": "input",
+        "v1": "intermediate",
+        "b": "input",
+        "x": "intermediate",
+        "1": "constant",
+        "y": "intermediate",
+        "z": "output",
+    }
+    assert nodes["x"]["computed"] == "x = v1 + b = 6 + 4 = 10"
+    assert nodes["b"]["gradient_text"] == "∂z/∂b = 15"
+    assert nodes["b"]["sum"] == "∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15"
+    last = data["backward"][-1]
+    assert last["node"] == "y"
+    assert last["upstream_text"] == "∂z/∂y = 10"
+    to_b = last["edges"][0]
+    assert (to_b["parent"], to_b["local"], to_b["contribution"], to_b["total"]) == (
+        "b",
+        1.0,
+        10.0,
+        15.0,
+    )
+    assert to_b["received"] == [5.0, 10.0]
+    assert to_b["total_text"] == "5 + 10 = 15"
+    assert to_b["local_text"] == "∂y/∂b = 1"
+    assert to_b["local_latex"] == r"\frac{\partial y}{\partial b} = 1"
+    assert data["sums"][0]["latex"] == explain(worked_example()[0]).sums[0].latex()
+
+
+def test_the_step_lines_are_the_lines_of_the_backward_text():
+    z, _, _ = worked_example()
+    explanation = explain(z)
+    lines = [line for step in explanation.step_lines() for line in step]
+    assert "\n".join(lines) == explanation.backward_text()
+    assert [step["lines"] for step in explanation.to_dict()["backward"]] == [
+        list(step) for step in explanation.step_lines()
+    ]
+    assert explanation.start_text() == (
+        "The forward pass is done: z = x·y = 10·5 = 50. The backward pass starts with "
+        "∂z/∂z = 1; every other gradient is ? until a step sends it."
+    )
+
+
+def test_parameters_are_marked():
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    y = named(w * x, "y")
+    kinds = {node.name: node.kind for node in explain(y, params=[w]).nodes}
+    assert kinds == {"w": "parameter", "x": "input", "y": "output"}
+
+
+def test_an_unknown_schema_is_refused():
+    z, _, _ = worked_example()
+    data = explain(z).to_dict()
+    data["schema"] = 2
+    with pytest.raises(ValueError, match="schema 2: this version of autograd reads schema 1"):
+        Explanation.from_dict(data)

@@ -1,0 +1,240 @@
+"""A lesson page: step through the forward and backward pass in a browser.
+
+``lesson(z)`` writes one self-contained HTML file: the graph as inline SVG
+(Graphviz's layout, drawn by ``draw``, so it looks like ``render``), the
+explanation as JSON (``Explanation.to_dict()``), and a little plain
+JavaScript that only *shows* them: it steps through the backward pass, fills
+in gradients and displays each step's sentence, all taken from the JSON. It
+computes nothing and loads nothing from the network, so the file works from a
+USB stick, an LMS or ``file://``.
+
+>>> from autograd import Value
+>>> w, b = Value(3.0, label="w"), Value(4.0, label="b")
+>>> z = (2 * w + b) * (b + 1)
+>>> z.label = "z"
+>>> page = lesson(z, title="The worked example")
+>>> 'data-node="b"' in page.html, page.html.count('role="status"')
+(True, 1)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from autograd.draw import check_size, dot_ids, draw, to_svg
+from autograd.engine import Value, topological_order
+from autograd.explain import Explanation, evaluation_order, explain, format_number, node_names
+
+__all__ = ["Lesson", "lesson"]
+
+UNKNOWN = "?"  # a gradient not yet sent, as the backward-step pictures show it
+_MARKERS = ("@@TITLE@@", "@@SVG@@", "@@DATA@@")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson page: ``html`` is the whole file; Jupyter shows it inline.
+
+    >>> from autograd import Value
+    >>> page = lesson(Value(2.0, label="a") * 3)
+    >>> page._repr_html_().startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
+    True
+    """
+
+    html: str
+    title: str
+
+    def save(self, path) -> Path:
+        """Write the page to ``path`` (folders are created); return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.html, encoding="utf-8")
+        return path
+
+    def _repr_html_(self) -> str:
+        # An iframe's srcdoc keeps each lesson's ids, styles and scripts to
+        # itself, so two lessons in one notebook never clash.
+        return (
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+            f'title="{html.escape(self.title, quote=True)}" sandbox="allow-scripts" '
+            'style="width: 100%; height: 720px; border: 1px solid #ccc"></iframe>'
+        )
+
+
+def lesson(
+    root: Value,
+    *,
+    title: str | None = None,
+    params: Iterable[Value] | None = None,
+    practice: bool = False,
+    max_nodes: int = 500,
+) -> Lesson:
+    """The lesson page for ``root``: its graph, forward pass and backward pass, step by step.
+
+    Runs ``explain(root)`` (which sets ``.grad`` as ``backward()`` does).
+    ``params`` marks parameters (drawn green); ``practice`` is recorded in the
+    page's data for the practice mode. Graphs over ``max_nodes`` are refused
+    with the same advice as ``render``; without Graphviz's ``dot`` this raises
+    GraphvizNotInstalledError.
+
+    >>> from autograd import Value
+    >>> lesson(Value(1.0) * 2, max_nodes=1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: the graph has 3 nodes, more than max_nodes=1: ...
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"lesson: expected a Value, got {type(root).__name__} {root!r}")
+    check_size(len(topological_order(root)), max_nodes, "max_nodes")
+    params = list(params or ())
+    explanation = explain(root, params=params)
+    exported = explanation.to_dict()
+    title = title or f"Backpropagation through {_output_text(explanation)}"
+    svg = _lesson_svg(root, exported, params, max_nodes)
+    data = {
+        "title": title,
+        "practice": practice,
+        "unknown": UNKNOWN,
+        "start_gradients": _start_gradients(exported),
+        "explanation": exported,
+    }
+    # One pass over the template: a title holding a marker stays as written.
+    filling = dict(zip(_MARKERS, (html.escape(title), svg, _script_json(data))))
+    page = re.sub("|".join(_MARKERS), lambda m: filling[m.group(0)], _template())
+    return Lesson(page, title)
+
+
+def _output_text(explanation: Explanation) -> str:
+    return next(s.text() for s in explanation.forward if s.name == explanation.output)
+
+
+def _template() -> str:
+    text = resources.files("autograd").joinpath("lesson.html").read_text(encoding="utf-8")
+    for marker in _MARKERS:
+        if marker not in text:
+            raise RuntimeError(f"the lesson template has lost its {marker}")
+    return text
+
+
+def _start_gradients(exported: dict) -> dict[str, str]:
+    """What each gradient shows at step 0: the output's is 1, the rest unknown."""
+    shown = {n["name"]: UNKNOWN for n in exported["nodes"] if n["kind"] != "constant"}
+    shown[exported["output"]] = format_number(1.0)
+    return shown
+
+
+def _final_gradients(exported: dict) -> dict[str, str]:
+    """What each gradient shows after the last step: all it received, summed."""
+    shown = _start_gradients(exported)
+    for step in exported["backward"]:
+        for edge in step["edges"]:
+            if not edge["constant"]:
+                shown[edge["parent"]] = edge["total_text"]
+    return shown
+
+
+def _script_json(data: dict) -> str:
+    """JSON to put inside <script>: no '<' can close the tag, no NaN breaks JSON.parse."""
+    text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _finite(data):
+    """The same data with inf and nan as the strings format_number writes for them."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return format_number(data)
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_finite(value) for value in data]
+    return data
+
+
+_GROUP = re.compile(
+    r'<g id="(node|edge)(\d+)" class="(?:node|edge)">\n<title>([^<]*)</title>(.*?)</g>', re.S
+)
+_GRAD_TEXT = re.compile(r"(<text [^>]*)(>grad )")
+_FLOW_TEXT = re.compile(r"(<text [^>]*)(>grad \+= )")
+
+
+def _lesson_svg(root: Value, exported: dict, params, max_nodes: int) -> str:
+    """Graphviz's SVG of ``draw(root)``, each node and edge tagged for the page's script.
+
+    A value node's group gets ``data-node`` (its name in the explanation),
+    ``tabindex``, a role and an aria-label; an operation's circle gets
+    ``data-op``; an edge gets ``data-edge="node->parent#slot"`` and where it
+    is in the JSON's backward steps. ``data-step`` is the step that sends
+    along it. Graphviz numbers the groups node1, node2, ... and edge1,
+    edge2, ... in the order ``draw`` adds them, which is how they are matched
+    here (and checked against their DOT ids).
+    """
+    graph = draw(root, params=params, max_nodes=max_nodes, grad_labels=_final_gradients(exported))
+    order = topological_order(root)
+    names = node_names(evaluation_order(root))
+    ids = dot_ids(order)
+    steps = {step["node"]: k for k, step in enumerate(exported["backward"], start=1)}
+    computed = {s["name"]: s["text"] for s in exported["forward"]}
+
+    # (DOT id, name shown as the tooltip, attributes), in the order draw adds them.
+    nodes: list[tuple[str, str, str]] = []
+    edges: list[tuple[str, str, str]] = []
+    for node in order:
+        name = names[node]
+        step = _step_attribute(steps.get(name))
+        label = html.escape(computed.get(name, name))
+        nodes.append(
+            (
+                ids[node],
+                name,
+                f'data-node="{html.escape(name)}" tabindex="0" role="button" '
+                f'aria-label="{label}"{step}',
+            )
+        )
+        if not node.parents:
+            continue
+        op = ids[node] + "_op"
+        nodes.append((op, name, f'data-op="{html.escape(name)}"{step}'))
+        edges.append((f"{op}->{ids[node]}", name, f'data-op-edge="{html.escape(name)}"{step}'))
+        for slot, parent in enumerate(node.parents):
+            key = f"{name}->{names[parent]}#{slot}"
+            attributes = f'data-edge="{html.escape(key)}"'
+            sent = exported["backward"][steps[name] - 1]["edges"][slot] if name in steps else None
+            if sent and not sent["constant"]:  # a number gets no gradient: nothing to show
+                local = sent["local_text"]
+                attributes += (
+                    f' data-backward="{steps[name] - 1}" data-slot="{slot}" tabindex="0"'
+                    f' aria-label="{html.escape(local)}"{step}'
+                )
+            edges.append((f"{ids[parent]}->{op}", key, attributes))
+
+    def tag(match: re.Match) -> str:
+        kind, number, dot_title, body = match.groups()
+        dot_id, title, attributes = (nodes if kind == "node" else edges)[int(number) - 1]
+        if html.unescape(dot_title) != dot_id:
+            raise RuntimeError(
+                f"cannot tag the lesson's SVG: Graphviz's {kind}{number} is {dot_title!r}, "
+                f"expected {dot_id!r}"
+            )
+        if kind == "node":  # the gradient field, rewritten at each step
+            body = _GRAD_TEXT.sub(r'\1 data-grad="grad "\2', body, count=1)
+        else:  # what flowed along the edge, shown once it has
+            body = _FLOW_TEXT.sub(r'\1 class="flow"\2', body, count=1)
+        return f'<g class="{kind}" {attributes}>\n<title>{html.escape(title)}</title>{body}</g>'
+
+    svg = _GROUP.sub(tag, to_svg(graph))
+    # Only the <svg> element itself: the XML prolog, the DOCTYPE (with its URL)
+    # and the comments have no use inside HTML.
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    return svg.replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "")
+
+
+def _step_attribute(step: int | None) -> str:
+    """Which backward step processes the node: the page highlights it then."""
+    return "" if step is None else f' data-step="{step}"'

@@ -1,0 +1,123 @@
+"""lesson(): the page as a file, read without a browser (tests/test_lesson_page.py opens it)."""
+
+import html
+import json
+import re
+import shutil
+
+import pytest
+
+from autograd import Lesson, Value, explain, lesson
+from autograd.draw import INSTALL_DOT, GraphvizNotInstalledError
+
+pytest.importorskip("graphviz")
+pytestmark = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
+)
+
+
+def named(value, label):
+    value.label = label
+    return value
+
+
+def worked_example():
+    w, b = Value(3.0, label="w"), Value(4.0, label="b")
+    x = named(2 * w + b, "x")
+    y = named(b + 1, "y")
+    return named(x * y, "z")
+
+
+def embedded_data(page: str) -> dict:
+    match = re.search(r'<script type="application/json" id="lesson-data">(.*?)</script>', page)
+    return json.loads(match.group(1))
+
+
+def test_the_worked_example_page_is_one_small_file():
+    page = lesson(worked_example()).html
+    assert len(page.encode("utf-8")) < 200_000
+    assert page.startswith("<!DOCTYPE html>")
+    # Nothing to fetch: no scripts, styles, fonts or images from anywhere.
+    assert not re.search(r"\b(src|href)\s*=", page)
+    assert "url(" not in page and "@import" not in page and "<link" not in page
+    assert re.findall(r"https?://[^\s\"'<]+", page) == ["http://www.w3.org/2000/svg"]  # xmlns
+
+
+def test_every_node_is_tagged_with_its_name():
+    z = worked_example()
+    page = lesson(z).html
+    tagged = re.findall(r'<g class="node" data-node="([^"]*)" tabindex="0" role="button"', page)
+    assert sorted(tagged) == sorted(node.name for node in explain(worked_example()).nodes)
+    assert 'data-edge="y-&gt;b#0"' in page  # the edge along which y sends b its gradient
+    assert page.count('role="status" aria-live="polite"') == 1
+    assert 'role="region" aria-label="Node details"' in page
+    for name in ("First step", "Previous step", "Next step", "Last step"):
+        assert f'aria-label="{name}"' in page
+
+
+def test_each_edge_of_a_plus_a_is_tagged():
+    a = Value(3.0, label="a")
+    page = lesson(named(a + a, "y")).html
+    for slot in (0, 1):
+        assert f'data-edge="y-&gt;a#{slot}" data-backward="0" data-slot="{slot}"' in page
+    assert page.count('data-grad="grad "') == 2  # a and y; the edges' labels are not gradients
+    assert page.count('class="flow"') == 2
+
+
+def test_the_embedded_json_is_the_explanation():
+    z = worked_example()
+    page = lesson(z, title="Worked example", practice=True).html
+    data = embedded_data(page)
+    assert data["explanation"] == explain(worked_example()).to_dict()
+    assert (data["title"], data["practice"]) == ("Worked example", True)
+    assert data["start_gradients"]["z"] == "1"
+    assert data["start_gradients"]["b"] == "?"
+    assert embedded_data(lesson(worked_example()).html)["practice"] is False
+
+
+def test_text_cannot_close_the_script_or_break_the_page():
+    a = Value(2.0, label="</script><b>")
+    y = named(a * float("inf"), "y & <y>")
+    page = lesson(y, title="A <title> with @@SVG@@").html
+    data = embedded_data(page)
+    assert data["title"] == "A <title> with @@SVG@@"
+    assert data["explanation"]["nodes"][-1]["value_text"] == "inf"
+    assert "</script><b>" not in page
+    assert "<title>A &lt;title&gt; with @@SVG@@</title>" in page
+
+
+def test_save_and_the_notebook_view(tmp_path):
+    page = lesson(worked_example())
+    assert isinstance(page, Lesson)
+    path = page.save(tmp_path / "out" / "lesson.html")
+    assert path.read_text(encoding="utf-8") == page.html
+    frame = page._repr_html_()
+    assert frame.startswith('<iframe srcdoc="') and 'sandbox="allow-scripts"' in frame
+    srcdoc = re.match(r'<iframe srcdoc="([^"]*)"', frame).group(1)
+    assert html.unescape(srcdoc) == page.html
+
+
+def test_parameters_are_drawn_as_parameters():
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    y = named(w * x, "y")
+    data = embedded_data(lesson(y, params=[w]).html)
+    assert [n["kind"] for n in data["explanation"]["nodes"]] == ["parameter", "input", "output"]
+
+
+def test_too_many_nodes_get_the_same_advice_as_render():
+    total = Value(0.0)
+    for i in range(300):
+        total = total + Value(float(i))
+    with pytest.raises(ValueError, match=r"more than max_nodes=500: .* pass max_nodes=601"):
+        lesson(total)
+
+
+def test_without_dot_the_same_install_hint(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(GraphvizNotInstalledError, match=re.escape(INSTALL_DOT)):
+        lesson(worked_example())
+
+
+def test_lesson_needs_a_value():
+    with pytest.raises(TypeError, match=r"lesson: expected a Value, got float 3\.0"):
+        lesson(3.0)
