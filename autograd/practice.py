@@ -780,8 +780,8 @@ def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text")
     <BLANKLINE>
     1. z = 12
        ∂z/∂x = 2
-       ∂z/∂a = ∂z/∂x·∂x/∂a = 2·1 = 2
-       ∂z/∂b = ∂z/∂x·∂x/∂b = 2·(-1) = -2
+       dz/da = ∂z/∂x·∂x/∂a = 2·1 = 2
+       dz/db = ∂z/∂x·∂x/∂b = 2·(-1) = -2
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
         raise PracticeError(f"worksheet: count must be a whole number from 1 to 100, got {count!r}")

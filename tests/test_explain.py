@@ -415,11 +415,11 @@ def test_the_json_numbers_are_the_engines_gradients():
         "z": "output",
     }
     assert nodes["x"]["computed"] == "x = v1 + b = 6 + 4 = 10"
-    assert nodes["b"]["gradient_text"] == "∂z/∂b = 15"
-    assert nodes["b"]["sum"] == "∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15"
+    assert nodes["b"]["gradient_text"] == "dz/db = 15"
+    assert nodes["b"]["sum"] == "dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15"
     last = data["backward"][-1]
     assert last["node"] == "y"
-    assert last["upstream_text"] == "∂z/∂y = 10"
+    assert last["upstream_text"] == "dz/dy = 10"
     to_b = last["edges"][0]
     assert (to_b["parent"], to_b["local"], to_b["contribution"], to_b["total"]) == (
         "b",
@@ -444,7 +444,7 @@ def test_the_step_lines_are_the_lines_of_the_backward_text():
     ]
     assert explanation.start_text() == (
         "The forward pass is done: z = x·y = 10·5 = 50. The backward pass starts with "
-        "∂z/∂z = 1; every other gradient is ? until a step sends it."
+        "dz/dz = 1; every other gradient is ? until a step sends it."
     )
 
 

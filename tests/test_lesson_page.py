@@ -146,8 +146,8 @@ def test_buttons_and_slider(worked):
 def test_clicking_b_shows_its_chain_rule_sum(worked):
     worked.page.locator('[data-node="b"]').click()
     details = worked.page.get_by_role("region", name="Node details")
-    expect(details).to_contain_text("∂z/∂b = 15")
-    expect(details).to_contain_text("∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15")
+    expect(details).to_contain_text("dz/db = 15")
+    expect(details).to_contain_text("dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15")
 
 
 def test_a_focused_node_opens_with_enter(worked):
@@ -155,7 +155,7 @@ def test_a_focused_node_opens_with_enter(worked):
     worked.page.keyboard.press("Enter")
     details = worked.page.get_by_role("region", name="Node details")
     expect(details).to_contain_text("x = v1 + b = 6 + 4 = 10")
-    expect(details).to_contain_text("∂z/∂x = 5")
+    expect(details).to_contain_text("dz/dx = 5")
 
 
 def test_an_edge_shows_its_local_derivative(worked):
@@ -165,7 +165,7 @@ def test_an_edge_shows_its_local_derivative(worked):
     expect(edge_info).to_contain_text("1 × 5 = 5")
     worked.page.locator('[data-edge="y->b#0"]').focus()
     expect(edge_info).to_contain_text("∂y/∂b = 1")
-    expect(edge_info).to_contain_text("(2 of 2 contributions: ∂z/∂b = 5 + 10 = 15)")
+    expect(edge_info).to_contain_text("(2 of 2 contributions: dz/db = 5 + 10 = 15)")
 
 
 def test_presenter_mode(worked):

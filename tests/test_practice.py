@@ -310,7 +310,7 @@ def test_dialogue_right_wrong_then_right_show_and_junk(monkeypatch, capsys):
         "dz/dy = 10\n"
         "  right\n"
         "dz/dw = ?\n"
-        "  answer: ∂z/∂w = ∂z/∂x·∂x/∂w = 5·2 = 10\n"
+        "  answer: dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10\n"
         "dz/db = abc\n"
         "  'abc' is not a number: type one such as 2.5 or -0.25, or ? to see it\n"
         "dz/db = \n"
@@ -415,9 +415,9 @@ def test_worksheet_in_three_formats(capsys):
         "\n1. z = 24\n"
         "   ∂z/∂x = y = 8\n"
         "   ∂z/∂y = x = 3\n"
-        "   ∂z/∂w = ∂z/∂x·∂x/∂w = 8·1 = 8\n"
-        "   ∂z/∂b = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 8·1 + 3·4 = 20\n"
-        "   ∂z/∂c = ∂z/∂y·∂y/∂c = 3·2 = 6\n"
+        "   dz/dw = ∂z/∂x·∂x/∂w = 8·1 = 8\n"
+        "   dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 8·1 + 3·4 = 20\n"
+        "   dz/dc = ∂z/∂y·∂y/∂c = 3·2 = 6\n"
     )
     markdown = worksheet(2, level=2, seed=1, fmt="markdown")
     assert "1. `x = w + b; y = b*c; z = x*y` at w = 1, b = 2, c = 4: find dz/dx" in markdown
@@ -425,7 +425,7 @@ def test_worksheet_in_three_formats(capsys):
     latex = worksheet(2, level=2, seed=1, fmt="latex")
     assert r"\item \verb|x = w + b; y = b*c; z = x*y| at $w = 1$, $b = 2$, $c = 4$" in latex
     assert (
-        r"\frac{\partial z}{\partial b} &= \frac{\partial z}{\partial x} \frac{\partial x}"
+        r"\frac{\mathrm{d} z}{\mathrm{d} b} &= \frac{\partial z}{\partial x} \frac{\partial x}"
         r"{\partial b} + \frac{\partial z}{\partial y} \frac{\partial y}{\partial b} = "
         r"8 \cdot 1 + 3 \cdot 4 = 20" in latex
     )
@@ -442,7 +442,7 @@ def test_level_two_answers_are_whole_numbers():
 
 def test_the_shown_answer_gives_a_formula_only_where_one_edge_holds():
     assert [d.explanation for d in WORKED.diagnoses()][:2] == ["∂z/∂x = y = 5", "∂z/∂y = x = 10"]
-    assert Exercise("y = a*a", {"a": 3}).diagnoses()[0].explanation == "∂y/∂a = 6"  # two edges
+    assert Exercise("y = a*a", {"a": 3}).diagnoses()[0].explanation == "dy/da = 6"  # two edges
     neuron = exercise(4, 1).diagnoses()
     assert neuron[0].explanation == "∂L/∂e = 2·e = 2·(-0.238406) = -0.476812"
 

@@ -10,12 +10,14 @@ import shutil
 import pytest
 from conftest import CHROMIUM
 
-pytest.importorskip("starlette", reason="the serve extra is not installed (pip install -e '.[dev]')")
+pytest.importorskip(
+    "starlette", reason="the serve extra is not installed (pip install -e '.[dev]')"
+)
 pytest.importorskip(
     "pytest_playwright", reason="Playwright is not installed (pip install -e '.[dev]')"
 )
-from playwright.sync_api import expect  # noqa: E402  (after the skips)
-from test_serve import running  # noqa: E402
+from playwright.sync_api import expect  # after the skips: without Playwright, skip the module
+from test_serve import running
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
