@@ -46,12 +46,16 @@ __all__ = [
     "LeafSum",
     "Node",
     "Path",
+    "equation",
     "evaluation_order",
     "explain",
     "format_number",
     "forward_formula",
+    "latex_gradient",
+    "latex_name",
+    "latex_number",
     "local_formulas",
-    "node_kind",
+    "markdown_escape",
     "node_names",
 ]
 
@@ -140,7 +144,7 @@ class ForwardStep:
         parts = [self.name.ljust(width)]
         if self.formula is not None:
             parts += [self.formula.text(), self.formula.numbers()]
-        return _equation(*parts, format_number(self.value))
+        return equation(*parts, format_number(self.value))
 
 
 @dataclass(frozen=True)
@@ -222,14 +226,14 @@ class LeafSum:
 
     def latex(self) -> str:
         """The sum as a LaTeX equation (without the surrounding $$)."""
-        lhs = _latex_gradient(self.output, self.leaf)
+        lhs = latex_gradient(self.output, self.leaf)
         if len(self.paths) == 1 and len(self.paths[0].nodes) == 2:
-            return f"{lhs} &= {_latex_number(self.total)}"
+            return f"{lhs} &= {latex_number(self.total)}"
         symbols = " + ".join(
-            " ".join(self._factors(p, _latex_partial, _latex_gradient)) for p in self.paths
+            " ".join(self._factors(p, _latex_partial, latex_gradient)) for p in self.paths
         )
         numbers = " + ".join(r" \cdot ".join(_latex_atom(f) for f in p.factors) for p in self.paths)
-        text = f"{lhs} &= {symbols} = {numbers} = {_latex_number(self.total)}"
+        text = f"{lhs} &= {symbols} = {numbers} = {latex_number(self.total)}"
         if self.grouped:
             text += rf" \quad \text{{({self.path_count} paths, grouped by the last named step)}}"
         return text
@@ -326,7 +330,7 @@ class Explanation:
         for step in self.forward:
             how = "input"
             if step.formula is not None:
-                how = _equation(step.formula.text(), step.formula.numbers())
+                how = equation(step.formula.text(), step.formula.numbers())
             lines.append(_row(step.name, how, format_number(step.value)))
         if self.backward:
             lines += [
@@ -355,36 +359,36 @@ class Explanation:
                 "",
                 f"**Chain rule for each input** (a sum over the paths from {self.output})",
             ]
-            lines += [""] + [f"- {_markdown_escape(s.text())}" for s in self.sums]
-            lines += ["", *(_markdown_escape(n) for n in self.notes())]
+            lines += [""] + [f"- {markdown_escape(s.text())}" for s in self.sums]
+            lines += ["", *(markdown_escape(n) for n in self.notes())]
         return "\n".join(lines).rstrip() + "\n"
 
     def to_latex(self) -> str:
         """All three parts as one LaTeX display (``$$\\begin{aligned} ... $$``)."""
         rows = [r"&\textbf{Forward pass}"]
         for step in self.forward:
-            parts = [_latex_name(step.name) + " &"]
+            parts = [latex_name(step.name) + " &"]
             if step.formula is not None:
                 parts += [step.formula.latex(), step.formula.latex_numbers()]
-            parts.append(_latex_number(step.value))
-            rows.append(_equation(*parts).replace("& =", "&="))
+            parts.append(latex_number(step.value))
+            rows.append(equation(*parts).replace("& =", "&="))
         if self.backward:
             rows.append(r"&\textbf{Backward pass}")
             for step in self.backward:
                 edges = [e for e in step.edges if not e.constant]
                 if not edges:
                     continue
-                upstream = _latex_gradient(self.output, step.node)
+                upstream = latex_gradient(self.output, step.node)
                 rows.append(
-                    rf"{_latex_name(step.node)} &= {step.formula.latex()} \quad "
-                    rf"\text{{upstream }} {upstream} = {_latex_number(step.upstream)}"
+                    rf"{latex_name(step.node)} &= {step.formula.latex()} \quad "
+                    rf"\text{{upstream }} {upstream} = {latex_number(step.upstream)}"
                 )
                 for edge in edges:
                     rows.append(
                         rf"&\quad {_local_latex(step, edge)} \quad \Rightarrow \quad "
-                        rf"{_latex_name(edge.parent)} \text{{ receives }} "
+                        rf"{latex_name(edge.parent)} \text{{ receives }} "
                         rf"{_latex_atom(edge.local)} \times {_latex_atom(edge.upstream)} "
-                        rf"= {_latex_number(edge.contribution)}"
+                        rf"= {latex_number(edge.contribution)}"
                         + _latex_running_sum(self.output, edge)
                     )
         if self.sums:
@@ -686,6 +690,7 @@ def _formula_dict(formula: Formula | None) -> dict | None:
         "numbers": formula.numbers(),
         "latex": formula.latex(),
         "latex_numbers": formula.latex_numbers(),
+        "latex_template": formula.latex_template,
     }
 
 
@@ -698,6 +703,7 @@ def _formula_from(data: dict | None) -> Formula | None:
         tuple(data["values"]),
         data["out_name"],
         data["out_value"],
+        data.get("latex_template", ""),
     )
 
 
@@ -884,7 +890,7 @@ def _natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
-def _equation(*parts: str) -> str:
+def equation(*parts: str) -> str:
     """``a = b = c``, leaving out a part that repeats the one before it."""
     kept = [p for i, p in enumerate(parts) if i == 0 or p.strip() != parts[i - 1].strip()]
     return " = ".join(kept)
@@ -895,7 +901,7 @@ def _local_text(step: BackwardStep, edge: EdgeStep) -> str:
     parts = [local_symbol(step.node, edge.parent)]
     if formula.template:
         parts += [formula.text(), formula.numbers()]
-    return _equation(*parts, format_number(edge.local))
+    return equation(*parts, format_number(edge.local))
 
 
 def _local_latex(step: BackwardStep, edge: EdgeStep) -> str:
@@ -903,7 +909,7 @@ def _local_latex(step: BackwardStep, edge: EdgeStep) -> str:
     pieces = [_latex_partial(step.node, edge.parent)]
     if formula.template:
         pieces += [formula.latex(), formula.latex_numbers()]
-    return _equation(*pieces, _latex_number(edge.local))
+    return equation(*pieces, latex_number(edge.local))
 
 
 def _product(edge: EdgeStep) -> str:
@@ -936,12 +942,12 @@ def _indent(text: str) -> str:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_|<>\[\]])")
 
 
-def _markdown_escape(text: str) -> str:
+def markdown_escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def _row(*cells: str) -> str:
-    return "| " + " | ".join(_markdown_escape(c) for c in cells) + " |"
+    return "| " + " | ".join(markdown_escape(c) for c in cells) + " |"
 
 
 # LaTeX: the same formulas, with names as subscripted symbols (w1 → w_{1}).
@@ -975,25 +981,25 @@ def _latex_formula(template: str, words: list[str]) -> str:
     held = re.sub(r"\^\(([^()]*)\)", r"^{\1}", held)
     held = re.sub(r"\^(\x00\w+\x01|-?[\d.]+)", r"^{\1}", held)
 
-    wrap = _latex_name if _SLOT.fullmatch(template) else _latex_atom_text
+    wrap = latex_name if _SLOT.fullmatch(template) else _latex_atom_text
 
     def word(match: re.Match) -> str:
         key = match.group(1)
         text = words[-1] if key == "out" else words[int(key)]
         start, end = match.span()
         if held[start - 1 : start] == "(" and held[end : end + 1] == ")":
-            return _latex_name(text)  # already in brackets
+            return latex_name(text)  # already in brackets
         return wrap(text)
 
     return re.sub("\x00(\\w+)\x01", word, held)
 
 
 def _latex_atom_text(name: str) -> str:
-    latex = _latex_name(name)
+    latex = latex_name(name)
     return f"({latex})" if name.startswith("-") else latex
 
 
-def _latex_name(name: str) -> str:
+def latex_name(name: str) -> str:
     """w1 → w_{1}, loss → \\mathrm{loss}, a number as a number; anything else as text."""
     if _NUMBER.fullmatch(name):
         return _latex_number_text(name)
@@ -1013,32 +1019,32 @@ def _latex_number_text(text: str) -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
-def _latex_number(x: float) -> str:
+def latex_number(x: float) -> str:
     return _latex_number_text(format_number(x))
 
 
 def _latex_atom(x: float) -> str:
-    text = _latex_number(x)
+    text = latex_number(x)
     return f"({text})" if x < 0 else text
 
 
-def _latex_gradient(top: str, bottom: str) -> str:
-    return rf"\frac{{\mathrm{{d}} {_latex_name(top)}}}{{\mathrm{{d}} {_latex_name(bottom)}}}"
+def latex_gradient(top: str, bottom: str) -> str:
+    return rf"\frac{{\mathrm{{d}} {latex_name(top)}}}{{\mathrm{{d}} {latex_name(bottom)}}}"
 
 
 def _latex_partial(top: str, bottom: str) -> str:
-    return rf"\frac{{\partial {_latex_name(top)}}}{{\partial {_latex_name(bottom)}}}"
+    return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
 
 
 def _latex_running_sum(output: str, edge: EdgeStep) -> str:
     if edge.arrivals == 1:
         return ""
     k, n = len(edge.received), edge.arrivals
-    symbol = _latex_gradient(output, edge.parent)
+    symbol = latex_gradient(output, edge.parent)
     if k < n:
         return rf" \quad \text{{({k} of {n})}}"
     terms = " + ".join(_latex_atom(c) for c in edge.received)
     return (
         rf" \quad \text{{({k} of {n}: }} {symbol} = {terms} = "
-        rf"{_latex_number(edge.total)}\text{{)}}"
+        rf"{latex_number(edge.total)}\text{{)}}"
     )

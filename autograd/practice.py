@@ -38,13 +38,15 @@ from autograd.explain import (
     Formula,
     LeafSum,
     Path,
-    _equation,
-    _latex_name,
-    _latex_number,
-    _markdown_escape,
+    equation,
     explain,
     format_number,
+    latex_gradient,
+    latex_name,
+    latex_number,
+    markdown_escape,
 )
+from autograd.trace import gradient_symbol, local_symbol
 
 __all__ = [
     "ATOL",
@@ -84,18 +86,6 @@ FORMATS = ("text", "markdown", "latex")
 
 class PracticeError(ValueError):
     """An exercise or an answer that practice cannot use: says which and why."""
-
-
-# Until autograd.trace (the shared notation) reaches this branch: d for a
-# complete gradient, ∂ for a local derivative along one edge.
-def gradient_symbol(output: str, node: str) -> str:
-    """A complete gradient: d(output)/d(node), every path summed."""
-    return f"d{output}/d{node}"
-
-
-def local_symbol(top: str, bottom: str) -> str:
-    """A local derivative: ∂top/∂bottom along one edge."""
-    return f"∂{top}/∂{bottom}"
 
 
 def tolerance(value: float) -> float:
@@ -514,17 +504,24 @@ def _explanation(graph: _Graph, leaf_sum: LeafSum) -> str:
     if others or formula is None or not formula.template:
         return leaf_sum.text()
     parts = (formula.text(), formula.numbers(), format_number(leaf_sum.total))
-    return _equation(local_symbol(*path.nodes), *parts)
+    return equation(gradient_symbol(*path.nodes), local_symbol(*path.nodes), *parts)
 
 
 def _chain(graph: _Graph, node: str) -> str:
-    """The last step of the chain rule in symbols: dz/dx·∂x/∂b + dz/dy·∂y/∂b."""
-    terms = []
-    for user, _ in graph.users[node]:
-        local = local_symbol(user, node)
-        terms.append(
-            local if user == graph.output else f"{gradient_symbol(graph.output, user)}·{local}"
-        )
+    """The last step of the chain rule in symbols: dz/dx·∂x/∂b + dz/dy·∂y/∂b.
+
+    A node the output uses directly, by one edge, gets that edge's formula: ∂z/∂x = y.
+    """
+    users = [user for user, _ in graph.users[node]]
+    formula = graph.formulas.get((graph.output, node))
+    if users == [graph.output] and formula and formula.template:
+        return f"{local_symbol(graph.output, node)} = {formula.text()}"
+    terms = [
+        local_symbol(user, node)
+        if user == graph.output
+        else f"{gradient_symbol(graph.output, user)}·{local_symbol(user, node)}"
+        for user in users
+    ]
     return " + ".join(terms)
 
 
@@ -779,7 +776,7 @@ def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text")
     Answer key
     <BLANKLINE>
     1. z = 12
-       ∂z/∂x = 2
+       dz/dx = ∂z/∂x = 2
        dz/da = ∂z/∂x·∂x/∂a = 2·1 = 2
        dz/db = ∂z/∂x·∂x/∂b = 2·(-1) = -2
     """
@@ -817,7 +814,7 @@ def _sheet_text(title: str, task: str, exercises: list[Exercise]) -> str:
 def _sheet_markdown(title: str, task: str, exercises: list[Exercise]) -> str:
     lines = [f"## {title}", ""]
     for line in task.splitlines():
-        lines += [_markdown_escape(line), ""]
+        lines += [markdown_escape(line), ""]
     for i, ex in enumerate(exercises, 1):
         given = ", ".join(f"{n} = {format_number(v)}" for n, v in ex.at.items())
         symbols = ", ".join(d.symbol for d in ex.diagnoses())
@@ -825,7 +822,7 @@ def _sheet_markdown(title: str, task: str, exercises: list[Exercise]) -> str:
     lines += ["", "## Answer key", ""]
     for i, ex in enumerate(exercises, 1):
         lines += [f"**{i}.** {ex.output} = {format_number(ex.value)}", ""]
-        lines += [f"- {_markdown_escape(d.explanation)}" for d in ex.diagnoses()]
+        lines += [f"- {markdown_escape(d.explanation)}" for d in ex.diagnoses()]
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -835,17 +832,14 @@ def _sheet_latex(title: str, task: str, exercises: list[Exercise]) -> str:
     task = task.replace("SEED", "SEED|")
     lines = [rf"\section*{{{title}}}", task, r"\begin{enumerate}"]
     for ex in exercises:
-        given = ", ".join(f"${_latex_name(n)} = {_latex_number(v)}$" for n, v in ex.at.items())
-        symbols = ", ".join(
-            rf"$\frac{{d{_latex_name(ex.output)}}}{{d{_latex_name(d.node)}}}$"
-            for d in ex.diagnoses()
-        )
+        given = ", ".join(f"${latex_name(n)} = {latex_number(v)}$" for n, v in ex.at.items())
+        symbols = ", ".join(f"${latex_gradient(ex.output, d.node)}$" for d in ex.diagnoses())
         # \verb prints the program as typed; a program never contains the | delimiter.
         lines.append(rf"\item \verb|{ex.program}| at {given}: find {symbols} (seed {ex.seed})")
     lines += [r"\end{enumerate}", r"\section*{Answer key}", r"\begin{enumerate}"]
     for ex in exercises:
         rows = " \\\\\n".join(d.leaf_sum.latex() for d in ex.diagnoses())
-        value = rf"${_latex_name(ex.output)} = {_latex_number(ex.value)}$"
+        value = rf"${latex_name(ex.output)} = {latex_number(ex.value)}$"
         lines += [rf"\item {value}", r"\[", r"\begin{aligned}", rows, r"\end{aligned}", r"\]"]
     lines.append(r"\end{enumerate}")
     return "\n".join(lines)

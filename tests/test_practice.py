@@ -334,7 +334,7 @@ def test_end_of_input_ends_with_the_score_so_far(monkeypatch, capsys):
     assert (status, err) == (0, "")
     assert out.endswith(
         "dz/dy = 3\n"
-        "  dz/dy: not right, and not one of the usual slips; work it out as dz/dy = ∂z/∂y"
+        "  dz/dy: not right, and not one of the usual slips; work it out as dz/dy = ∂z/∂y = x"
         "; try again, or ? to see it\n"
         "dz/dy = \n"
         "score: 1/1 right at the first try (input ended after 1 of 4)\n"
@@ -413,15 +413,15 @@ def test_worksheet_in_three_formats(capsys):
     assert "   find dz/dx, dz/dy, dz/dw, dz/db, dz/dc   (seed 1)\n" in questions
     assert key.startswith(
         "\n1. z = 24\n"
-        "   ∂z/∂x = y = 8\n"
-        "   ∂z/∂y = x = 3\n"
+        "   dz/dx = ∂z/∂x = y = 8\n"
+        "   dz/dy = ∂z/∂y = x = 3\n"
         "   dz/dw = ∂z/∂x·∂x/∂w = 8·1 = 8\n"
         "   dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 8·1 + 3·4 = 20\n"
         "   dz/dc = ∂z/∂y·∂y/∂c = 3·2 = 6\n"
     )
     markdown = worksheet(2, level=2, seed=1, fmt="markdown")
     assert "1. `x = w + b; y = b*c; z = x*y` at w = 1, b = 2, c = 4: find dz/dx" in markdown
-    assert "\n## Answer key\n\n**1.** z = 24\n\n- ∂z/∂x = y = 8\n" in markdown
+    assert "\n## Answer key\n\n**1.** z = 24\n\n- dz/dx = ∂z/∂x = y = 8\n" in markdown
     latex = worksheet(2, level=2, seed=1, fmt="latex")
     assert r"\item \verb|x = w + b; y = b*c; z = x*y| at $w = 1$, $b = 2$, $c = 4$" in latex
     assert (
@@ -441,10 +441,13 @@ def test_level_two_answers_are_whole_numbers():
 
 
 def test_the_shown_answer_gives_a_formula_only_where_one_edge_holds():
-    assert [d.explanation for d in WORKED.diagnoses()][:2] == ["∂z/∂x = y = 5", "∂z/∂y = x = 10"]
+    assert [d.explanation for d in WORKED.diagnoses()][:2] == [
+        "dz/dx = ∂z/∂x = y = 5",
+        "dz/dy = ∂z/∂y = x = 10",
+    ]
     assert Exercise("y = a*a", {"a": 3}).diagnoses()[0].explanation == "dy/da = 6"  # two edges
     neuron = exercise(4, 1).diagnoses()
-    assert neuron[0].explanation == "∂L/∂e = 2·e = 2·(-0.238406) = -0.476812"
+    assert neuron[0].explanation == "dL/de = ∂L/∂e = 2·e = 2·(-0.238406) = -0.476812"
 
 
 def test_the_readme_transcript(monkeypatch, capsys):
