@@ -444,6 +444,8 @@ examples:
   autograd practice "x = 2*w + b; y = b + 1; z = x*y" --at w=3 b=4
   autograd practice --sheet 10 --level 2 --seed 1 --format markdown
       a worksheet of ten exercises and its answer key
+  autograd serve --open
+      a live lesson page for a class: type a program, change a value, step through
 
 A program: assignments separated by ; or newlines, using numbers, names,
 + - * / **, unary minus, parentheses and {", ".join(FUNCTIONS)}. The last
@@ -467,7 +469,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"autograd {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{explain,check,practice}")
+    commands = parser.add_subparsers(dest="command", metavar="{explain,check,practice,serve}")
     commands.required = True
 
     program_help = "assignments separated by ; or newlines (default: the worked example)"
@@ -547,6 +549,21 @@ def _parser() -> argparse.ArgumentParser:
         choices=("text", "markdown", "latex"),
         help="the worksheet's format (default text)",
     )
+
+    serve_parser = commands.add_parser(
+        "serve",
+        help="a live lesson page in the browser, for a class (needs the serve extra)",
+        description="Serve the lesson page: type a program, change its values, step through "
+        "the backward pass. Loopback only unless --host says otherwise. Ctrl-C stops it.",
+    )
+    serve_parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: everyone "
+        "on the network)",
+    )
+    serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve_parser.add_argument("--open", action="store_true", help="open the page in a browser")
     return parser
 
 
@@ -577,6 +594,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "practice":
             return _practice(args)
+        if args.command == "serve":
+            return _serve(args)
         return _explain(args)
     # ProgramError and DomainError are ValueErrors; the others come from drawing
     # (Graphviz missing, a graph too big, a file that cannot be written).
@@ -587,6 +606,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(message: str) -> int:
     print("autograd: error: " + " ".join(message.split()), file=sys.stderr)
     return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """``autograd serve``: Starlette and uvicorn are imported here, and only here."""
+    import shutil
+
+    if not 0 <= args.port <= 65535:
+        raise ProgramError(f"--port {args.port}: a port is a number from 0 to 65535")
+    try:
+        import uvicorn  # noqa: F401  (checked here, used by serve.run)
+
+        from autograd import serve
+    except ImportError as error:
+        if error.name not in ("starlette", "uvicorn", "anyio"):
+            raise
+        raise ModuleNotFoundError(
+            f"autograd serve needs Starlette and uvicorn ({error.name} is missing): "
+            "pip install 'scalar-autograd[serve]'",
+            name=error.name,
+        ) from None
+    if shutil.which("dot") is None:
+        from autograd.draw import INSTALL_DOT
+
+        raise RuntimeError(
+            f"autograd serve draws graphs with Graphviz's dot program, which is not installed; "
+            f"install it with {INSTALL_DOT}"
+        )
+    return serve.run(args.host, args.port, args.open)
 
 
 def _explain(args: argparse.Namespace) -> int:

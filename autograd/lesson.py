@@ -32,7 +32,7 @@ from autograd.draw import check_size, dot_ids, draw, to_svg
 from autograd.engine import Value, topological_order
 from autograd.explain import Explanation, evaluation_order, explain, format_number, node_names
 
-__all__ = ["Lesson", "lesson"]
+__all__ = ["Lesson", "lesson", "lesson_data"]
 
 UNKNOWN = "?"  # a gradient not yet sent, as the backward-step pictures show it
 _MARKERS = ("@@TITLE@@", "@@SVG@@", "@@DATA@@")
@@ -89,25 +89,49 @@ def lesson(
     Traceback (most recent call last):
     ValueError: the graph has 3 nodes, more than max_nodes=1: ...
     """
+    data = lesson_data(root, title=title, params=params, practice=practice, max_nodes=max_nodes)
+    svg, title = data.pop("svg"), data["title"]
+    # One pass over the template: a title holding a marker stays as written.
+    filling = dict(zip(_MARKERS, (html.escape(title), svg, _script_json(data))))
+    page = re.sub("|".join(_MARKERS), lambda m: filling[m.group(0)], _template())
+    return Lesson(page, title)
+
+
+def lesson_data(
+    root: Value,
+    *,
+    title: str | None = None,
+    params: Iterable[Value] | None = None,
+    practice: bool = False,
+    max_nodes: int = 500,
+    dot_timeout: float | None = None,
+) -> dict:
+    """What the lesson page shows, as JSON-ready data: the data the page embeds, and ``"svg"``.
+
+    ``lesson()`` fills its template with this; the classroom server
+    (``autograd serve``) sends it to a page that is already open, which then
+    shows the new graph. ``dot_timeout`` bounds Graphviz's layout in seconds.
+
+    >>> from autograd import Value
+    >>> data = lesson_data(Value(2.0, label="a") * 3)
+    >>> data["explanation"]["schema"], data["svg"].startswith("<svg")
+    (1, True)
+    """
     if not isinstance(root, Value):
         raise TypeError(f"lesson: expected a Value, got {type(root).__name__} {root!r}")
     check_size(len(topological_order(root)), max_nodes, "max_nodes")
     params = list(params or ())
     explanation = explain(root, params=params)
     exported = explanation.to_dict()
-    title = title or f"Backpropagation through {_output_text(explanation)}"
-    svg = _lesson_svg(root, exported, params, max_nodes)
     data = {
-        "title": title,
+        "title": title or f"Backpropagation through {_output_text(explanation)}",
         "practice": practice,
         "unknown": UNKNOWN,
         "start_gradients": _start_gradients(exported),
         "explanation": exported,
+        "svg": _lesson_svg(root, exported, params, max_nodes, dot_timeout),
     }
-    # One pass over the template: a title holding a marker stays as written.
-    filling = dict(zip(_MARKERS, (html.escape(title), svg, _script_json(data))))
-    page = re.sub("|".join(_MARKERS), lambda m: filling[m.group(0)], _template())
-    return Lesson(page, title)
+    return _finite(data)
 
 
 def _output_text(explanation: Explanation) -> str:
@@ -163,7 +187,9 @@ _GRAD_TEXT = re.compile(r"(<text [^>]*)(>grad )")
 _FLOW_TEXT = re.compile(r"(<text [^>]*)(>grad \+= )")
 
 
-def _lesson_svg(root: Value, exported: dict, params, max_nodes: int) -> str:
+def _lesson_svg(
+    root: Value, exported: dict, params, max_nodes: int, dot_timeout: float | None = None
+) -> str:
     """Graphviz's SVG of ``draw(root)``, each node and edge tagged for the page's script.
 
     A value node's group gets ``data-node`` (its name in the explanation),
@@ -227,7 +253,7 @@ def _lesson_svg(root: Value, exported: dict, params, max_nodes: int) -> str:
             body = _FLOW_TEXT.sub(r'\1 class="flow"\2', body, count=1)
         return f'<g class="{kind}" {attributes}>\n<title>{html.escape(title)}</title>{body}</g>'
 
-    svg = _GROUP.sub(tag, to_svg(graph))
+    svg = _GROUP.sub(tag, to_svg(graph, timeout=dot_timeout))
     # Only the <svg> element itself: the XML prolog, the DOCTYPE (with its URL)
     # and the comments have no use inside HTML.
     svg = svg[svg.index("<svg") :]

@@ -1,0 +1,472 @@
+"""The classroom server over real HTTP: a uvicorn server in a thread, talked to with httpx.
+
+Every status code the API promises, each hostile body, the headers on every
+response, and what happens when more requests arrive than it computes at once.
+"""
+
+import json
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+pytest.importorskip(
+    "starlette", reason="the serve extra is not installed (pip install -e '.[dev]')"
+)
+pytest.importorskip("uvicorn", reason="the serve extra is not installed")
+httpx = pytest.importorskip("httpx", reason="httpx is not installed")
+import uvicorn  # noqa: E402  (after the skips: without the extra, skip the module)
+
+from autograd.cli import WORKED_EXAMPLE  # noqa: E402
+from autograd.serve import create_app  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
+)
+
+WORKED = {"program": WORKED_EXAMPLE, "at": {"w": 3, "b": 4}}
+
+
+class Running:
+    """A uvicorn server on a free loopback port, in a thread, stopped by its own handle."""
+
+    def __init__(self, app):
+        with socket.socket() as probe:  # a port no one uses: bind to 0 and let the OS pick
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.client = httpx.Client(base_url=self.url, timeout=10)
+
+    def stop(self):
+        self.client.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def running(**options):
+    return Running(create_app(**options))
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = running(max_concurrent=2)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(server):
+    return server.client
+
+
+def assert_headers(response):
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy
+    assert "script-src 'nonce-" in policy and "style-src 'nonce-" in policy
+    assert "unsafe-inline" not in policy and "http" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def assert_one_line_error(response, status, *words):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    error = response.json()["error"]
+    assert "\n" not in error and "Traceback" not in error and 'File "' not in error
+    for word in words:
+        assert word in error
+    assert_headers(response)
+    return error
+
+
+# The routes
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert (response.status_code, response.text) == (200, "ok")
+    assert_headers(response)
+
+
+def test_the_page_is_the_lesson_page_with_controls(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert_headers(response)
+    page = response.text
+    nonce = response.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
+    # Every script and style that runs carries this response's nonce, and only it.
+    assert page.count("<script>") == page.count("<style>") == 0
+    assert page.count(f'<script nonce="{nonce}">') == 2
+    assert page.count(f'<style nonce="{nonce}">') == 2
+    assert 'data-node="b"' in page and 'role="status"' in page and 'id="program"' in page
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert (
+        client.get("/").headers["content-security-policy"]
+        != response.headers["content-security-policy"]
+    )  # a new nonce for each response
+
+
+def test_lesson_of_the_worked_example(client):
+    response = client.post("/api/lesson", json=WORKED)
+    assert response.status_code == 200
+    assert_headers(response)
+    data = response.json()
+    assert data["explanation"]["schema"] == 1
+    assert data["explanation"]["gradients"]["b"] == 15.0
+    assert data["svg"].startswith("<svg") and 'data-node="w"' in data["svg"]
+    assert data["inputs"] == ["w", "b"] and data["at"] == {"w": 3.0, "b": 4.0}
+    assert data["practice"] is False
+
+
+def test_a_changed_value_changes_the_gradients(client):
+    data = client.post("/api/lesson", json={**WORKED, "at": {"w": 2, "b": 4}}).json()
+    assert data["explanation"]["gradients"]["b"] == 13.0  # 2w + b + (b + 1) = 4 + 4 + 5
+
+
+def test_practice_mode_sends_the_candidate_mistakes(client):
+    data = client.post("/api/lesson", json={**WORKED, "practice": True}).json()
+    assert data["practice"] is True
+    by_node = {node["node"]: node for node in data["practice_data"]["nodes"]}
+    assert by_node["b"]["gradient"] == 15.0
+    assert "missed-path" in [m["code"] for m in by_node["b"]["mistakes"]]
+
+
+def test_exercise(client):
+    response = client.get("/api/exercise", params={"level": 2, "seed": 7})
+    assert response.status_code == 200
+    assert_headers(response)
+    ex = response.json()
+    assert (ex["level"], ex["seed"]) == (2, 7)
+    assert client.get("/api/exercise?level=2&seed=7").json() == ex  # seeded: the same again
+    lesson = client.post("/api/lesson", json={"program": ex["program"], "at": ex["at"]})
+    assert lesson.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("level=9", ["level must be one of 1, 2, 3, 4"]),
+        ("level=two", ["level must be a whole number"]),
+        ("seed=-1", ["seed must be between 0"]),
+        ("seed=99999999999999999999", ["seed must be a whole number"]),
+        ("level=1&colour=red", ["unknown parameter 'colour'"]),
+    ],
+)
+def test_exercise_rejects_bad_parameters(client, query, words):
+    assert_one_line_error(client.get(f"/api/exercise?{query}"), 400, *words)
+
+
+# Status codes
+
+
+def test_unknown_path_is_404(client):
+    for path in ("/nope", "/api", "/api/lesson/../../etc/passwd", "/lesson.html"):
+        assert_one_line_error(client.get(path), 404, "nothing at")
+
+
+def test_wrong_method_is_405(client):
+    assert_one_line_error(client.get("/api/lesson"), 405, "GET is not allowed")
+    assert_one_line_error(client.post("/healthz"), 405)
+    assert_one_line_error(client.delete("/"), 405)
+    assert_one_line_error(client.put("/api/exercise"), 405)
+
+
+def test_a_body_over_64_kib_is_413(client):
+    huge = json.dumps({"program": "z = w", "at": {"w": 1}, "x": "a" * 70_000})
+    response = client.post("/api/lesson", content=huge, headers=JSON)
+    assert_one_line_error(response, 413, "64 KiB")
+
+
+def test_a_streamed_body_over_64_kib_is_413_without_content_length(client):
+    def chunks():  # chunked transfer: no Content-Length, so the bytes must be counted
+        for _ in range(100):
+            yield b" " * 1024
+
+    response = client.post("/api/lesson", content=chunks(), headers=JSON)
+    assert "content-length" not in response.request.headers
+    assert_one_line_error(response, 413, "64 KiB")
+
+
+def read_all(connection) -> bytes:
+    reply = b""
+    while chunk := connection.recv(65536):
+        reply += chunk
+    return reply
+
+
+def test_a_lying_content_length_is_counted(server):
+    # Declares 10 bytes, sends 70 KiB: the server reads only what was declared.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        body = b'{"program": "' + b"a" * 70_000 + b'"}'
+        connection.sendall(
+            b"POST /api/lesson HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 10\r\nConnection: close\r\n\r\n" + body
+        )
+        reply = read_all(connection)
+    assert reply.startswith(b"HTTP/1.1 400") and b"Traceback" not in reply
+
+
+def test_an_absurd_content_length_is_413(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(
+            b"POST /api/lesson HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 999999999999\r\n\r\n{}"
+        )
+        reply = read_all(connection)
+    assert reply.startswith(b"HTTP/1.1 413") and b"64 KiB" in reply
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def test_a_body_that_is_not_json_typed_is_415(client):
+    response = client.post("/api/lesson", content=json.dumps(WORKED))  # no Content-Type
+    assert_one_line_error(response, 415, "Content-Type: application/json")
+    response = client.post("/api/lesson", data={"program": "z = w"})  # a form
+    assert_one_line_error(response, 415)
+
+
+# Hostile and malformed bodies: each a 400 with one line saying what is wrong
+
+
+def post(client, body):
+    return client.post("/api/lesson", content=body, headers=JSON)
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("", ["not valid JSON"]),
+        ("{", ["not valid JSON"]),
+        ("{'program': 'z = w'}", ["not valid JSON"]),
+        ('{"program": "z = w", "at": {"w": NaN}}', ["NaN is not a number JSON allows"]),
+        ('{"program": "z = w", "at": {"w": Infinity}}', ["Infinity"]),
+        ('{"program": "z = w", "at": {"w": 1e400}}', ["too large"]),
+        ('{"program": "z = w", "at": {"w": 1e308}}', ["too large"]),
+        ('{"program": "z = w", "at": {"w": -1000001}}', ["too large"]),
+        ('{"program": "z = w", "at": {"w": ' + "9" * 5000 + "}}", ["not valid JSON"]),
+        ('{"program": "z = w", "at": {"w": ' + "9" * 400 + "}}", ["too large"]),
+        ("[" * 20_000 + "]" * 20_000, ["nested too deeply"]),
+        ('{"a":' * 10_000 + "1" + "}" * 10_000, ["nested too deeply"]),
+        (b'{"program": "\xff"}', ["UTF-8"]),
+        ("[1, 2]", ["must be a JSON object"]),
+        ('"z = w"', ["must be a JSON object"]),
+        ("null", ["must be a JSON object"]),
+        ("{}", ["'program' is missing"]),
+        ('{"at": {"w": 1}}', ["'program' is missing"]),
+        ('{"program": 3}', ["program must be a string, not a number"]),
+        ('{"program": ["z = w"]}', ["program must be a string, not a list"]),
+        ('{"program": "z = w", "at": [1]}', ["at must be an object"]),
+        ('{"program": "z = w", "at": {"w": "3"}}', ["w is a string, not a number"]),
+        ('{"program": "z = w", "at": {"w": true}}', ["w is true, not a number"]),
+        ('{"program": "z = w", "at": {"w": null}}', ["w is null, not a number"]),
+        ('{"program": "z = w", "at": {"w": {"x": 1}}}', ["not a number"]),
+        ('{"program": "z = w", "at": {"w x": 1}}', ["'w x' is not a name"]),
+        ('{"program": "z = w", "at": {"w": 1}, "practice": "yes"}', ["true or false"]),
+        ('{"program": "z = w", "at": {"w": 1}, "file": "/etc/passwd"}', ["unknown field 'file'"]),
+    ],
+)
+def test_malformed_bodies(client, body, words):
+    assert_one_line_error(post(client, body), 400, *words)
+
+
+@pytest.mark.parametrize(
+    ("program", "at", "words"),
+    [
+        ("z = __import__('os').system('true')", {}, ["is not allowed"]),
+        ("z = __import__('os')", {}, ["unknown function __import__()"]),
+        ("z = w.__class__", {"w": 1}, ["attribute access is not allowed"]),
+        ("z = (lambda: 1)()", {}, ["is not allowed"]),
+        ("f = lambda x: x", {}, ["a lambda is not allowed"]),
+        ("import os", {}, ["an import is not allowed"]),
+        ("z = [w][0]", {"w": 1}, ["is not allowed"]),
+        ("z = open('/etc/passwd')", {}, ["unknown function open()"]),
+        ("z = 10**10**10", {}, ["overflow"]),
+        ("z = 9" + "9" * 5000, {}, ["4300 digits"]),
+        ("z = 1e999", {}, ["too large for a float"]),
+        ("z = " + "(" * 300 + "w" + ")" * 300, {"w": 1}, ["nested"]),
+        ("z = " + "-" * 1000 + "w", {"w": 1}, ["nested more than 200 levels"]),
+        ("z = w" * 5000, {"w": 1}, ["more than 10000"]),
+        ("z = log(w)", {"w": -1}, ["log"]),
+        ("z = w / 0", {"w": 1}, ["division by zero"]),
+        ("z = w*b", {"w": 1}, ["unknown name b", "--at b=NUMBER"]),
+        ("z = w", {"w": 1, "q": 2}, ["the program does not use q"]),
+        ("", {}, ["the program is empty"]),
+        ("z = w +", {"w": 1}, ["invalid syntax"]),
+        ("z = \x00", {}, ["NUL"]),
+    ],
+)
+def test_hostile_programs(client, program, at, words):
+    assert_one_line_error(
+        client.post("/api/lesson", json={"program": program, "at": at}), 400, *words
+    )
+
+
+def test_a_missing_input_lists_the_inputs_for_the_page(client):
+    response = client.post("/api/lesson", json={"program": "z = a*b + c", "at": {"a": 1}})
+    assert response.status_code == 400
+    assert response.json()["inputs"] == ["a", "b", "c"]
+
+
+def test_the_error_is_worded_as_the_command_line_words_it(client, capsys):
+    from autograd.cli import main
+
+    program = "y = w.data * 2"
+    assert main(["explain", program, "--at", "w=1"]) == 2
+    cli_error = capsys.readouterr().err.strip().removeprefix("autograd: error: ")
+    response = client.post("/api/lesson", json={"program": program, "at": {"w": 1}})
+    assert response.json()["error"] == cli_error
+
+
+def test_a_graph_too_big_to_draw_is_refused(client):
+    program = (
+        "; ".join(f"t{i} = w*{i + 1}" for i in range(150))
+        + "; z = "
+        + " + ".join(f"t{i}" for i in range(150))
+    )
+    error = assert_one_line_error(
+        client.post("/api/lesson", json={"program": program, "at": {"w": 1}}), 400, "nodes"
+    )
+    assert "more than this server draws (200)" in error
+
+
+def test_the_server_stays_up_after_hostile_input(client):
+    assert client.get("/healthz").text == "ok"
+    assert client.post("/api/lesson", json=WORKED).status_code == 200
+
+
+# Limits: work in a bounded number of slots; past them 503 and Retry-After
+
+
+def test_busy_server_answers_503_with_retry_after():
+    entered, release = threading.Event(), threading.Event()
+
+    def hold():  # the first computation holds the only slot until released
+        entered.set()
+        assert release.wait(10)
+
+    server = running(max_concurrent=1, queue_seconds=0, slow_hook=hold)
+    try:
+        result = {}
+        first = threading.Thread(
+            target=lambda: result.update(first=server.client.post("/api/lesson", json=WORKED))
+        )
+        first.start()
+        assert entered.wait(10)
+        for request in (
+            lambda c: c.post("/api/lesson", json=WORKED),
+            lambda c: c.get("/api/exercise"),
+        ):
+            busy = request(server.client)
+            assert_one_line_error(busy, 503, "busy")
+            assert busy.headers["retry-after"] == "1"
+        assert server.client.get("/healthz").text == "ok"  # no computing: always answered
+        release.set()
+        first.join(10)
+        assert result["first"].status_code == 200
+        assert server.client.post("/api/lesson", json=WORKED).status_code == 200
+    finally:
+        release.set()
+        server.stop()
+
+
+def test_a_short_wait_for_a_slot_is_queued_not_refused():
+    def slow():
+        time.sleep(0.2)
+
+    server = running(max_concurrent=1, queue_seconds=5, slow_hook=slow)
+    try:
+        results = []
+        threads = [
+            threading.Thread(
+                target=lambda: results.append(server.client.post("/api/lesson", json=WORKED))
+            )
+            for _ in range(3)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert [r.status_code for r in results] == [200, 200, 200]
+    finally:
+        server.stop()
+
+
+def test_an_unexpected_error_is_500_with_one_generic_line(caplog):
+    def broken():
+        raise KeyError("secret internals")
+
+    server = running(slow_hook=broken)
+    try:
+        response = server.client.post("/api/lesson", json=WORKED)
+        error = assert_one_line_error(response, 500, "internal error")
+        assert "secret" not in response.text and "KeyError" not in response.text
+        assert server.client.get("/healthz").text == "ok"
+    finally:
+        server.stop()
+    assert "secret internals" in caplog.text  # the traceback is in the server's log
+    assert error == "internal error; the server log has the details"
+
+
+def test_dot_has_a_timeout():
+    from autograd import serve
+
+    server = running(dot_timeout=1e-6)
+    try:
+        response = server.client.post("/api/lesson", json=WORKED)
+        assert_one_line_error(response, 503, "Graphviz's dot took more than")
+        assert response.headers["retry-after"] == "1"
+    finally:
+        server.stop()
+    assert serve.Limits().dot_timeout > 0
+
+
+# The command
+
+
+def test_autograd_serve_starts_answers_and_stops_on_ctrl_c():
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "autograd", "serve", "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("Serving the lesson page at http://127.0.0.1:"), line
+        url = line.split(" at ")[1].split()[0]
+        assert httpx.get(url + "healthz", timeout=10).text == "ok"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_a_public_host_lists_addresses_and_warns():
+    from autograd.serve import addresses
+
+    lines = addresses("0.0.0.0", 8000)
+    assert "http://127.0.0.1:8000/" in "\n".join(lines)
+    assert sum("warning: anyone on this network can reach the server" in x for x in lines) == 1
+
+
+def test_serve_rejects_a_bad_port(capsys):
+    from autograd.cli import main
+
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "a port is a number from 0 to 65535" in capsys.readouterr().err

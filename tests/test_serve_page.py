@@ -1,0 +1,120 @@
+"""The served page in Chromium: type a program, set a value, step, see the numbers change.
+
+The same browser set-up as the lesson page's tests (conftest.py): Debian's
+Chromium driven by Playwright. The page runs under the server's
+Content-Security-Policy; any violation would show as a console error.
+"""
+
+import shutil
+
+import pytest
+from conftest import CHROMIUM
+
+pytest.importorskip(
+    "starlette", reason="the serve extra is not installed (pip install -e '.[dev]')"
+)
+pytest.importorskip(
+    "pytest_playwright", reason="Playwright is not installed (pip install -e '.[dev]')"
+)
+from playwright.sync_api import expect  # after the skips: without Playwright, skip the module
+from test_serve import running
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
+    pytest.mark.skipif(
+        shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = running(max_concurrent=2)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def opened(server, page):
+    """The served page, with every console error and every request elsewhere recorded."""
+    errors, elsewhere = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda r: None if r.url.startswith(server.url) else elsewhere.append(r.url))
+    page.goto(server.url + "/")
+    yield page
+    # Chromium logs every 4xx as a console error; a 400 is the page's own error
+    # message (shown to the reader), so only it is expected. A CSP violation
+    # would be reported here too.
+    expected = "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    assert [e for e in errors if e != expected] == []
+    assert elsewhere == []
+
+
+def gradient(page, name):
+    return page.locator(f'#graph [data-node="{name}"] [data-grad]').first
+
+
+def test_the_page_steps_through_the_worked_example(opened):
+    page = opened
+    expect(gradient(page, "b")).to_have_text("grad ?")
+    page.get_by_role("button", name="Last step").click()
+    expect(gradient(page, "b")).to_have_text("grad 5 + 10 = 15")
+    expect(page.get_by_label("w", exact=True)).to_have_value("3")
+    expect(page.get_by_label("b", exact=True)).to_have_value("4")
+
+
+def test_type_a_program_set_a_value_and_step(opened):
+    page = opened
+    page.locator("#program").fill("u = w*x; L = u*u + b")
+    expect(page.get_by_label("x", exact=True)).to_be_visible()  # a field for the new input
+    page.get_by_label("w", exact=True).fill("2")
+    page.get_by_label("x", exact=True).fill("3")
+    with page.expect_response("**/api/lesson") as answer:
+        page.get_by_label("b", exact=True).fill("1")
+    assert answer.value.status == 200
+    expect(page.locator("h1")).to_have_text("Backpropagation through L = v1 + b = 36 + 1 = 37")
+
+    status = page.get_by_role("status")
+    page.get_by_role("button", name="First step").click()
+    seen = [status.text_content()]
+    for _ in range(int(page.locator("#slider").get_attribute("max"))):
+        page.get_by_role("button", name="Next step").click()
+        seen.append(status.text_content())
+    assert len(seen) == 4 and len(set(seen)) == 4  # start, then L, v1, u: each says something new
+    page.get_by_role("button", name="Last step").click()
+    expect(gradient(page, "w")).to_have_text("grad 36")  # dL/dw = 2u·x = 2·6·3
+
+    # A new value: the same step, new numbers.
+    with page.expect_response("**/api/lesson"):
+        page.get_by_label("w", exact=True).fill("1")
+    expect(gradient(page, "w")).to_have_text("grad 18")  # 2·3·3
+    page.get_by_role("button", name="First step").click()
+    expect(gradient(page, "w")).to_have_text("grad ?")
+
+
+def test_a_mistake_in_the_program_is_shown_as_the_command_line_words_it(opened):
+    page = opened
+    with page.expect_response("**/api/lesson") as answer:
+        page.locator("#program").fill("z = w.data")
+    assert answer.value.status == 400
+    expect(page.locator("#serve-message")).to_contain_text("attribute access is not allowed")
+    expect(gradient(page, "b")).to_have_text("grad ?")  # the last good lesson stays
+
+
+def test_the_practice_toggle_asks_for_the_practice_data(opened):
+    page = opened
+    with page.expect_response("**/api/lesson") as answer:
+        page.get_by_label("Practice", exact=False).check()
+    data = answer.value.json()
+    assert data["practice"] is True
+    assert [n["node"] for n in data["practice_data"]["nodes"]][-1] in ("w", "b")
+
+
+def test_a_new_exercise_comes_from_the_server(opened):
+    page = opened
+    with page.expect_response("**/api/lesson") as answer:
+        page.get_by_role("button", name="New exercise").click()
+    assert answer.value.status == 200
+    assert answer.value.json()["practice"] is True
+    expect(page.locator("#serve-message")).to_contain_text("Exercise: level 2")
