@@ -274,9 +274,10 @@ ALLOWED = (
         (["check", "y = log(w)", "--at", "w=1e-7"],
          "finite differences for w: log(w) (column 5): log of a non-positive number: log(w) "
          "with w = -9e-07; log is defined for x > 0 only"),
-        ([], "the following arguments are required: {explain,check} (see autograd --help)"),
-        (["draw"], "argument {explain,check}: invalid choice: 'draw' (choose from 'explain', "
-         "'check') (see autograd --help)"),
+        ([], "the following arguments are required: {explain,check,codegen} "
+         "(see autograd --help)"),
+        (["draw"], "argument {explain,check,codegen}: invalid choice: 'draw' (choose from "
+         "'explain', 'check', 'codegen') (see autograd --help)"),
         (["explain", "--frobnicate"], "unrecognized arguments: --frobnicate (see autograd --help)"),
     ],
 )  # fmt: skip
@@ -335,7 +336,7 @@ def test_help_shows_examples(capsys):
         main(["--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: autograd [-h] [--version] {explain,check} ...\n")
+    assert out.startswith("usage: autograd [-h] [--version] {explain,check,codegen} ...\n")
     assert '  autograd explain "x = 2*w + b; y = b + 1; z = x*y" --at w=3 b=4\n' in out
     assert '  autograd check "z = log(w) * exp(b)" --at w=2 b=0.5\n' in out
     with pytest.raises(SystemExit):
