@@ -135,10 +135,9 @@ def compile_graph(output: Value, inputs: Iterable[Value]) -> CompiledGraph:
     <BLANKLINE>
     """
     inputs = _check_inputs(output, inputs)
-    source, namespace = _generate(output, inputs)
+    source, namespace, names = _generate(output, inputs)
     code = compile(source, "<compiled graph>", "exec")
     exec(code, namespace)  # the source was generated above, from the graph alone
-    names = tuple(namespace["_input_names"])
     return CompiledGraph(source, namespace[FUNCTION_NAME], inputs, names)
 
 
@@ -193,14 +192,15 @@ def _factor(template: str) -> str:
     """The template ready to stand left of ``* upstream``: bracketed if it binds more loosely."""
     probe = re.sub(r"\{(\d+|out)\}", "_", template)
     body = ast.parse(probe, mode="eval").body
-    tight = isinstance(body, (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.UnaryOp))
-    tight = tight or (isinstance(body, ast.BinOp) and isinstance(body.op, (ast.Mult, ast.Div)))
-    tight = tight or (isinstance(body, ast.BinOp) and isinstance(body.op, ast.Pow))
+    # A product, quotient or power left of `*` multiplies first anyway: the engine's order.
+    tight = isinstance(body, (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.UnaryOp)) or (
+        isinstance(body, ast.BinOp) and isinstance(body.op, (ast.Mult, ast.Div, ast.Pow))
+    )
     return template if tight else f"({template})"
 
 
-def _generate(output: Value, inputs: tuple[Value, ...]) -> tuple[str, dict]:
-    """The source of the function, and the namespace it runs in."""
+def _generate(output: Value, inputs: tuple[Value, ...]) -> tuple[str, dict, tuple[str, ...]]:
+    """The source of the function, the namespace it runs in, and the inputs' names in it."""
     order = evaluation_order(output)
     ops = {node: _operation(node, order) for node in order if node.parents}
     namespace = dict(_NAMESPACE)
@@ -285,8 +285,8 @@ def _generate(output: Value, inputs: tuple[Value, ...]) -> tuple[str, dict]:
         '    """',
     ]
     namespace[_CHECK] = functools.partial(_check_domain, checks)
-    namespace["_input_names"] = input_names
-    return "\n".join(header + ["    " + line for line in lines]) + "\n", namespace
+    source = "\n".join(header + ["    " + line for line in lines]) + "\n"
+    return source, namespace, tuple(input_names)
 
 
 def _operation(node: Value, order: list[Value]) -> Op:
