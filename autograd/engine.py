@@ -390,7 +390,8 @@ def define_op(
     with Values, so write it with operators and Value-friendly calls (or
     branch on the type). ``formula`` and ``derivatives`` are the notation
     that explain, draw and the lesson page show, with {0}, {1}, ... for the
-    operands and {out} for the result.
+    operands and {out} for the result. The code compile_graph writes calls
+    ``forward`` and ``local`` themselves.
 
     >>> cube = define_op("cube", lambda a: a**3, lambda out, a: (3 * a**2,),
     ...                  formula="{0}^3", derivatives=("3·{0}^2",))
