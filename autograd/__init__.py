@@ -11,6 +11,7 @@ teaching backpropagation.
 
 # `explain` and `draw` are both a module and the function inside it: importing
 # the functions here makes `autograd.explain` the function.
+from autograd.compile import CompiledGraph, compile_graph
 from autograd.draw import draw, render, render_backward_steps
 from autograd.engine import (
     DomainError,
@@ -31,11 +32,13 @@ from autograd.lesson import Lesson, lesson
 __version__ = "0.1.0"
 
 __all__ = [
+    "CompiledGraph",
     "DomainError",
     "GradcheckError",
     "Lesson",
     "Value",
     "__version__",
+    "compile_graph",
     "define_op",
     "draw",
     "explain",

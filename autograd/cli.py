@@ -1,4 +1,4 @@
-"""The ``autograd`` command: explain, draw or check the gradients of a tiny program.
+"""The ``autograd`` command: explain, draw, check or compile the gradients of a tiny program.
 
 A program is a few assignments, separated by ``;`` or newlines; the last
 statement is the output and the names it uses without assigning them are the
@@ -446,6 +446,8 @@ examples:
       a worksheet of ten exercises and its answer key
   autograd serve --open
       a live lesson page for a class: type a program, change a value, step through
+  autograd codegen "h = tanh(w*x + b)" --at w=0.5,x=2,b=-1
+      the Python code of the forward and backward pass (compile_graph)
 
 A program: assignments separated by ; or newlines, using numbers, names,
 + - * / **, unary minus, parentheses and {", ".join(FUNCTIONS)}. The last
@@ -469,7 +471,9 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"autograd {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{explain,check,practice,serve}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="{explain,check,practice,serve,codegen}"
+    )
     commands.required = True
 
     program_help = "assignments separated by ; or newlines (default: the worked example)"
@@ -564,6 +568,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve_parser.add_argument("--open", action="store_true", help="open the page in a browser")
+
+    codegen_parser = commands.add_parser(
+        "codegen",
+        help="the Python that reverse mode amounts to: forward lines, then the gradients",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    codegen_parser.add_argument("program", nargs="?", help=program_help)
+    codegen_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
+    codegen_parser.add_argument(
+        "--format", choices=("python", "markdown"), default="python", help="output format"
+    )
     return parser
 
 
@@ -596,6 +612,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _practice(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "codegen":
+            return _codegen(args)
         return _explain(args)
     # ProgramError and DomainError are ValueErrors; the others come from drawing
     # (Graphviz missing, a graph too big, a file that cannot be written).
@@ -702,6 +720,28 @@ def _forward_input(args: argparse.Namespace, program: Program, named: dict[str, 
         what = "is assigned in the program" if args.wrt in program.assigned else "is not in it"
         raise ProgramError(f"--wrt {args.wrt}: {args.wrt} {what}; choose an input: {inputs}")
     return named[args.wrt]
+
+
+def _codegen(args: argparse.Namespace) -> int:
+    """Print the code compile_graph writes for the program (the same for any --at values:
+    they are needed only to build the graph once)."""
+    from autograd.compile import compile_graph
+
+    values = parse_values(args.at)
+    if args.program is None:
+        values = {**WORKED_EXAMPLE_AT, **values}
+    source = WORKED_EXAMPLE if args.program is None else args.program
+    program = parse_program(source)
+    values = program.bind(values)
+    if not values:
+        raise ProgramError("nothing to compile: the program has no inputs (names given with --at)")
+    output, named = program.run(values)
+    code = compile_graph(output, [named[name] for name in program.inputs]).source
+    if args.format == "markdown":
+        print(f"Program: `{' '.join(source.split())}`\n\n```python\n{code}```")
+    else:
+        print(code, end="")
+    return 0
 
 
 def _nudge_table(program, values, output, named, h, fmt) -> str:

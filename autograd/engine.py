@@ -24,6 +24,7 @@ import contextvars
 import functools
 import math
 import numbers
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -92,12 +93,29 @@ class Op:
     latex: str = ""
     latex_derivatives: tuple[str, ...] = ()
     notation: Callable[[int], tuple[str, tuple[str, ...]]] | None = None
+    # The same as Python, for compile_graph: expressions over {0}, {1}, ... and
+    # {out}, with math, inf, nan, sigmoid and power_rule in scope; code_check is
+    # a condition that holds wherever the engine may refuse the operands.
+    code: str = ""
+    code_derivatives: tuple[str, ...] = ()
+    code_check: str = ""
+    code_notation: Callable[[int], tuple[str, tuple[str, ...]]] | None = None
 
     def written(self, arity: int) -> tuple[str, tuple[str, ...]]:
         """The formula and the local derivatives for ``arity`` parents."""
         if self.notation is not None:
             return self.notation(arity)
         return self.formula, self.derivatives
+
+    def coded(self, arity: int) -> tuple[str, tuple[str, ...]]:
+        """The forward computation and the local derivatives as Python, for ``arity`` parents.
+
+        >>> OPS["tanh"].coded(1)
+        ('math.tanh({0})', ('1.0 - {out} * {out}',))
+        """
+        if self.code_notation is not None:
+            return self.code_notation(arity)
+        return self.code, self.code_derivatives
 
 
 OPS: dict[str, Op] = {}
@@ -109,12 +127,41 @@ def _table(op: Op) -> Op:
 
 
 ADD = _table(
-    Op("+", "+", lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), "{0} + {1}", ("1", "1"))
+    Op(
+        "+",
+        "+",
+        lambda a, b: a + b,
+        lambda out, a, b: (1.0, 1.0),
+        "{0} + {1}",
+        ("1", "1"),
+        code="{0} + {1}",
+        code_derivatives=("1.0", "1.0"),
+    )
 )
 SUB = _table(
-    Op("-", "−", lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), "{0} - {1}", ("1", "-1"))
+    Op(
+        "-",
+        "−",
+        lambda a, b: a - b,
+        lambda out, a, b: (1.0, -1.0),
+        "{0} - {1}",
+        ("1", "-1"),
+        code="{0} - {1}",
+        code_derivatives=("1.0", "-1.0"),
+    )
 )
-MUL = _table(Op("*", "×", lambda a, b: a * b, lambda out, a, b: (b, a), "{0}·{1}", ("{1}", "{0}")))
+MUL = _table(
+    Op(
+        "*",
+        "×",
+        lambda a, b: a * b,
+        lambda out, a, b: (b, a),
+        "{0}·{1}",
+        ("{1}", "{0}"),
+        code="{0} * {1}",
+        code_derivatives=("{1}", "{0}"),
+    )
+)
 # d/db (a/b) = -a/b² = -out/b
 DIV = _table(
     Op(
@@ -124,15 +171,62 @@ DIV = _table(
         lambda out, a, b: (1.0 / b, -out / b),
         "{0}/{1}",
         ("1/{1}", "-{0}/{1}^2"),
+        code="{0} / {1}",
+        code_derivatives=("1.0 / {1}", "-{out} / {1}"),
+        code_check="{1} == 0",
     )
 )
-NEG = _table(Op("neg", "−x", lambda a: -a, lambda out, a: (-1.0,), "-{0}", ("-1",)))
-# eᵃ is its own derivative
-EXP = _table(Op("exp", "exp", math.exp, lambda out, a: (out,), "exp({0})", ("exp({0})",)))
-LOG = _table(Op("log", "log", math.log, lambda out, a: (1.0 / a,), "log({0})", ("1/{0}",)))
+NEG = _table(
+    Op(
+        "neg",
+        "−x",
+        lambda a: -a,
+        lambda out, a: (-1.0,),
+        "-{0}",
+        ("-1",),
+        code="-{0}",
+        code_derivatives=("-1.0",),
+    )
+)
+# eᵃ is its own derivative; above 709.78... it exceeds the largest float
+EXP = _table(
+    Op(
+        "exp",
+        "exp",
+        math.exp,
+        lambda out, a: (out,),
+        "exp({0})",
+        ("exp({0})",),
+        code="math.exp({0})",
+        code_derivatives=("{out}",),
+        code_check="{0} > 709.782712893384",
+    )
+)
+LOG = _table(
+    Op(
+        "log",
+        "log",
+        math.log,
+        lambda out, a: (1.0 / a,),
+        "log({0})",
+        ("1/{0}",),
+        code="math.log({0})",
+        code_derivatives=("1.0 / {0}",),
+        code_check="{0} <= 0",
+    )
+)
 # tanh' = 1 - tanh²
 TANH = _table(
-    Op("tanh", "tanh", math.tanh, lambda out, a: (1.0 - out * out,), "tanh({0})", ("1 - {out}^2",))
+    Op(
+        "tanh",
+        "tanh",
+        math.tanh,
+        lambda out, a: (1.0 - out * out,),
+        "tanh({0})",
+        ("1 - {out}^2",),
+        code="math.tanh({0})",
+        code_derivatives=("1.0 - {out} * {out}",),
+    )
 )
 # σ' = σ·(1 - σ)
 SIGMOID = _table(
@@ -143,6 +237,8 @@ SIGMOID = _table(
         lambda out, a: (out * (1.0 - out),),
         "σ({0})",
         ("{out}·(1 - {out})",),
+        code="sigmoid({0})",
+        code_derivatives=("{out} * (1.0 - {out})",),
     )
 )
 # a step: 0 at a = 0, as in PyTorch
@@ -154,6 +250,8 @@ RELU = _table(
         lambda out, a: (1.0 if a > 0 else 0.0,),
         "relu({0})",
         ("1 if {0} > 0 else 0",),
+        code="{0} if {0} > 0 else 0.0",
+        code_derivatives=("1.0 if {0} > 0 else 0.0",),
     )
 )
 
@@ -165,7 +263,21 @@ def _d_pow(out, a, n):  # aⁿ with n a Value: n·aⁿ⁻¹, and aⁿ·ln a (for
 
 
 POW = _table(
-    Op("**", "xʸ", lambda a, n: a**n, _d_pow, "{0}^{1}", ("{1}·{0}^({1} - 1)", "{0}^{1}·ln({0})"))
+    Op(
+        "**",
+        "xʸ",
+        lambda a, n: a**n,
+        _d_pow,
+        "{0}^{1}",
+        ("{1}·{0}^({1} - 1)", "{0}^{1}·ln({0})"),
+        code="{0} ** {1}",
+        code_derivatives=(
+            "power_rule({0}, {1})",
+            "{out} * math.log({0}) if {0} > 0 else (0.0 if {0} >= 0 else nan)",
+        ),
+        # a ≤ 0, or aⁿ = e^(n·ln a) near the largest float
+        code_check="{0} <= 0 or {1} * math.log({0}) > 709.78",
+    )
 )
 
 
@@ -176,7 +288,8 @@ def power(n: float) -> Op:
     >>> power(2.0).name, power(2.0).derivatives, power(2.0).local(9.0, 3.0)
     ('**2', ('2·{0}',), (6.0,))
     """
-    n_text = _format(n)
+    # The name must give n back exactly: operation() finds the entry by it.
+    n_text = _format(n) if float(_format(n)) == n else repr(n)
     if n == 0:
         derivative = "0"
     elif n == 1:
@@ -192,7 +305,31 @@ def power(n: float) -> Op:
         lambda out, a: (_power_rule(a, n),),
         f"{{0}}^{_bracket(n_text)}",
         (derivative,),
+        code=f"{{0}} ** {n!r}",
+        code_derivatives=(_power_rule_code(n),),
+        code_check=_power_check_code(n),
     )
+
+
+def _power_rule_code(n: float) -> str:
+    """_power_rule for a fixed n, as Python: 2.0 * {0} for n = 2."""
+    if n == 0 or n == 1:
+        return repr(float(n == 1))
+    if n == 2:  # a ** 1.0 is a itself
+        return "2.0 * {0}"
+    rule = f"{n!r} * {{0}} ** {n - 1!r}"
+    return f"inf if {{0}} == 0 else {rule}" if 0 < n < 1 else rule
+
+
+def _power_check_code(n: float) -> str:
+    """Where aⁿ may be refused: a negative base to a fractional power, or a
+    result beyond the largest float (a little early: the engine decides)."""
+    conditions = [] if float(n).is_integer() else ["{0} < 0"]
+    if n > 1:
+        conditions.append(f"abs({{0}}) > {sys.float_info.max ** (1 / n) * (1 - 1e-9)!r}")
+    elif n < 0:  # small |a| to a negative power: also division by zero at 0
+        conditions.append(f"abs({{0}}) < {sys.float_info.max ** (1 / n) * (1 + 1e-9)!r}")
+    return " or ".join(conditions)
 
 
 def _linear_notation(arity: int) -> tuple[str, tuple[str, ...]]:
@@ -213,7 +350,24 @@ def _d_linear(out, *values):  # d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1
     return values[n : 2 * n] + values[:n] + (1.0,)
 
 
-LINEAR = _table(Op("linear", "Σwx+b", _linear_forward, _d_linear, notation=_linear_notation))
+def _linear_code(arity: int) -> tuple[str, tuple[str, ...]]:
+    """As linear() adds, left to right from the bias: {2n} + {0} * {n} + ..."""
+    n = (arity - 1) // 2
+    forward = " + ".join([f"{{{2 * n}}}", *(f"{{{i}}} * {{{n + i}}}" for i in range(n))])
+    local = tuple(f"{{{n + i}}}" for i in range(n)) + tuple(f"{{{i}}}" for i in range(n))
+    return forward, (*local, "1.0")
+
+
+LINEAR = _table(
+    Op(
+        "linear",
+        "Σwx+b",
+        _linear_forward,
+        _d_linear,
+        notation=_linear_notation,
+        code_notation=_linear_code,
+    )
+)
 _BUILT_IN = frozenset(OPS) | {"const"}
 
 
@@ -236,7 +390,8 @@ def define_op(
     with Values, so write it with operators and Value-friendly calls (or
     branch on the type). ``formula`` and ``derivatives`` are the notation
     that explain, draw and the lesson page show, with {0}, {1}, ... for the
-    operands and {out} for the result.
+    operands and {out} for the result. The code compile_graph writes calls
+    ``forward`` and ``local`` themselves.
 
     >>> cube = define_op("cube", lambda a: a**3, lambda out, a: (3 * a**2,),
     ...                  formula="{0}^3", derivatives=("3·{0}^2",))
@@ -275,17 +430,22 @@ def define_op(
                 f"{name}() takes {len(derivatives)} operand(s) (one per derivative), "
                 f"got {len(parents)}"
             )
-        numbers = [p.data for p in parents]
-        try:
-            data = forward(*numbers)
-        except (ArithmeticError, ValueError) as error:
-            shown = ", ".join(repr(x) for x in numbers)
-            raise DomainError(f"{name}({shown}): {error}") from None
-        return Value(_real(data, f"the result of {name}"), "", parents, op.local, name)
+        data = _apply_forward(op, [p.data for p in parents])
+        return Value(data, "", parents, op.local, name)
 
     apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"Apply the operation {name!r} (see define_op)."
     return apply
+
+
+def _apply_forward(op: Op, numbers: Sequence[float]) -> float:
+    """A user's operation on numbers: the result as a float, or the engine's DomainError."""
+    try:
+        data = op.forward(*numbers)
+    except (ArithmeticError, ValueError) as error:
+        shown = ", ".join(repr(x) for x in numbers)
+        raise DomainError(f"{op.name}({shown}): {error}") from None
+    return _real(data, f"the result of {op.name}")
 
 
 def operation(node: Value) -> Op | None:

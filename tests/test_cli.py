@@ -301,10 +301,10 @@ ALLOWED = (
         (["check", "y = log(w)", "--at", "w=1e-7"],
          "finite differences for w: log(w) (column 5): log of a non-positive number: log(w) "
          "with w = -9e-07; log is defined for x > 0 only"),
-        ([], "the following arguments are required: {explain,check,practice,serve} "
+        ([], "the following arguments are required: {explain,check,practice,serve,codegen} "
          "(see autograd --help)"),
-        (["draw"], "argument {explain,check,practice,serve}: invalid choice: 'draw' (choose "
-         "from 'explain', 'check', 'practice', 'serve') (see autograd --help)"),
+        (["draw"], "argument {explain,check,practice,serve,codegen}: invalid choice: 'draw' "
+         "(choose from 'explain', 'check', 'practice', 'serve', 'codegen') (see autograd --help)"),
         (["explain", "--frobnicate"], "unrecognized arguments: --frobnicate (see autograd --help)"),
     ],
 )  # fmt: skip
@@ -363,7 +363,9 @@ def test_help_shows_examples(capsys):
         main(["--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: autograd [-h] [--version] {explain,check,practice,serve} ...\n")
+    assert out.startswith(
+        "usage: autograd [-h] [--version] {explain,check,practice,serve,codegen} ...\n"
+    )
     assert '  autograd explain "x = 2*w + b; y = b + 1; z = x*y" --at w=3 b=4\n' in out
     assert '  autograd check "z = log(w) * exp(b)" --at w=2 b=0.5\n' in out
     assert "  autograd practice --level 2 --seed 1\n" in out
