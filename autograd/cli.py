@@ -433,6 +433,8 @@ examples:
       also draw the graph, and one image per backward step (plus steps/backward.gif)
   autograd explain --html lesson.html
       also write a lesson page: step through the backward pass in a browser, offline
+  autograd explain --html lesson.html --practice
+      the lesson page in practice mode: it asks for each gradient and checks the answer
   autograd explain --nudge 0.1
       nudge each node by 0.1: the output moves by about gradient × 0.1
   autograd explain --mode forward --wrt w
@@ -508,6 +510,11 @@ def _parser() -> argparse.ArgumentParser:
         "--html",
         metavar="PATH",
         help="write a lesson page to PATH: one HTML file to step through in a browser",
+    )
+    explain_parser.add_argument(
+        "--practice",
+        action="store_true",
+        help="with --html: open the page in practice mode, asking for each gradient",
     )
     explain_parser.add_argument(
         "--nudge",
@@ -668,6 +675,8 @@ def _explain(args: argparse.Namespace) -> int:
         raise ProgramError(f"--wrt {args.wrt} is for --mode forward; add --mode forward")
     else:
         explanation = explain(output)
+    if args.practice and not args.html:
+        raise ProgramError("--practice is for the lesson page; add --html PATH")
 
     given = ", ".join(f"{name} = {format_number(v)}" for name, v in values.items())
     heading = " ".join(source.split()) + (f"   at {given}" if given else "")
@@ -687,7 +696,8 @@ def _explain(args: argparse.Namespace) -> int:
     if args.html:
         from autograd.lesson import lesson
 
-        path = lesson(output, title=f"Backpropagation through {heading}").save(args.html)
+        page = lesson(output, title=f"Backpropagation through {heading}", practice=args.practice)
+        path = page.save(args.html)
         print(f"lesson page written to {path}", file=sys.stderr)
     if args.render or args.frames:
         from autograd.draw import render, render_backward_steps

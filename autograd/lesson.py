@@ -35,6 +35,7 @@ from autograd.explain import Explanation, evaluation_order, explain, format_numb
 __all__ = ["Lesson", "lesson", "lesson_data"]
 
 UNKNOWN = "?"  # a gradient not yet sent, as the backward-step pictures show it
+NOT_A_NUMBER = "That is not a number: type one such as 2.5 or -0.25, or press Show answer."
 _MARKERS = ("@@TITLE@@", "@@SVG@@", "@@DATA@@")
 
 
@@ -79,8 +80,11 @@ def lesson(
     """The lesson page for ``root``: its graph, forward pass and backward pass, step by step.
 
     Runs ``explain(root)`` (which sets ``.grad`` as ``backward()`` does).
-    ``params`` marks parameters (drawn green); ``practice`` is recorded in the
-    page's data for the practice mode. Graphs over ``max_nodes`` are refused
+    ``params`` marks parameters (drawn green); ``practice=True`` opens the
+    page in practice mode: the gradients are hidden and the page asks for
+    each one as its step comes, checking the answer against the diagnoses of
+    ``practice_data`` that the page embeds (a button on the page switches the
+    mode on and off, whatever it was saved with). Graphs over ``max_nodes`` are refused
     with the same advice as ``render``; without Graphviz's ``dot`` this raises
     GraphvizNotInstalledError.
 
@@ -125,11 +129,12 @@ def lesson_data(
     exported = explanation.to_dict()
     data = {
         "title": title or f"Backpropagation through {_output_text(explanation)}",
-        "practice": practice,
+        "practice_mode": practice,
         "unknown": UNKNOWN,
         "start_gradients": _start_gradients(exported),
         "explanation": exported,
         "svg": _lesson_svg(root, exported, params, max_nodes, dot_timeout),
+        **_practice_page(explanation, exported),
     }
     return _finite(data)
 
@@ -144,6 +149,54 @@ def _template() -> str:
         if marker not in text:
             raise RuntimeError(f"the lesson template has lost its {marker}")
     return text
+
+
+def _practice_page(explanation: Explanation, exported: dict) -> dict:
+    """What practice mode needs, besides the explanation: every word and number
+    the page shows or compares is written here, so its script only looks them up.
+
+    - ``practice``: ``practice_data(explanation)``, each node to answer with its
+      gradient, tolerance, slips and messages, in the order the gradients
+      become complete;
+    - ``practice_steps``: for each backward step, ``complete``: the nodes whose
+      gradient is complete after it (the last step that sends to them; the
+      page asks for those of them that ``practice`` lists), and ``lines``:
+      whose gradient each of the step's lines tells (the heading, the
+      upstream gradient of the step's node; each other line, what its parent
+      receives). The page holds back what tells a gradient not answered yet,
+      and, for a node not asked, what completes at or after the step of the
+      first gradient not answered yet: an unnamed v1 after x tells dz/dx.
+    - ``practice_text``: the pattern a typed answer must match (the terminal's)
+      and what to say when it does not.
+    """
+    # Imported here: practice and the command line import the package, which imports this.
+    from autograd.cli import _NUMBER  # the terminal's rule for a typed number
+    from autograd.practice import practice_data
+
+    last: dict[str, int] = {}
+    for k, step in enumerate(exported["backward"]):
+        for edge in step["edges"]:
+            if not edge["constant"]:  # a number gets no gradient, and no line in step_lines
+                last[edge["parent"]] = k
+    complete: list[list[str]] = [[] for _ in exported["backward"]]
+    for name, k in last.items():
+        complete[k].append(name)
+    steps = [
+        {
+            "complete": names,
+            "lines": [step["node"]]
+            + [edge["parent"] for edge in step["edges"] if not edge["constant"]],
+        }
+        for names, step in zip(complete, exported["backward"])
+    ]
+    return {
+        "practice": practice_data(explanation),
+        "practice_steps": steps,
+        "practice_text": {
+            "number": _NUMBER.pattern,
+            "not_a_number": NOT_A_NUMBER,
+        },
+    }
 
 
 def _start_gradients(exported: dict) -> dict[str, str]:

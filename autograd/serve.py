@@ -309,11 +309,6 @@ def _lesson(program_text: str, values: dict[str, float], practice: bool, limits:
         )
     except TimeoutError as error:
         raise RequestError(f"{error}; try again in a moment", 503) from None
-    if practice:  # what a wrong answer would be, for each node: the page only compares numbers
-        from autograd.explain import explain
-        from autograd.practice import practice_data
-
-        data["practice_data"] = practice_data(explain(output))
     return {**data, "inputs": list(program.inputs), "at": values}
 
 

@@ -166,6 +166,23 @@ def test_html_writes_a_lesson_page(capsys, tmp_path):
     assert 'data-node="b"' in page
 
 
+@needs_dot
+def test_practice_writes_the_page_in_practice_mode(capsys, tmp_path):
+    pytest.importorskip("graphviz")
+    path = tmp_path / "lesson.html"
+    status, out, err = run(capsys, "explain", "--html", str(path), "--practice")
+    assert (status, out, err) == (0, WORKED_EXAMPLE_OUTPUT, f"lesson page written to {path}\n")
+    assert '"practice_mode": true' in path.read_text(encoding="utf-8")
+    run(capsys, "explain", "--html", str(path))
+    assert '"practice_mode": false' in path.read_text(encoding="utf-8")
+
+
+def test_practice_needs_html(capsys):
+    status, out, err = run(capsys, "explain", "--practice")
+    assert (status, out) == (2, "")
+    assert err == "autograd: error: --practice is for the lesson page; add --html PATH\n"
+
+
 def test_html_without_dot(capsys, monkeypatch, tmp_path):
     pytest.importorskip("graphviz")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))

@@ -9,6 +9,7 @@ import pytest
 
 from autograd import Lesson, Value, explain, lesson
 from autograd.draw import INSTALL_DOT, GraphvizNotInstalledError
+from autograd.practice import practice_data
 
 pytest.importorskip("graphviz")
 pytestmark = pytest.mark.skipif(
@@ -69,10 +70,38 @@ def test_the_embedded_json_is_the_explanation():
     page = lesson(z, title="Worked example", practice=True).html
     data = embedded_data(page)
     assert data["explanation"] == explain(worked_example()).to_dict()
-    assert (data["title"], data["practice"]) == ("Worked example", True)
+    assert (data["title"], data["practice_mode"]) == ("Worked example", True)
     assert data["start_gradients"]["z"] == "1"
     assert data["start_gradients"]["b"] == "?"
-    assert embedded_data(lesson(worked_example()).html)["practice"] is False
+    assert embedded_data(lesson(worked_example()).html)["practice_mode"] is False
+
+
+def test_every_page_holds_the_practice_data():
+    data = embedded_data(lesson(worked_example()).html)  # saved without practice: the toggle works
+    assert data["practice"] == json.loads(json.dumps(practice_data(explain(worked_example()))))
+    # x and y are complete after z's step, v1 after x's, w after v1's, b after y's.
+    steps = data["practice_steps"]
+    assert [step["complete"] for step in steps] == [["x", "y"], ["v1"], ["w"], ["b"]]
+    # Whose gradient each line tells: x's step tells dz/dx, then what v1 and b receive.
+    assert steps[1]["lines"] == ["x", "v1", "b"]
+    lines = data["explanation"]["backward"][1]["lines"]
+    assert len(lines) == 3 and "b receives" in lines[2]
+    assert re.fullmatch(data["practice_text"]["number"], "-2.5e1")
+    assert data["practice_text"]["not_a_number"].startswith("That is not a number")
+
+
+def test_each_node_is_due_at_the_last_step_that_sends_to_it():
+    a = Value(2.0, label="a")
+    h = named(a * a, "h")  # a twice, in one step
+    y = named(h * a + a, "y")
+    data = embedded_data(lesson(y).html)
+    steps = data["explanation"]["backward"]
+    due = {name: k for k, step in enumerate(data["practice_steps"]) for name in step["complete"]}
+    for name, k in due.items():
+        senders = [i for i, s in enumerate(steps) for e in s["edges"] if e["parent"] == name]
+        assert k == max(senders)
+    asked = [n["node"] for n in data["practice"]["nodes"]]
+    assert asked == sorted(asked, key=due.get) and set(asked) <= set(due)
 
 
 def test_text_cannot_close_the_script_or_break_the_page():

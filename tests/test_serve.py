@@ -127,7 +127,7 @@ def test_lesson_of_the_worked_example(client):
     assert data["explanation"]["gradients"]["b"] == 15.0
     assert data["svg"].startswith("<svg") and 'data-node="w"' in data["svg"]
     assert data["inputs"] == ["w", "b"] and data["at"] == {"w": 3.0, "b": 4.0}
-    assert data["practice"] is False
+    assert data["practice_mode"] is False
 
 
 def test_a_changed_value_changes_the_gradients(client):
@@ -137,8 +137,8 @@ def test_a_changed_value_changes_the_gradients(client):
 
 def test_practice_mode_sends_the_candidate_mistakes(client):
     data = client.post("/api/lesson", json={**WORKED, "practice": True}).json()
-    assert data["practice"] is True
-    by_node = {node["node"]: node for node in data["practice_data"]["nodes"]}
+    assert data["practice_mode"] is True
+    by_node = {node["node"]: node for node in data["practice"]["nodes"]}
     assert by_node["b"]["gradient"] == 15.0
     assert "missed-path" in [m["code"] for m in by_node["b"]["mistakes"]]
 

@@ -102,13 +102,29 @@ def test_a_mistake_in_the_program_is_shown_as_the_command_line_words_it(opened):
     expect(gradient(page, "b")).to_have_text("grad ?")  # the last good lesson stays
 
 
-def test_the_practice_toggle_asks_for_the_practice_data(opened):
+def test_practice_mode_through_the_server(opened):
+    # The page's own Practice mode button; a changed value keeps it, and the
+    # server's answer brings the diagnosis of each slip for the new numbers.
     page = opened
+    page.get_by_role("button", name="Practice mode").click()
     with page.expect_response("**/api/lesson") as answer:
-        page.get_by_label("Practice", exact=False).check()
+        page.get_by_label("w", exact=True).fill("2")
     data = answer.value.json()
-    assert data["practice"] is True
-    assert [n["node"] for n in data["practice_data"]["nodes"]][-1] in ("w", "b")
+    assert data["practice_mode"] is True
+    by_node = {node["node"]: node for node in data["practice"]["nodes"]}
+    assert by_node["x"]["gradient"] == 5.0  # dz/dx = y = b + 1
+    sign = next(m for m in by_node["x"]["mistakes"] if m["code"] == "sign")
+
+    page.get_by_role("button", name="Next step").click()
+    field = page.get_by_role("textbox", name="Your value for dz/dx", exact=True)
+    field.fill("-5")
+    field.press("Enter")
+    expect(page.get_by_role("alert")).to_have_text(sign["message"])
+    field.fill("5")
+    field.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("right")
+    expect(gradient(page, "x")).to_have_text("grad 5")
+    expect(gradient(page, "w")).to_have_text("grad ?")  # not answered yet
 
 
 def test_a_new_exercise_comes_from_the_server(opened):
@@ -116,5 +132,8 @@ def test_a_new_exercise_comes_from_the_server(opened):
     with page.expect_response("**/api/lesson") as answer:
         page.get_by_role("button", name="New exercise").click()
     assert answer.value.status == 200
-    assert answer.value.json()["practice"] is True
+    assert answer.value.json()["practice_mode"] is True
+    expect(page.get_by_role("button", name="Practice mode")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     expect(page.locator("#serve-message")).to_contain_text("Exercise: level 2")
