@@ -24,6 +24,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# The page tests need the browser, and Graphviz's dot to lay out the graph.
+NEEDS_BROWSER = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
+    pytest.mark.skipif(
+        shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
+    ),
+]
+
 
 def pytest_configure(config):
     if os.environ.get("CI") != "true":

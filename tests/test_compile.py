@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_ops import BUILT_INS
 from test_properties import build, expressions, inputs
+from worked import worked_example
 
 from autograd import DomainError, Value, compile_graph, define_op, linear
 from autograd.cli import main
@@ -41,17 +42,6 @@ def forward_backward(w, b):
     db = 1.0 * dx + 1.0 * dy
     return z, [dw, db]
 '''
-
-
-def worked_example():
-    w, b = Value(3.0, label="w"), Value(4.0, label="b")
-    x = 2 * w + b
-    x.label = "x"
-    y = b + 1
-    y.label = "y"
-    z = x * y
-    z.label = "z"
-    return z, w, b
 
 
 def close(a: float, b: float) -> bool:

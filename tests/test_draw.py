@@ -5,6 +5,7 @@ import shutil
 import sys
 
 import pytest
+from worked import named, worked_example
 
 from autograd import Value
 from autograd.draw import (
@@ -20,18 +21,6 @@ graphviz = pytest.importorskip("graphviz")
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
 )
-
-
-def named(value, label):
-    value.label = label
-    return value
-
-
-def worked_example():
-    w, b = Value(3.0, label="w"), Value(4.0, label="b")
-    x = named(2 * w + b, "x")
-    y = named(b + 1, "y")
-    return named(x * y, "z"), w, b
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import json
 import math
 
 import pytest
+from worked import named, worked_example
 
 from autograd import Value, grad, linear
 from autograd.cli import parse_program
@@ -19,19 +20,6 @@ from autograd.explain import (
     format_number,
     node_names,
 )
-
-
-def named(value, label):
-    value.label = label
-    return value
-
-
-def worked_example(w=3.0, b=4.0):
-    """x = 2w + b, y = b + 1, z = x·y: the classroom example (z = 50 at w = 3, b = 4)."""
-    w, b = Value(w, label="w"), Value(b, label="b")
-    x = named(2 * w + b, "x")
-    y = named(b + 1, "y")
-    return named(x * y, "z"), w, b
 
 
 def program(source, **inputs):

@@ -6,6 +6,7 @@ import re
 import shutil
 
 import pytest
+from worked import named, worked_output
 
 from autograd import Lesson, Value, explain, lesson
 from autograd.draw import INSTALL_DOT, GraphvizNotInstalledError
@@ -17,25 +18,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def named(value, label):
-    value.label = label
-    return value
-
-
-def worked_example():
-    w, b = Value(3.0, label="w"), Value(4.0, label="b")
-    x = named(2 * w + b, "x")
-    y = named(b + 1, "y")
-    return named(x * y, "z")
-
-
 def embedded_data(page: str) -> dict:
     match = re.search(r'<script type="application/json" id="lesson-data">(.*?)</script>', page)
     return json.loads(match.group(1))
 
 
 def test_the_worked_example_page_is_one_small_file():
-    page = lesson(worked_example()).html
+    page = lesson(worked_output()).html
     assert len(page.encode("utf-8")) < 200_000
     assert page.startswith("<!DOCTYPE html>")
     # Nothing to fetch: no scripts, styles, fonts or images from anywhere.
@@ -45,10 +34,10 @@ def test_the_worked_example_page_is_one_small_file():
 
 
 def test_every_node_is_tagged_with_its_name():
-    z = worked_example()
+    z = worked_output()
     page = lesson(z).html
     tagged = re.findall(r'<g class="node" data-node="([^"]*)" tabindex="0" role="button"', page)
-    assert sorted(tagged) == sorted(node.name for node in explain(worked_example()).nodes)
+    assert sorted(tagged) == sorted(node.name for node in explain(worked_output()).nodes)
     assert 'data-edge="y-&gt;b#0"' in page  # the edge along which y sends b its gradient
     assert page.count('role="status" aria-live="polite"') == 1
     assert 'role="region" aria-label="Node details"' in page
@@ -66,19 +55,19 @@ def test_each_edge_of_a_plus_a_is_tagged():
 
 
 def test_the_embedded_json_is_the_explanation():
-    z = worked_example()
+    z = worked_output()
     page = lesson(z, title="Worked example", practice=True).html
     data = embedded_data(page)
-    assert data["explanation"] == explain(worked_example()).to_dict()
+    assert data["explanation"] == explain(worked_output()).to_dict()
     assert (data["title"], data["practice_mode"]) == ("Worked example", True)
     assert data["start_gradients"]["z"] == "1"
     assert data["start_gradients"]["b"] == "?"
-    assert embedded_data(lesson(worked_example()).html)["practice_mode"] is False
+    assert embedded_data(lesson(worked_output()).html)["practice_mode"] is False
 
 
 def test_every_page_holds_the_practice_data():
-    data = embedded_data(lesson(worked_example()).html)  # saved without practice: the toggle works
-    assert data["practice"] == json.loads(json.dumps(practice_data(explain(worked_example()))))
+    data = embedded_data(lesson(worked_output()).html)  # saved without practice: the toggle works
+    assert data["practice"] == json.loads(json.dumps(practice_data(explain(worked_output()))))
     # x and y are complete after z's step, v1 after x's, w after v1's, b after y's.
     steps = data["practice_steps"]
     assert [step["complete"] for step in steps] == [["x", "y"], ["v1"], ["w"], ["b"]]
@@ -116,7 +105,7 @@ def test_text_cannot_close_the_script_or_break_the_page():
 
 
 def test_save_and_the_notebook_view(tmp_path):
-    page = lesson(worked_example())
+    page = lesson(worked_output())
     assert isinstance(page, Lesson)
     path = page.save(tmp_path / "out" / "lesson.html")
     assert path.read_text(encoding="utf-8") == page.html
@@ -144,7 +133,7 @@ def test_too_many_nodes_get_the_same_advice_as_render():
 def test_without_dot_the_same_install_hint(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(GraphvizNotInstalledError, match=re.escape(INSTALL_DOT)):
-        lesson(worked_example())
+        lesson(worked_output())
 
 
 def test_lesson_needs_a_value():

@@ -6,10 +6,10 @@ compared with what explain() writes, since the page is only a view of it.
 """
 
 import io
-import shutil
 
 import pytest
-from conftest import CHROMIUM
+from conftest import NEEDS_BROWSER
+from worked import named, worked_output
 
 from autograd import Value, explain, lesson
 
@@ -18,24 +18,7 @@ pytest.importorskip(
 )
 from playwright.sync_api import expect  # after the skip: without Playwright, skip the module
 
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
-    pytest.mark.skipif(
-        shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
-    ),
-]
-
-
-def named(value, label):
-    value.label = label
-    return value
-
-
-def worked_example():
-    w, b = Value(3.0, label="w"), Value(4.0, label="b")
-    x = named(2 * w + b, "x")
-    y = named(b + 1, "y")
-    return named(x * y, "z")
+pytestmark = NEEDS_BROWSER
 
 
 def big_graph():
@@ -78,7 +61,7 @@ class Opened:
 
 @pytest.fixture
 def worked(page, tmp_path):
-    path = lesson(worked_example(), title="The worked example").save(tmp_path / "lesson.html")
+    path = lesson(worked_output(), title="The worked example").save(tmp_path / "lesson.html")
     opened = Opened(page, path)
     yield opened
     opened.check_clean()
@@ -86,7 +69,7 @@ def worked(page, tmp_path):
 
 def sentences():
     """What the page should say at each step: explain's own lines."""
-    explanation = explain(worked_example())
+    explanation = explain(worked_output())
     return [explanation.start_text()] + ["\n".join(lines) for lines in explanation.step_lines()]
 
 

@@ -17,10 +17,14 @@ pytest.importorskip(
 )
 # After the skip: without Playwright, skip the module. pytestmark skips without
 # Chromium or Graphviz, as for the other page tests.
+from conftest import NEEDS_BROWSER
 from playwright.sync_api import expect
-from test_lesson_page import Opened, pytestmark, sentences, worked_example  # noqa: F401
+from test_lesson_page import Opened, sentences
+from worked import worked_output
 
-PRACTICE = {node["node"]: node for node in practice_data(explain(worked_example()))["nodes"]}
+pytestmark = NEEDS_BROWSER
+
+PRACTICE = {node["node"]: node for node in practice_data(explain(worked_output()))["nodes"]}
 
 
 def message(node: str, value: float) -> str:
@@ -31,7 +35,7 @@ def message(node: str, value: float) -> str:
 @pytest.fixture
 def practising(page, tmp_path):
     """The worked example, saved in practice mode."""
-    root = worked_example()
+    root = worked_output()
     path = lesson(root, title="The worked example", practice=True).save(tmp_path / "p.html")
     opened = Opened(page, path)
     yield opened
@@ -114,7 +118,7 @@ def test_the_worked_example_answered_step_by_step(practising):
 
 
 def test_the_toggle_hides_and_shows_the_gradients_at_any_time(page, tmp_path):
-    path = lesson(worked_example()).save(tmp_path / "lesson.html")  # saved without practice
+    path = lesson(worked_output()).save(tmp_path / "lesson.html")  # saved without practice
     opened = Opened(page, path)
     toggle = page.get_by_role("button", name="Practice mode")
     expect(toggle).to_have_attribute("aria-pressed", "false")

@@ -5,10 +5,8 @@ Chromium driven by Playwright. The page runs under the server's
 Content-Security-Policy; any violation would show as a console error.
 """
 
-import shutil
-
 import pytest
-from conftest import CHROMIUM
+from conftest import NEEDS_BROWSER
 
 pytest.importorskip(
     "starlette", reason="the serve extra is not installed (pip install -e '.[dev]')"
@@ -19,12 +17,7 @@ pytest.importorskip(
 from playwright.sync_api import expect  # after the skips: without Playwright, skip the module
 from test_serve import running
 
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
-    pytest.mark.skipif(
-        shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
-    ),
-]
+pytestmark = NEEDS_BROWSER
 
 
 @pytest.fixture(scope="module")
