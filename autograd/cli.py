@@ -480,14 +480,21 @@ def _parser() -> argparse.ArgumentParser:
 
     program_help = "assignments separated by ; or newlines (default: the worked example)"
     at_help = "input values: NAME=NUMBER items, separated by spaces or commas"
-    explain_parser = commands.add_parser(
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=help, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+
+    def add_at(command_parser: argparse.ArgumentParser) -> None:
+        command_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
+
+    explain_parser = command(
         "explain",
         help="the forward pass, the backward pass and the chain rule, step by step",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain_parser.add_argument("program", nargs="?", help=program_help)
-    explain_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
+    add_at(explain_parser)
     explain_parser.add_argument(
         "--format", choices=("text", "markdown", "latex"), default="text", help="output format"
     )
@@ -523,25 +530,21 @@ def _parser() -> argparse.ArgumentParser:
         help="add H to each named node in turn and compare the output's change with grad × H",
     )
 
-    check_parser = commands.add_parser(
+    check_parser = command(
         "check",
         help="the engine's gradients against finite differences",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check_parser.add_argument("program", help="assignments separated by ; or newlines")
-    check_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
+    add_at(check_parser)
 
-    practice_parser = commands.add_parser(
+    practice_parser = command(
         "practice",
         help="find the gradients by hand, with feedback that names the mistake",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     practice_parser.add_argument(
         "program", nargs="?", help="your own exercise (default: one made from --level and --seed)"
     )
-    practice_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
+    add_at(practice_parser)
     practice_parser.add_argument(
         "--level",
         type=int,
@@ -576,14 +579,12 @@ def _parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve_parser.add_argument("--open", action="store_true", help="open the page in a browser")
 
-    codegen_parser = commands.add_parser(
+    codegen_parser = command(
         "codegen",
         help="the Python that reverse mode amounts to: forward lines, then the gradients",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     codegen_parser.add_argument("program", nargs="?", help=program_help)
-    codegen_parser.add_argument("--at", nargs="+", action="extend", default=[], help=at_help)
+    add_at(codegen_parser)
     codegen_parser.add_argument(
         "--format", choices=("python", "markdown"), default="python", help="output format"
     )
