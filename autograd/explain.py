@@ -49,6 +49,7 @@ __all__ = [
     "Formula",
     "ForwardStep",
     "LeafSum",
+    "Link",
     "Node",
     "Path",
     "equation",
@@ -252,6 +253,22 @@ class LeafSum:
         return [local(a, b) for a, b in pairs]
 
 
+@dataclass(frozen=True)
+class Link:
+    """One step between named nodes: ``top`` uses ``bottom``, with the local
+    derivative ∂top/∂bottom (unnamed nodes in between folded in).
+
+    ``edge`` is True where the step is one edge of the graph, so the
+    operation's formula for it holds; False for a·a (two edges) or a route
+    through unnamed nodes.
+    """
+
+    top: str
+    bottom: str
+    local: float
+    edge: bool
+
+
 @dataclass
 class Explanation:
     """The forward pass, the backward pass and the chain rule for each input.
@@ -269,6 +286,22 @@ class Explanation:
     unlabelled: tuple[str, ...]  # intermediate nodes named automatically (v1, v2, ...)
     gradients: dict[str, float] = field(default_factory=dict)  # d(output)/d(node), by name
     nodes: tuple[Node, ...] = ()  # every node, constants included, in evaluation order
+    node_sums: tuple[LeafSum, ...] = ()  # the chain rule for each named intermediate node
+    links: tuple[Link, ...] = ()  # the graph of named nodes the sums run over
+
+    def chain_sum(self, name: str) -> LeafSum | None:
+        """The chain-rule sum for the input or named node ``name`` (None for others).
+
+        >>> from autograd import Value
+        >>> a = Value(3.0, label="a")
+        >>> h = a * a
+        >>> h.label = "h"
+        >>> y = h + a
+        >>> y.label = "y"
+        >>> explain(y).chain_sum("h").text(), explain(y).chain_sum("a").text()
+        ('dy/dh = 1', 'dy/da = ∂y/∂h·∂h/∂a + ∂y/∂a = 1·6 + 1 = 7')
+        """
+        return next((s for s in (*self.sums, *self.node_sums) if s.leaf == name), None)
 
     def forward_text(self) -> str:
         """The forward pass, one node a line: ``x = v1 + b = 6 + 4 = 10``."""
@@ -474,15 +507,17 @@ class Explanation:
         - ``nodes``: name, kind, value, ``value_text``, ``computed``
           (``x = v1 + b = 6 + 4 = 10``; None for a constant), ``formula``,
           ``gradient`` and ``gradient_text``
-          (``∂z/∂x = 5``), ``sum`` (the chain-rule sum, for an input);
+          (``dz/dx = 5``), ``sum`` (the chain-rule sum, for an input or named node);
         - ``forward``: name, op, formula, value, text;
         - ``backward``: node, formula, upstream, ``upstream_text``, ``lines``, and
           ``edges``: parent, slot, local_formula, local, upstream, contribution,
           total, received, arrivals, constant, ``local_text``, ``local_latex``,
           ``product_text`` (``1 × 10 = 10``), ``total_text`` (``5 + 10 = 15``),
           ``running_text``;
-        - ``sums``: output, leaf, paths (nodes, factors), total, path_count,
+        - ``sums`` (one per input) and ``node_sums`` (one per named intermediate
+          node): output, leaf, paths (nodes, factors), total, path_count,
           grouped, text, latex;
+        - ``links``: top, bottom, local, edge (see ``Link``);
         - ``start``, ``notes``, ``folded``, ``unlabelled``, ``gradients``.
 
         >>> import json
@@ -491,7 +526,7 @@ class Explanation:
         >>> Explanation.from_dict(json.loads(json.dumps(e.to_dict()))) == e
         True
         """
-        sums = {s.leaf: s.text() for s in self.sums}
+        sums = {s.leaf: s.text() for s in (*self.sums, *self.node_sums)}
         formulas = {s.name: s for s in self.forward}
         return {
             "schema": SCHEMA,
@@ -521,20 +556,11 @@ class Explanation:
                 }
                 for step, lines in zip(self.backward, self.step_lines())
             ],
-            "sums": [
-                {
-                    "output": s.output,
-                    "leaf": s.leaf,
-                    "paths": [
-                        {"nodes": list(p.nodes), "factors": list(p.factors)} for p in s.paths
-                    ],
-                    "total": s.total,
-                    "path_count": s.path_count,
-                    "grouped": s.grouped,
-                    "text": s.text(),
-                    "latex": s.latex(),
-                }
-                for s in self.sums
+            "sums": [_sum_dict(s) for s in self.sums],
+            "node_sums": [_sum_dict(s) for s in self.node_sums],
+            "links": [
+                {"top": k.top, "bottom": k.bottom, "local": k.local, "edge": k.edge}
+                for k in self.links
             ],
             "start": self.start_text(),
             "notes": self.notes(),
@@ -577,27 +603,20 @@ class Explanation:
             )
             for s in data["backward"]
         )
-        sums = tuple(
-            LeafSum(
-                s["output"],
-                s["leaf"],
-                tuple(Path(tuple(p["nodes"]), tuple(p["factors"])) for p in s["paths"]),
-                s["total"],
-                s["path_count"],
-                s["grouped"],
-            )
-            for s in data["sums"]
-        )
         nodes = tuple(Node(n["name"], n["kind"], n["value"]) for n in data["nodes"])
         return cls(
             data["output"],
             forward,
             backward,
-            sums,
+            tuple(_sum_from(s) for s in data["sums"]),
             tuple(data["folded"]),
             tuple(data["unlabelled"]),
             dict(data["gradients"]),
             nodes,
+            tuple(_sum_from(s) for s in data.get("node_sums", ())),
+            tuple(
+                Link(k["top"], k["bottom"], k["local"], k["edge"]) for k in data.get("links", ())
+            ),
         )
 
     def _upstream(self, step: BackwardStep) -> str:
@@ -704,12 +723,47 @@ def explain(
 
     forward = tuple(_forward_step(node, names) for node in order if node.op != "const")
     backward = _backward_steps(edges, names)
-    sums, folded = _leaf_sums(root, order, names, edges, grads)
+    sums, node_sums, links, folded = _chain_sums(root, order, names, edges, grads)
     gradients = {names[node]: g for node, g in grads.items()}
     unlabelled = tuple(names[n] for n in order if n.parents and n is not root and not n.label)
     parameters = set(params)
     nodes = tuple(Node(names[n], node_kind(n, root, parameters), n.data) for n in order)
-    return Explanation(names[root], forward, backward, sums, folded, unlabelled, gradients, nodes)
+    return Explanation(
+        names[root],
+        forward,
+        backward,
+        sums,
+        folded,
+        unlabelled,
+        gradients,
+        nodes,
+        node_sums,
+        links,
+    )
+
+
+def _sum_dict(s: LeafSum) -> dict:
+    return {
+        "output": s.output,
+        "leaf": s.leaf,
+        "paths": [{"nodes": list(p.nodes), "factors": list(p.factors)} for p in s.paths],
+        "total": s.total,
+        "path_count": s.path_count,
+        "grouped": s.grouped,
+        "text": s.text(),
+        "latex": s.latex(),
+    }
+
+
+def _sum_from(data: dict) -> LeafSum:
+    return LeafSum(
+        data["output"],
+        data["leaf"],
+        tuple(Path(tuple(p["nodes"]), tuple(p["factors"])) for p in data["paths"]),
+        data["total"],
+        data["path_count"],
+        data["grouped"],
+    )
 
 
 def _formula_dict(formula: Formula | None) -> dict | None:
@@ -828,8 +882,9 @@ def _backward_steps(edges, names) -> tuple[BackwardStep, ...]:
     return tuple(steps)
 
 
-def _leaf_sums(root, order, names, edges, grads) -> tuple[tuple[LeafSum, ...], tuple[str, ...]]:
-    """The chain rule for each input, over paths through the named nodes."""
+def _chain_sums(root, order, names, edges, grads):
+    """The chain rule for each input and each named node, over paths through
+    the named nodes; the links between named nodes; the unnamed (folded) nodes."""
     inner = [n for n in order if n.parents and n is not root]
     any_labelled = any(n.label for n in inner)
 
@@ -840,11 +895,18 @@ def _leaf_sums(root, order, names, edges, grads) -> tuple[tuple[LeafSum, ...], t
     named = [n for n in order if n.parents and is_named(n)]
     # The graph of named nodes: for each, the named nodes it is computed from
     # and the local derivative with the unnamed nodes in between folded in.
-    below = {n: _folded_locals(n, edges, is_named, position) for n in named}
+    below, single = {}, {}
+    for n in named:
+        below[n], single[n] = _folded_locals(n, edges, is_named, position)
     above: dict[Value, list[Value]] = {}
     for n in named:
         for m in below[n]:
             above.setdefault(m, []).append(n)
+    links = tuple(
+        Link(names[n], names[m], local, m in single[n])
+        for n in named
+        for m, local in below[n].items()
+    )
 
     # Paths from root to each node, counted (and their longest length) before
     # writing any out: an MLP's weight has far too many to list.
@@ -854,9 +916,7 @@ def _leaf_sums(root, order, names, edges, grads) -> tuple[tuple[LeafSum, ...], t
             count[m] = count.get(m, 0) + count.get(n, 0)
             longest[m] = max(longest.get(m, 0), longest.get(n, 0) + 1)
 
-    leaves = [n for n in order if not n.parents and n.op != "const" and n in above]
-    sums = []
-    for leaf in sorted(leaves, key=lambda n: _natural_key(names[n])):
+    def chain_sum(leaf: Value) -> LeafSum:
         full = count[leaf] <= FULL_SUM_MAX_PATHS and longest[leaf] <= FULL_SUM_MAX_FACTORS
         if full:
             paths = _paths_to(leaf, root, above, below, names)
@@ -870,17 +930,20 @@ def _leaf_sums(root, order, names, edges, grads) -> tuple[tuple[LeafSum, ...], t
                 )
                 for p in sorted(above[leaf], key=position.get)
             ]
-        sums.append(
-            LeafSum(
-                names[root], names[leaf], tuple(paths), float(grads[leaf]), count[leaf], not full
-            )
+        return LeafSum(
+            names[root], names[leaf], tuple(paths), float(grads[leaf]), count[leaf], not full
         )
+
+    leaves = [n for n in order if not n.parents and n.op != "const" and n in above]
+    sums = tuple(chain_sum(n) for n in sorted(leaves, key=lambda n: _natural_key(names[n])))
+    node_sums = tuple(chain_sum(n) for n in named if n is not root and n in above)
     folded = tuple(names[n] for n in inner if not is_named(n))
-    return tuple(sums), folded
+    return sums, node_sums, links, folded
 
 
-def _folded_locals(top: Value, edges, is_named, position) -> dict[Value, float]:
-    """∂top/∂m for each named m that ``top`` uses, through unnamed nodes only.
+def _folded_locals(top: Value, edges, is_named, position) -> tuple[dict[Value, float], set]:
+    """∂top/∂m for each named m that ``top`` uses, through unnamed nodes only,
+    and the m that ``top`` reaches by exactly one edge of the graph.
 
     Sums, over the paths from ``top`` down to m whose inner nodes are unnamed,
     the product of the engine's local derivatives along the path.
@@ -895,11 +958,14 @@ def _folded_locals(top: Value, edges, is_named, position) -> dict[Value, float]:
     # Each unnamed node collects everything that reaches it before passing it on.
     reach = {top: 1.0}
     result: dict[Value, float] = {}
+    arrivals: Counter[Value] = Counter()  # edges into each named m, direct or not
     for node in [top, *sorted(unnamed, key=position.get, reverse=True)]:
         for edge in edges.get(node, ()):
             target = result if is_named(edge.parent) else reach
             target[edge.parent] = target.get(edge.parent, 0.0) + reach[node] * edge.local
-    return result
+            arrivals[edge.parent] += target is result
+    direct = {edge.parent for edge in edges.get(top, ())}
+    return result, {m for m in result if arrivals[m] == 1 and m in direct}
 
 
 def _paths_to(leaf, root, above, below, names) -> list[Path]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,7 +31,6 @@ from functools import cached_property
 from autograd.cli import parse_program
 from autograd.engine import Value
 from autograd.explain import (
-    FULL_SUM_MAX_FACTORS,
     FULL_SUM_MAX_PATHS,
     Explanation,
     Formula,
@@ -344,6 +342,7 @@ class _Graph:
     users: dict[str, list[tuple[str, float]]]  # node: [(named user, ∂user/∂node)], program order
     formulas: dict[tuple[str, str], Formula]  # (top, parent): the local derivative's formula
     order: list[str]  # the nodes to answer, in the order their gradients become complete
+    sums: dict[str, LeafSum]  # each node's chain-rule sum, as explain writes it
 
 
 def diagnose(explanation: Explanation) -> tuple[Diagnosis, ...]:
@@ -362,25 +361,13 @@ def diagnose(explanation: Explanation) -> tuple[Diagnosis, ...]:
 
 
 def _named_graph(explanation: Explanation) -> _Graph:
-    folded = set(explanation.folded)
-    edges = {
-        step.node: [(e.parent, e.local) for e in step.edges if not e.constant]
-        for step in explanation.backward
-    }
-    backward = list(edges)  # each node before the nodes it is computed from
-    forward = [step.name for step in explanation.forward]
-    position = {name: i for i, name in enumerate(forward)}
-
+    """The named nodes and their links, as explain found them; the order to ask in."""
     users: dict[str, list[tuple[str, float]]] = {}
-    single: set[tuple[str, str]] = set()  # (top, node) joined by exactly one edge
-    for top in sorted((n for n in backward if n not in folded), key=position.get):
-        locals_, arrivals = _folded_locals(top, backward, edges, folded)
-        for node, local in locals_.items():
-            users.setdefault(node, []).append((top, local))
-            if arrivals[node] == 1 and node in dict(edges[top]):
-                single.add((top, node))
+    for link in explanation.links:
+        users.setdefault(link.bottom, []).append((link.top, link.local))
     # A formula (∂z/∂x = y) is that of one edge: it does not hold for a·a (two edges)
     # nor for a pair joined through unnamed nodes too.
+    single = {(link.top, link.bottom) for link in explanation.links if link.edge}
     formulas = {
         (step.node, edge.parent): edge.local_formula
         for step in explanation.backward
@@ -389,6 +376,7 @@ def _named_graph(explanation: Explanation) -> _Graph:
     }
 
     # A gradient is complete when its last contribution arrives: ask in that order.
+    folded = set(explanation.folded)
     last: dict[str, tuple[int, int]] = {}
     for i, step in enumerate(explanation.backward):
         for j, edge in enumerate(step.edges):
@@ -396,70 +384,14 @@ def _named_graph(explanation: Explanation) -> _Graph:
                 last[edge.parent] = (i, j)
     order = sorted((n for n in last if n not in folded), key=last.get)
     values = {step.name: step.value for step in explanation.forward}
-    return _Graph(explanation.output, values, explanation.gradients, users, formulas, order)
-
-
-def _folded_locals(top, backward, edges, folded) -> tuple[dict[str, float], Counter[str]]:
-    """∂top/∂m for each named m that ``top`` uses, summed through unnamed nodes only,
-    and how many edges arrive at each m."""
-    reach = {top: 1.0}
-    result: dict[str, float] = {}
-    arrivals: Counter[str] = Counter()
-    # In backward order an unnamed node has everything from above before it passes it on.
-    for node in backward[backward.index(top) :]:
-        if node not in reach:
-            continue
-        for parent, local in edges[node]:
-            target = reach if parent in folded else result
-            target[parent] = target.get(parent, 0.0) + reach[node] * local
-            arrivals[parent] += parent not in folded
-    return result, arrivals
-
-
-def _leaf_sum(graph: _Graph, node: str) -> LeafSum:
-    """The chain rule for ``node`` as explain writes it: a sum over paths from the output."""
-    count, longest = _path_counts(graph, node)
-    full = count <= FULL_SUM_MAX_PATHS and longest <= FULL_SUM_MAX_FACTORS
-    if full:
-        paths = []
-        stack: list[tuple[str, tuple[str, ...], tuple[float, ...]]] = [(node, (node,), ())]
-        while stack:
-            current, nodes, factors = stack.pop()
-            if current == graph.output:
-                paths.append(Path(nodes, factors))
-                continue
-            for user, local in reversed(graph.users[current]):
-                stack.append((user, (user, *nodes), (local, *factors)))
-    else:  # too many to list: grouped by the last step, as explain does
-        paths = [
-            Path((graph.output, node), (local,))
-            if user == graph.output
-            else Path((graph.output, user, node), (graph.gradients[user], local))
-            for user, local in graph.users[node]
-        ]
-    return LeafSum(graph.output, node, tuple(paths), graph.gradients[node], count, not full)
-
-
-def _path_counts(graph: _Graph, node: str) -> tuple[int, int]:
-    """How many paths lead from the output to ``node``, and the longest one's length."""
-    memo: dict[str, tuple[int, int]] = {graph.output: (1, 0)}
-    stack = [node]
-    while stack:  # iterative: a long chain needs no recursion
-        current = stack[-1]
-        pending = [u for u, _ in graph.users[current] if u not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        above = [memo[u] for u, _ in graph.users[current]]
-        memo[current] = (sum(c for c, _ in above), 1 + max(n for _, n in above))
-    return memo[node]
+    sums = {name: explanation.chain_sum(name) for name in order}
+    return _Graph(explanation.output, values, explanation.gradients, users, formulas, order, sums)
 
 
 def _diagnosis(graph: _Graph, node: str) -> Diagnosis:
     output, gradient = graph.output, graph.gradients[node]
     symbol = gradient_symbol(output, node)
-    leaf_sum = _leaf_sum(graph, node)
+    leaf_sum = graph.sums[node]
     chain = _chain(graph, node)
     candidates = [
         *_missed_paths(graph, node, leaf_sum),
