@@ -29,14 +29,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autograd import __version__
-from autograd.engine import DomainError, Value, _lift, grad, no_grad, topological_order
+from autograd.engine import OPS, DomainError, Value, _lift, grad, no_grad, topological_order
 from autograd.explain import explain, format_number
 
 __all__ = ["Program", "ProgramError", "main", "parse_program", "parse_values"]
 
 WORKED_EXAMPLE = "x = 2*w + b; y = b + 1; z = x*y"
 WORKED_EXAMPLE_AT = {"w": 3.0, "b": 4.0}
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
+# The functions a program may call: the operations in the engine's table that
+# are methods of Value (exp, log, tanh, sigmoid, relu), so a new one joins by itself.
+FUNCTIONS = tuple(name for name in OPS if callable(getattr(Value, name, None)))
 MAX_LENGTH = 10_000  # characters in a program
 MAX_DEPTH = 200  # nesting of an expression: x1 + x2 + ... counts one level per +
 FINITE_DIFFERENCE_STEP = 1e-6

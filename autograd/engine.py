@@ -407,6 +407,8 @@ def define_op(
         )
     if name in _BUILT_IN:
         raise ValueError(f"define_op: {name!r} is a built-in operation; choose another name")
+    if hasattr(Value, name):  # Value.backward, .data: a program could call them by that name
+        raise ValueError(f"define_op: {name!r} is the name of a Value attribute; choose another")
     for argument, role in ((forward, "forward"), (local, "local")):
         if not callable(argument):
             raise TypeError(f"define_op({name!r}): {role} must be a function, got {argument!r}")

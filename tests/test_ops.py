@@ -116,6 +116,8 @@ def test_define_op_refuses_built_in_names_and_non_functions():
         define_op("tanh", math.tanh, lambda out, a: (1 - out * out,))
     with pytest.raises(TypeError, match="local must be a function"):
         define_op("twice", lambda a: 2 * a, 2.0)
+    with pytest.raises(ValueError, match="'backward' is the name of a Value attribute"):
+        define_op("backward", lambda a: a, lambda out, a: (1.0,))
     with pytest.raises(ValueError, match="must be an identifier"):
         define_op("a b", lambda a: a, lambda out, a: (1.0,))
 
