@@ -730,7 +730,11 @@ def _forward_input(args: argparse.Namespace, program: Program, named: dict[str, 
             f"--mode forward needs --wrt NAME, the input to differentiate by (inputs: {inputs})"
         )
     if args.wrt not in program.inputs:
-        what = "is assigned in the program" if args.wrt in program.assigned else "is not in it"
+        what = (
+            "is assigned in the program"
+            if args.wrt in program.assigned
+            else "is not used in the program"
+        )
         raise ProgramError(f"--wrt {args.wrt}: {args.wrt} {what}; choose an input: {inputs}")
     return named[args.wrt]
 

@@ -176,7 +176,10 @@ def test_command_line_forward_mode_in_markdown(capsys):
         (["--mode", "forward"], "--mode forward needs --wrt NAME, the input to differentiate by"),
         (["--wrt", "w"], "--wrt w is for --mode forward; add --mode forward"),
         (["--mode", "forward", "--wrt", "x"], "--wrt x: x is assigned in the program"),
-        (["--mode", "forward", "--wrt", "q"], "--wrt q: q is not in it; choose an input: w, b"),
+        (
+            ["--mode", "forward", "--wrt", "q"],
+            "--wrt q: q is not used in the program; choose an input: w, b",
+        ),
         (["--mode", "forward", "--wrt", "w", "--nudge", "0.1"], "--nudge shows the backward pass"),
         (["--mode", "sideways"], "invalid choice: 'sideways'"),
     ],
