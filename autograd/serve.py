@@ -40,6 +40,7 @@ import math
 import os
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
@@ -81,8 +82,11 @@ class Limits:
 
     max_concurrent: int = 2
     queue_seconds: float = 2.0
-    max_nodes: int = 200  # graph nodes: Graphviz lays out 200 in well under a second
-    dot_timeout: float = 10.0  # seconds for one layout; a hung dot gets no more
+    max_nodes: int = 200  # graph nodes: a chain of 200 lays out in well under a second
+    # Graphviz's layout time grows steeply with the edges out of one node:
+    # w*w*...*w with 40 w's takes 2 s, with 60 about a minute; 20 take 0.1 s.
+    max_uses: int = 20  # how many operations may use one node
+    dot_timeout: float = 3.0  # seconds for one layout; a slower graph is refused
     max_body: int = MAX_BODY
     retry_after: int = 1  # seconds, in the 503's Retry-After
 
@@ -303,12 +307,25 @@ def _lesson(program_text: str, values: dict[str, float], practice: bool, limits:
             f"the graph has {size} nodes, more than this server draws ({limits.max_nodes}); "
             "split the program into a smaller piece, or run autograd explain on your own machine"
         )
+    uses = Counter(parent for node in topological_order(output) for parent in node.parents)
+    busiest, count = max(uses.items(), key=lambda item: item[1], default=(None, 0))
+    if count > limits.max_uses:
+        name = busiest.label or f"the number {busiest.data:g}"
+        raise RequestError(
+            f"{name} is used by {count} operations, more than this server draws "
+            f"({limits.max_uses}); give the repeated part a name of its own, or run "
+            "autograd explain on your own machine"
+        )
     try:
         data = lesson_data(
             output, practice=practice, max_nodes=limits.max_nodes, dot_timeout=limits.dot_timeout
         )
-    except TimeoutError as error:
-        raise RequestError(f"{error}; try again in a moment", 503) from None
+    except TimeoutError:
+        # The same graph would be as slow again: this is the request's limit, not the server's.
+        raise RequestError(
+            f"the graph took more than {limits.dot_timeout:g} s to lay out; "
+            "split the program into smaller pieces"
+        ) from None
     return {**data, "inputs": list(program.inputs), "at": values}
 
 
@@ -365,22 +382,7 @@ async def _compute(request: Request, work, *args):
 
 
 def _json(result) -> Response:
-    return result if isinstance(result, Response) else JSONResponse(_finite(result))
-
-
-def _finite(data):
-    """inf and nan, which JSON cannot hold, as the text the page shows for them.
-
-    >>> _finite({"a": [1.0, float("inf")]})
-    {'a': [1.0, 'inf']}
-    """
-    if isinstance(data, float) and not math.isfinite(data):
-        return str(data)
-    if isinstance(data, dict):
-        return {key: _finite(value) for key, value in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_finite(value) for value in data]
-    return data
+    return result if isinstance(result, Response) else JSONResponse(result)
 
 
 def _call(hook, work, args):

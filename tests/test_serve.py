@@ -421,16 +421,27 @@ def test_an_unexpected_error_is_500_with_one_generic_line(caplog):
 
 
 def test_dot_has_a_timeout():
+    # The same graph would be as slow again: a 400 that says so, not a 503 to retry.
     from autograd import serve
 
     server = running(dot_timeout=1e-6)
     try:
         response = server.client.post("/api/lesson", json=WORKED)
-        assert_one_line_error(response, 503, "Graphviz's dot took more than")
-        assert response.headers["retry-after"] == "1"
+        assert_one_line_error(response, 400, "the graph took more than 1e-06 s to lay out")
     finally:
         server.stop()
     assert serve.Limits().dot_timeout > 0
+
+
+def test_a_node_used_by_many_operations_is_refused_before_the_slow_layout(client):
+    # w*w*...*w: Graphviz's layout time explodes with the edges out of one node.
+    program = "z = " + "*".join(["w"] * 60)
+    response = client.post("/api/lesson", json={"program": program, "at": {"w": 1}})
+    assert_one_line_error(response, 400, "w is used by 60 operations, more than this server")
+    twenty = client.post(
+        "/api/lesson", json={"program": "z = " + "*".join(["w"] * 20), "at": {"w": 1}}
+    )
+    assert twenty.status_code == 200
 
 
 # The command
