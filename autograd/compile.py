@@ -46,6 +46,7 @@ from autograd.engine import (
     Value,
     _apply_forward,
     _power_rule,
+    _real,
     _sigmoid,
     operation,
     topological_order,
@@ -96,7 +97,8 @@ class CompiledGraph:
                 f"this compiled graph takes {len(self.inputs)} number(s), one per input "
                 f"({shown}), got {len(values)}"
             )
-        return self._function(*values)
+        # Each number checked as the engine checks Value(data): no text, no complex numbers.
+        return self._function(*[_real(x, f"input {n}") for x, n in zip(values, self.input_names)])
 
     def step(self) -> float:
         """Forward and backward at the inputs' ``.data``; add to their ``.grad``; return the output.
@@ -147,6 +149,11 @@ def _check_inputs(output: Value, inputs: Iterable[Value]) -> tuple[Value, ...]:
     if isinstance(inputs, Value):
         inputs = [inputs]
     inputs = tuple(inputs)
+    if not inputs:
+        raise ValueError(
+            "compile_graph: no inputs; list the leaves to differentiate by, "
+            "e.g. compile_graph(loss, model.parameters())"
+        )
     graph = set(topological_order(output))
     seen = set()
     for i, x in enumerate(inputs):

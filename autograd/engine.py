@@ -119,6 +119,7 @@ class Op:
 
 
 OPS: dict[str, Op] = {}
+_DEFINED: dict[LocalRule, Op] = {}  # every operation define_op made, by its rule
 
 
 def _table(op: Op) -> Op:
@@ -412,18 +413,22 @@ def define_op(
     for argument, role in ((forward, "forward"), (local, "local")):
         if not callable(argument):
             raise TypeError(f"define_op({name!r}): {role} must be a function, got {argument!r}")
+    # A rule of its own for each definition, so that a node made before the
+    # name is defined again (a notebook cell run twice) keeps its own operation.
+    rule = functools.partial(local)
     op = _table(
         Op(
             name,
             symbol or name,
             forward,
-            local,
+            rule,
             formula or f"{name}(" + ", ".join(f"{{{i}}}" for i in range(len(derivatives))) + ")",
             tuple(derivatives),
             latex,
             tuple(latex_derivatives),
         )
     )
+    _DEFINED[rule] = op
 
     def apply(*operands: Operand) -> Value:
         parents = tuple(_lift(x, name) for x in operands)
@@ -459,7 +464,9 @@ def operation(node: Value) -> Op | None:
     """
     name = node._op
     if name in OPS:
-        return OPS[name]
+        op = OPS[name]
+        # Made by an earlier definition of a name define_op has since given again.
+        return op if op.local is node._local else _DEFINED.get(node._local, op)
     if name.startswith("**"):
         return power(float(name[2:]))
     return None

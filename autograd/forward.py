@@ -129,7 +129,7 @@ def jacobian(
     for x in xs:
         tangents = forward_sweep(outputs, {x: 1.0})
         columns.append([float(tangents[out]) for out in outputs])
-    return [list(row) for row in zip(*columns)]
+    return [[column[i] for column in columns] for i in range(len(outputs))]  # rows: outputs
 
 
 def hessian(f: Callable[..., Value], inputs: Sequence[float]) -> list[list[float]]:
@@ -153,7 +153,8 @@ def hessian(f: Callable[..., Value], inputs: Sequence[float]) -> list[list[float
             )
         return grad(out, xs, create_graph=True)
 
-    _numbers("hessian", "inputs", inputs)
+    if not _numbers("hessian", "inputs", inputs):
+        raise ValueError("hessian: no inputs; give the point as a list with one number per input")
     return jacobian(gradient, inputs, mode="forward")
 
 

@@ -348,3 +348,15 @@ def test_power_of_any_exponent_round_trips(n):
     assume(n != 0)
     g = compile_graph(x**n, [x])
     assert close(g(2.5)[0], 2.5**n)
+
+
+def test_no_inputs_and_numbers_that_are_not_real_are_refused():
+    z, w, b = worked_example()
+    with pytest.raises(ValueError, match="compile_graph: no inputs"):
+        compile_graph(z, [])
+    g = compile_graph(z, [w, b])
+    with pytest.raises(TypeError, match="input w: got the complex number 1j"):
+        g(1j, 4.0)
+    with pytest.raises(TypeError, match="input b: got the text '4'"):
+        g(3.0, "4")
+    assert g(3.0, 4.0) == (50.0, [10.0, 15.0])

@@ -198,3 +198,10 @@ def test_hessian_agrees_with_reverse_over_reverse():
     h = hessian(lambda x, y: (x * y).tanh() * (x - y).exp(), [0.7, -1.3])
     for mine, theirs in zip(h, twice):
         assert mine == pytest.approx(theirs, rel=1e-12)
+
+
+def test_no_inputs_give_empty_rows_and_a_clear_hessian_error():
+    assert jacobian(lambda: Value(1.0), []) == [[]]
+    assert jacobian(lambda: [Value(1.0), Value(2.0)], [], mode="reverse") == [[], []]
+    with pytest.raises(ValueError, match="hessian: no inputs"):
+        hessian(lambda: Value(1.0), [])

@@ -158,3 +158,17 @@ def test_the_engine_imports_no_view():
     ]
     assert not [name for name in imported if name and name.startswith("autograd")]
     assert Value(1.0)._repr_mimebundle_()["text/plain"] == "Value(data=1.0, grad=0.0)"
+
+
+def test_a_node_keeps_its_operation_when_the_name_is_defined_again():
+    # A notebook cell run twice with a changed definition: old nodes keep the old one.
+    first = define_op("bump", lambda a: a**3, lambda out, a: (3 * a**2,), formula="{0}^3")
+    x = Value(2.0, label="x")
+    y = first(x)
+    y.label = "y"
+    second = define_op("bump", lambda a: a**2, lambda out, a: (2 * a,), formula="{0}^2")
+    assert "y = x^3 = 2^3 = 8" in str(explain(y))
+    assert grad(y, [x]) == [12.0]
+    z = second(x)
+    assert (z.data, grad(z, [x])) == (4.0, [4.0])
+    assert operation(y).formula == "{0}^3" and operation(z).formula == "{0}^2"
