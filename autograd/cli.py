@@ -32,7 +32,7 @@ from autograd import __version__
 from autograd.engine import OPS, DomainError, Value, _lift, grad, no_grad, topological_order
 from autograd.explain import explain, format_number
 
-__all__ = ["Program", "ProgramError", "main", "parse_program", "parse_values"]
+__all__ = ["NUMBER", "Program", "ProgramError", "main", "parse_program", "parse_values"]
 
 WORKED_EXAMPLE = "x = 2*w + b; y = b + 1; z = x*y"
 WORKED_EXAMPLE_AT = {"w": 3.0, "b": 4.0}
@@ -387,7 +387,9 @@ def _dedent(source: str) -> tuple[str, int]:
     return "\n".join(line[indent:] for line in lines), indent
 
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+# A number as a person types it. ASCII digits only (Python's \d would also take
+# ８): the lesson page's JavaScript checks typed answers with this same pattern.
+NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def parse_values(items: Sequence[str]) -> dict[str, float]:
@@ -408,7 +410,7 @@ def parse_values(items: Sequence[str]) -> dict[str, float]:
             name, equals, number = (part.strip() for part in piece.partition("="))
             if not equals or not name.isidentifier():
                 raise ProgramError(f"--at {piece}: expected NAME=NUMBER, e.g. w=3")
-            if not _NUMBER.fullmatch(number):
+            if not NUMBER.fullmatch(number):
                 raise ProgramError(f"--at {piece}: {number!r} is not a number (e.g. 3, -0.5, 1e-3)")
             value = float(number)
             if not math.isfinite(value):
@@ -420,7 +422,7 @@ def parse_values(items: Sequence[str]) -> dict[str, float]:
 
 
 def _nonzero_number(text: str) -> float:
-    if not _NUMBER.fullmatch(text.strip()) or not 0 < abs(float(text)) < math.inf:
+    if not NUMBER.fullmatch(text.strip()) or not 0 < abs(float(text)) < math.inf:
         raise argparse.ArgumentTypeError(f"{text!r} is not a nonzero number (e.g. 0.1)")
     return float(text)
 
@@ -922,9 +924,12 @@ def _ask(diagnosis) -> bool | None:
         if text == "?":
             print(f"  answer: {diagnosis.explanation}")
             return False
-        if not _NUMBER.fullmatch(text):
+        if not NUMBER.fullmatch(text):
             shown = repr(text) if text else "an empty line"
             print(f"  {shown} is not a number: type one such as 2.5 or -0.25, or ? to see it")
+            continue
+        if not math.isfinite(float(text)):
+            print(f"  {text} is too large for a float: type a number such as 2.5, or ? to see it")
             continue
         tries += 1
         verdict = diagnosis.judge(float(text))

@@ -26,6 +26,7 @@ v̇1 = ∂v1/∂w·ẇ = 2·1 = 2
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -236,9 +237,12 @@ def explain_forward(root: Value, wrt: Value | None) -> ForwardExplanation:
     tangents = forward_sweep([root], {wrt: 1.0}, trace=record)
     sweep = [TangentStep(names[x], (), tangents[x], x is wrt) for x in inputs]
     for node, locals_ in locals_by_node.items():
+        # A term the sweep skipped, an undefined local derivative times a zero
+        # tangent (ln of a negative base in a ** b), is left out here too.
         terms = tuple(
             TangentTerm(names[p], formula, float(local), float(tangents[p]), p.op == "const")
             for p, local, formula in zip(node.parents, locals_, local_formulas(node, names))
+            if tangents[p] != 0 or math.isfinite(local)
         )
         sweep.append(TangentStep(names[node], terms, float(tangents[node])))
     forward = tuple(_forward_step(node, names) for node in order if node.op != "const")

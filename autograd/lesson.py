@@ -170,7 +170,7 @@ def _practice_page(explanation: Explanation, exported: dict) -> dict:
       and what to say when it does not.
     """
     # Imported here: practice and the command line import the package, which imports this.
-    from autograd.cli import _NUMBER  # the terminal's rule for a typed number
+    from autograd.cli import NUMBER  # the terminal's rule for a typed number
     from autograd.practice import practice_data
 
     last: dict[str, int] = {}
@@ -193,7 +193,7 @@ def _practice_page(explanation: Explanation, exported: dict) -> dict:
         "practice": practice_data(explanation),
         "practice_steps": steps,
         "practice_text": {
-            "number": _NUMBER.pattern,
+            "number": NUMBER.pattern,
             "not_a_number": NOT_A_NUMBER,
         },
     }

@@ -188,3 +188,13 @@ def test_command_line_forward_mode_errors(capsys, argv, error):
     status, out, err = run(capsys, "explain", *argv)
     assert status == 2 and out == ""
     assert error in err
+
+
+def test_an_undefined_local_derivative_times_a_zero_tangent_is_left_out():
+    # z = w**b at w = -2: ∂z/∂b = z·ln(w) is undefined, but ḃ = 0, so the sum is -4.
+    w, b = Value(-2.0, label="w"), Value(2.0, label="b")
+    z = w**b
+    z.label = "z"
+    text = explain(z, mode="forward", wrt=w).to_text()
+    assert "ż = ∂z/∂w·ẇ = (-4)·1 = -4" in text
+    assert "nan" not in text

@@ -459,3 +459,12 @@ def test_the_readme_transcript(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO(lines))
     assert main(shlex.split(argv)) == 0
     assert capsys.readouterr().out == printed
+
+
+def test_only_ascii_digits_and_finite_numbers_count_as_answers(monkeypatch, capsys):
+    # The page checks typed answers with the same pattern, in JavaScript, where \d is ASCII.
+    status, out, _ = practise(monkeypatch, capsys, "５\n1e400\n5\n", *WORKED_ARGS)
+    assert status == 0
+    assert "  '５' is not a number: type one such as 2.5 or -0.25, or ? to see it\n" in out
+    assert "  1e400 is too large for a float: type a number such as 2.5, or ? to see it\n" in out
+    assert "dz/dx = 5\n  right\n" in out
