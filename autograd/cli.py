@@ -682,6 +682,13 @@ def _explain(args: argparse.Namespace) -> int:
         explanation = explain(output)
     if args.practice and not args.html:
         raise ProgramError("--practice is for the lesson page; add --html PATH")
+    if args.practice:
+        from autograd.practice import diagnose
+
+        if not diagnose(explanation):
+            raise ProgramError(
+                "--practice: the program has no input or named node to differentiate"
+            )
 
     given = ", ".join(f"{name} = {format_number(v)}" for name, v in values.items())
     heading = " ".join(source.split()) + (f"   at {given}" if given else "")

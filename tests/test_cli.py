@@ -183,6 +183,19 @@ def test_practice_needs_html(capsys):
     assert err == "autograd: error: --practice is for the lesson page; add --html PATH\n"
 
 
+def test_practice_needs_something_to_differentiate(capsys, tmp_path):
+    # As `autograd practice "z = 3*2"` does: a page would have nothing to ask.
+    status, out, err = run(
+        capsys, "explain", "z = 3*2", "--html", str(tmp_path / "p.html"), "--practice"
+    )
+    assert (status, out, err) == (
+        2,
+        "",
+        "autograd: error: --practice: the program has no input or named node to differentiate\n",
+    )
+    assert not (tmp_path / "p.html").exists()
+
+
 def test_html_without_dot(capsys, monkeypatch, tmp_path):
     pytest.importorskip("graphviz")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
