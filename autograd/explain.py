@@ -52,16 +52,22 @@ __all__ = [
     "Link",
     "Node",
     "Path",
+    "atom",
     "equation",
     "evaluation_order",
     "explain",
     "format_number",
     "forward_formula",
+    "forward_step",
+    "indent",
+    "latex_atom",
     "latex_gradient",
     "latex_name",
     "latex_number",
+    "latex_partial",
     "local_formulas",
     "markdown_escape",
+    "markdown_row",
     "node_names",
 ]
 
@@ -76,7 +82,7 @@ FULL_SUM_MAX_FACTORS = 5
 _SLOT = re.compile(r"\{(\d+|out)\}")
 
 
-def _atom(text: str) -> str:
+def atom(text: str) -> str:
     """A negative number in brackets, so that it can stand in a product: 5·(-1)."""
     return f"({text})" if text.startswith("-") else text
 
@@ -99,12 +105,12 @@ class Formula:
 
     def text(self) -> str:
         """The formula in the nodes' names."""
-        return self._fill(self.template, [*self.names, self.out_name], _atom)
+        return self._fill(self.template, [*self.names, self.out_name], atom)
 
     def numbers(self) -> str:
         """The formula with the nodes' values put in."""
         values = [format_number(v) for v in (*self.values, self.out_value)]
-        return self._fill(self.template, values, _atom)
+        return self._fill(self.template, values, atom)
 
     def latex(self) -> str:
         """The formula in the nodes' names, as LaTeX."""
@@ -223,7 +229,7 @@ class LeafSum:
             "·".join(self._factors(p, local_symbol, gradient_symbol)) for p in self.paths
         )
         numbers = " + ".join(
-            "·".join(_atom(format_number(f)) for f in p.factors) for p in self.paths
+            "·".join(atom(format_number(f)) for f in p.factors) for p in self.paths
         )
         text = f"{lhs} = {symbols} = {numbers} = {format_number(self.total)}"
         if self.grouped:
@@ -236,9 +242,9 @@ class LeafSum:
         if len(self.paths) == 1 and len(self.paths[0].nodes) == 2:
             return f"{lhs} &= {latex_number(self.total)}"
         symbols = " + ".join(
-            " ".join(self._factors(p, _latex_partial, latex_gradient)) for p in self.paths
+            " ".join(self._factors(p, latex_partial, latex_gradient)) for p in self.paths
         )
-        numbers = " + ".join(r" \cdot ".join(_latex_atom(f) for f in p.factors) for p in self.paths)
+        numbers = " + ".join(r" \cdot ".join(latex_atom(f) for f in p.factors) for p in self.paths)
         text = f"{lhs} &= {symbols} = {numbers} = {latex_number(self.total)}"
         if self.grouped:
             text += rf" \quad \text{{({self.path_count} paths, grouped by the last named step)}}"
@@ -354,19 +360,19 @@ class Explanation:
         """All three parts as plain text, for the terminal."""
         parts = [
             "Forward pass (each node after the nodes it is computed from):",
-            _indent(self.forward_text()),
+            indent(self.forward_text()),
         ]
         if self.backward:
             parts += [
                 "",
                 "Backward pass (each parent receives local derivative × upstream gradient):",
-                _indent(self.backward_text()),
+                indent(self.backward_text()),
             ]
         if self.sums:
             parts += [
                 "",
                 f"Chain rule for each input (a sum over the paths from {self.output}):",
-                _indent(self.sums_text()),
+                indent(self.sums_text()),
                 *self.notes(),
             ]
         return "\n".join(parts)
@@ -378,7 +384,7 @@ class Explanation:
             how = "input"
             if step.formula is not None:
                 how = equation(step.formula.text(), step.formula.numbers())
-            lines.append(_row(step.name, how, format_number(step.value)))
+            lines.append(markdown_row(step.name, how, format_number(step.value)))
         if self.backward:
             lines += [
                 "",
@@ -400,7 +406,9 @@ class Explanation:
                         first = False
                     received = _product(edge)
                     so_far = gradient_symbol(self.output, edge.parent) + " = " + _sum_so_far(edge)
-                    lines.append(_row(node, upstream, _local_text(step, edge), received, so_far))
+                    lines.append(
+                        markdown_row(node, upstream, _local_text(step, edge), received, so_far)
+                    )
         if self.sums:
             lines += [
                 "",
@@ -434,7 +442,7 @@ class Explanation:
                     rows.append(
                         rf"&\quad {_local_latex(step, edge)} \quad \Rightarrow \quad "
                         rf"{latex_name(edge.parent)} \text{{ receives }} "
-                        rf"{_latex_atom(edge.local)} \times {_latex_atom(edge.upstream)} "
+                        rf"{latex_atom(edge.local)} \times {latex_atom(edge.upstream)} "
                         rf"= {latex_number(edge.contribution)}"
                         + _latex_running_sum(self.output, edge)
                     )
@@ -721,7 +729,7 @@ def explain(
     edges = dict(steps)
     root.backward()  # .grad as the engine sets it (the trace above only reads)
 
-    forward = tuple(_forward_step(node, names) for node in order if node.op != "const")
+    forward = tuple(forward_step(node, names) for node in order if node.op != "const")
     backward = _backward_steps(edges, names)
     sums, node_sums, links, folded = _chain_sums(root, order, names, edges, grads)
     gradients = {names[node]: g for node, g in grads.items()}
@@ -796,7 +804,8 @@ def _formula_from(data: dict | None) -> Formula | None:
     )
 
 
-def _forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
+def forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:
+    """One line of the forward pass for ``node``: an input, or its formula and value."""
     if not node.parents:
         return ForwardStep(names[node], node.op, None, node.data)
     return ForwardStep(names[node], node.op, forward_formula(node, names), node.data)
@@ -1007,7 +1016,7 @@ def _local_text(step: BackwardStep, edge: EdgeStep) -> str:
 
 def _local_latex(step: BackwardStep, edge: EdgeStep) -> str:
     formula = edge.local_formula
-    pieces = [_latex_partial(step.node, edge.parent)]
+    pieces = [latex_partial(step.node, edge.parent)]
     if formula.template:
         pieces += [formula.latex(), formula.latex_numbers()]
     return equation(*pieces, latex_number(edge.local))
@@ -1015,14 +1024,14 @@ def _local_latex(step: BackwardStep, edge: EdgeStep) -> str:
 
 def _product(edge: EdgeStep) -> str:
     """local × upstream = contribution, e.g. 1 × (-2) = -2."""
-    local, upstream = _atom(format_number(edge.local)), _atom(format_number(edge.upstream))
+    local, upstream = atom(format_number(edge.local)), atom(format_number(edge.upstream))
     return f"{local} × {upstream} = {format_number(edge.contribution)}"
 
 
 def _sum_so_far(edge: EdgeStep) -> str:
     if len(edge.received) == 1:
         return format_number(edge.total)
-    terms = " + ".join(_atom(format_number(c)) for c in edge.received)
+    terms = " + ".join(atom(format_number(c)) for c in edge.received)
     return f"{terms} = {format_number(edge.total)}"
 
 
@@ -1036,7 +1045,8 @@ def _running_sum_text(output: str, edge: EdgeStep) -> str:
     return f"   ({k} of {n} contributions: {symbol} = {_sum_so_far(edge)})"
 
 
-def _indent(text: str) -> str:
+def indent(text: str) -> str:
+    """Every non-empty line indented by two spaces, as the text renderers nest their parts."""
     return "\n".join(f"  {line}" if line else line for line in text.splitlines())
 
 
@@ -1047,7 +1057,8 @@ def markdown_escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def _row(*cells: str) -> str:
+def markdown_row(*cells: str) -> str:
+    """One row of a Markdown table, each cell escaped: ``| a | b |``."""
     return "| " + " | ".join(markdown_escape(c) for c in cells) + " |"
 
 
@@ -1124,7 +1135,8 @@ def latex_number(x: float) -> str:
     return _latex_number_text(format_number(x))
 
 
-def _latex_atom(x: float) -> str:
+def latex_atom(x: float) -> str:
+    """A number in LaTeX, bracketed when negative so it can stand in a product."""
     text = latex_number(x)
     return f"({text})" if x < 0 else text
 
@@ -1133,7 +1145,8 @@ def latex_gradient(top: str, bottom: str) -> str:
     return rf"\frac{{\mathrm{{d}} {latex_name(top)}}}{{\mathrm{{d}} {latex_name(bottom)}}}"
 
 
-def _latex_partial(top: str, bottom: str) -> str:
+def latex_partial(top: str, bottom: str) -> str:
+    """A local derivative in LaTeX: \\frac{\\partial top}{\\partial bottom}."""
     return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
 
 
@@ -1144,7 +1157,7 @@ def _latex_running_sum(output: str, edge: EdgeStep) -> str:
     symbol = latex_gradient(output, edge.parent)
     if k < n:
         return rf" \quad \text{{({k} of {n})}}"
-    terms = " + ".join(_latex_atom(c) for c in edge.received)
+    terms = " + ".join(latex_atom(c) for c in edge.received)
     return (
         rf" \quad \text{{({k} of {n}: }} {symbol} = {terms} = "
         rf"{latex_number(edge.total)}\text{{)}}"

@@ -35,18 +35,18 @@ from autograd.explain import (
     Explanation,
     Formula,
     ForwardStep,
-    _atom,
-    _forward_step,
-    _indent,
-    _latex_atom,
-    _latex_partial,
-    _row,
+    atom,
     equation,
+    forward_step,
+    indent,
+    latex_atom,
     latex_gradient,
     latex_name,
     latex_number,
+    latex_partial,
     local_formulas,
     markdown_escape,
+    markdown_row,
 )
 from autograd.forward import forward_sweep, sweep_cost
 from autograd.trace import (
@@ -97,7 +97,7 @@ class TangentStep:
             f"{local_symbol(self.node, t.parent)}·{tangent_symbol(t.parent)}" for t in shown
         )
         numbers = " + ".join(
-            f"{_atom(format_number(t.local))}·{_atom(format_number(t.tangent))}" for t in shown
+            f"{atom(format_number(t.local))}·{atom(format_number(t.tangent))}" for t in shown
         )
         return equation(dot, symbols, numbers, value)
 
@@ -112,11 +112,9 @@ class TangentStep:
         if not shown:
             return f"{dot} &= {value}"
         symbols = " + ".join(
-            f"{_latex_partial(self.node, t.parent)} {_latex_tangent(t.parent)}" for t in shown
+            f"{latex_partial(self.node, t.parent)} {_latex_tangent(t.parent)}" for t in shown
         )
-        numbers = " + ".join(
-            rf"{_latex_atom(t.local)} \cdot {_latex_atom(t.tangent)}" for t in shown
-        )
+        numbers = " + ".join(rf"{latex_atom(t.local)} \cdot {latex_atom(t.tangent)}" for t in shown)
         return f"{dot} &= " + equation(symbols, numbers, value)
 
 
@@ -165,7 +163,7 @@ class ForwardExplanation:
                 self._forward_pass().to_text(),
                 "",
                 self._heading(),
-                _indent(self.sweep_text()),
+                indent(self.sweep_text()),
                 "",
                 self.result_text(),
                 self.cost(),
@@ -181,7 +179,7 @@ class ForwardExplanation:
             "",
             "| node | tangent |",
             "|---|---|",
-            *(_row(step.node, step.text()) for step in self.sweep),
+            *(markdown_row(step.node, step.text()) for step in self.sweep),
             "",
             f"**{markdown_escape(self.result_text())}**",
             "",
@@ -245,7 +243,7 @@ def explain_forward(root: Value, wrt: Value | None) -> ForwardExplanation:
             if tangents[p] != 0 or math.isfinite(local)
         )
         sweep.append(TangentStep(names[node], terms, float(tangents[node])))
-    forward = tuple(_forward_step(node, names) for node in order if node.op != "const")
+    forward = tuple(forward_step(node, names) for node in order if node.op != "const")
     return ForwardExplanation(
         names[root],
         names[wrt],
