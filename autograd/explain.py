@@ -52,6 +52,7 @@ __all__ = [
     "Link",
     "Node",
     "Path",
+    "Shown",
     "atom",
     "equation",
     "evaluation_order",
@@ -275,8 +276,22 @@ class Link:
     edge: bool
 
 
+class Shown:
+    """Text for ``str()``, and Markdown and LaTeX for Jupyter, from an explanation's
+    ``to_text``, ``to_markdown`` and ``to_latex``."""
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
+
+
 @dataclass
-class Explanation:
+class Explanation(Shown):
     """The forward pass, the backward pass and the chain rule for each input.
 
     ``str()`` gives plain text; ``to_markdown()`` and ``to_latex()`` the same
@@ -451,15 +466,6 @@ class Explanation:
             rows += [s.latex() for s in self.sums]
         body = " \\\\\n".join(rows)
         return f"$$\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n$$\n"
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def _repr_latex_(self) -> str:
-        return self.to_latex()
 
     def step_lines(self) -> tuple[tuple[str, ...], ...]:
         """For each backward step, the lines ``backward_text`` prints for it.

@@ -35,6 +35,7 @@ from autograd.explain import (
     Explanation,
     Formula,
     ForwardStep,
+    Shown,
     atom,
     equation,
     forward_step,
@@ -119,7 +120,7 @@ class TangentStep:
 
 
 @dataclass
-class ForwardExplanation:
+class ForwardExplanation(Shown):
     """The forward pass, then the forward-mode sweep of tangents for one input.
 
     ``str()`` gives plain text; ``to_markdown()`` and ``to_latex()`` the same
@@ -205,15 +206,6 @@ class ForwardExplanation:
         rows.append(rf"&\text{{{self.cost()}}}")
         body = " \\\\\n".join(rows)
         return f"$$\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n$$\n"
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def _repr_latex_(self) -> str:
-        return self.to_latex()
 
 
 def explain_forward(root: Value, wrt: Value | None) -> ForwardExplanation:
