@@ -310,6 +310,26 @@ class Explanation(Shown):
     node_sums: tuple[LeafSum, ...] = ()  # the chain rule for each named intermediate node
     links: tuple[Link, ...] = ()  # the graph of named nodes the sums run over
 
+    def completions(self) -> dict[str, int]:
+        """Each node that receives gradient, with the backward step (from 0) whose
+        edge completes its gradient, in the order the gradients become complete.
+
+        >>> from autograd import Value
+        >>> a = Value(3.0, label="a")
+        >>> h = a * 2
+        >>> h.label = "h"
+        >>> y = h * a
+        >>> y.label = "y"
+        >>> explain(y).completions()
+        {'h': 0, 'a': 1}
+        """
+        last: dict[str, tuple[int, int]] = {}
+        for k, step in enumerate(self.backward):
+            for j, edge in enumerate(step.edges):
+                if not edge.constant:  # a number needs no gradient
+                    last[edge.parent] = (k, j)
+        return {name: k for name, (k, _) in sorted(last.items(), key=lambda item: item[1])}
+
     def chain_sum(self, name: str) -> LeafSum | None:
         """The chain-rule sum for the input or named node ``name`` (None for others).
 

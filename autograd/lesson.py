@@ -173,13 +173,8 @@ def _practice_page(explanation: Explanation, exported: dict) -> dict:
     from autograd.cli import NUMBER  # the terminal's rule for a typed number
     from autograd.practice import practice_data
 
-    last: dict[str, int] = {}
-    for k, step in enumerate(exported["backward"]):
-        for edge in step["edges"]:
-            if not edge["constant"]:  # a number gets no gradient, and no line in step_lines
-                last[edge["parent"]] = k
     complete: list[list[str]] = [[] for _ in exported["backward"]]
-    for name, k in last.items():
+    for name, k in explanation.completions().items():
         complete[k].append(name)
     steps = [
         {

@@ -377,12 +377,7 @@ def _named_graph(explanation: Explanation) -> _Graph:
 
     # A gradient is complete when its last contribution arrives: ask in that order.
     folded = set(explanation.folded)
-    last: dict[str, tuple[int, int]] = {}
-    for i, step in enumerate(explanation.backward):
-        for j, edge in enumerate(step.edges):
-            if not edge.constant:
-                last[edge.parent] = (i, j)
-    order = sorted((n for n in last if n not in folded), key=last.get)
+    order = [name for name in explanation.completions() if name not in folded]
     values = {step.name: step.value for step in explanation.forward}
     sums = {name: explanation.chain_sum(name) for name in order}
     return _Graph(explanation.output, values, explanation.gradients, users, formulas, order, sums)
