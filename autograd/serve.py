@@ -123,6 +123,9 @@ def create_app(*, slow_hook=None, **limits) -> Starlette:
         exception_handlers={HTTPException: http_error},
     )
     app.state.limits = Limits(**limits)
+    # The slots bound the requests computing at once and time out the wait; the
+    # thread limiter bounds the worker threads themselves, since a thread goes on
+    # after its client has gone and its slot is free again.
     app.state.slots = asyncio.Semaphore(app.state.limits.max_concurrent)
     app.state.threads = CapacityLimiter(app.state.limits.max_concurrent)
     app.state.slow_hook = slow_hook
