@@ -204,13 +204,16 @@ def parse_program(source: str) -> Program:
         tree = ast.parse(text, mode="exec")
     except SyntaxError as error:
         where = _place(error.lineno or 1, (error.offset or 1) + indent, text)
-        raise ProgramError(f"{error.msg} ({where})") from None
+        message = error.msg
+        if "4300 digits" in message:  # Python's message points at its own settings
+            message = "a number in the program has more than 4300 digits"
+        raise ProgramError(f"{message} ({where})") from None
     except (RecursionError, MemoryError):
         raise ProgramError(
             f"the program is nested too deeply to read; keep expressions under {MAX_DEPTH} "
             "levels by splitting them into assignments"
         ) from None
-    except ValueError as error:  # e.g. an integer with more than 4300 digits
+    except ValueError as error:
         raise ProgramError(f"cannot read the program: {error}") from None
 
     statements: list[tuple[str | None, ast.expr]] = []

@@ -193,8 +193,9 @@ async def _json_body(request: Request):
         )
     body = await request.body()
     try:
-        # NaN and Infinity are not JSON, though Python's json reads them.
-        return json.loads(body, parse_constant=_reject_constant)
+        # NaN and Infinity are not JSON, though Python's json reads them; an
+        # integer of thousands of digits is no value for an input either.
+        return json.loads(body, parse_constant=_reject_constant, parse_int=_json_integer)
     except RecursionError:
         raise RequestError("the request body is nested too deeply to read") from None
     except UnicodeDecodeError:
@@ -205,6 +206,12 @@ async def _json_body(request: Request):
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _json_integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > 20:
+        raise ValueError(f"an integer of {len(digits.lstrip('-'))} digits is too large")
+    return int(digits)
 
 
 _LESSON_FIELDS = ("program", "at", "practice")
