@@ -36,7 +36,6 @@ import builtins
 import functools
 import keyword
 import math
-import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -71,9 +70,6 @@ _NAMESPACE = {
 }
 _CHECK = "check_domain"
 _RESERVED = frozenset(_NAMESPACE) | {FUNCTION_NAME, _CHECK} | set(dir(builtins))
-
-# The engine's own operations on Values, to raise its DomainError with its message.
-_ON_VALUES = {"/": operator.truediv, "**": operator.pow, "exp": Value.exp, "log": Value.log}
 
 
 class CompiledGraph:
@@ -382,8 +378,4 @@ def _check_domain(checks: dict, node: str, *numbers: float) -> None:
     own operation, on Values shaped like the node's parents, raises the DomainError
     (with the message) that building the node would raise; otherwise the code goes on."""
     op, parents = checks[node]
-    apply = _ON_VALUES.get(op.name)
-    if apply is None:  # aⁿ for a plain number n
-        n = float(op.name[2:])
-        apply = lambda a: a**n  # noqa: E731
-    apply(*(Value(x, label, (), None, kind) for x, (label, kind) in zip(numbers, parents)))
+    op.checked(*(Value(x, label, (), None, kind) for x, (label, kind) in zip(numbers, parents)))

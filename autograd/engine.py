@@ -100,6 +100,9 @@ class Op:
     code_derivatives: tuple[str, ...] = ()
     code_check: str = ""
     code_notation: Callable[[int], tuple[str, tuple[str, ...]]] | None = None
+    # For an operation with a domain: the result from the operands as Values, or
+    # the DomainError (its message naming them) that Value's method raises.
+    checked: Callable[..., float] | None = None
 
     def written(self, arity: int) -> tuple[str, tuple[str, ...]]:
         """The formula and the local derivatives for ``arity`` parents."""
@@ -175,6 +178,7 @@ DIV = _table(
         code="{0} / {1}",
         code_derivatives=("1.0 / {1}", "-{out} / {1}"),
         code_check="{1} == 0",
+        checked=lambda a, b: _checked_div(a, b),
     )
 )
 NEG = _table(
@@ -201,6 +205,7 @@ EXP = _table(
         code="math.exp({0})",
         code_derivatives=("{out}",),
         code_check="{0} > 709.782712893384",
+        checked=lambda a: _checked_exp(a),
     )
 )
 LOG = _table(
@@ -214,6 +219,7 @@ LOG = _table(
         code="math.log({0})",
         code_derivatives=("1.0 / {0}",),
         code_check="{0} <= 0",
+        checked=lambda a: _checked_log(a),
     )
 )
 # tanh' = 1 - tanh²
@@ -278,6 +284,7 @@ POW = _table(
         ),
         # a ≤ 0, or aⁿ = e^(n·ln a) near the largest float
         code_check="{0} <= 0 or {1} * math.log({0}) > 709.78",
+        checked=lambda a, n: _checked_pow(a, n.data, _name(n, "n"), n),
     )
 )
 
@@ -309,6 +316,7 @@ def power(n: float) -> Op:
         code=f"{{0}} ** {n!r}",
         code_derivatives=(_power_rule_code(n),),
         code_check=_power_check_code(n),
+        checked=lambda a: _checked_pow(a, n, n_text),
     )
 
 
@@ -627,20 +635,13 @@ class Value:
     def __truediv__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _lift(other, "/")
-        if other.data == 0:
-            raise DomainError(
-                f"division by zero in {_name(self, 'x')} / {_name(other, 'y')}"
-                + _with_value(other, "y")
-            )
-        return Value(self.data / other.data, "", (self, other), DIV.local, DIV.name)
+        return Value(_checked_div(self, other), "", (self, other), DIV.local, DIV.name)
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
-            data = _checked_pow(self, exponent.data, _name(exponent, "n"), exponent)
-            return Value(data, "", (self, exponent), POW.local, POW.name)
-        n = _real(exponent, "operand of **")
-        op = power(n)
-        return Value(_checked_pow(self, n, op.name[2:]), "", (self,), op.local, op.name)
+            return Value(POW.checked(self, exponent), "", (self, exponent), POW.local, POW.name)
+        op = power(_real(exponent, "operand of **"))
+        return Value(op.checked(self), "", (self,), op.local, op.name)
 
     def __neg__(self) -> Value:
         return Value(-self.data, "", (self,), NEG.local, NEG.name)
@@ -663,24 +664,10 @@ class Value:
 
     # Functions.
     def exp(self) -> Value:
-        try:
-            data = math.exp(self.data)
-        except OverflowError:
-            raise DomainError(
-                f"overflow in exp({_name(self, 'x')}){_with_value(self, 'x')}: "
-                "the result exceeds the largest float (about "
-                "1.8e308, reached at x = 709.78); for probabilities use "
-                "sigmoid() or subtract the maximum first (log-sum-exp)"
-            ) from None
-        return Value(data, "", (self,), EXP.local, EXP.name)
+        return Value(_checked_exp(self), "", (self,), EXP.local, EXP.name)
 
     def log(self) -> Value:
-        if self.data <= 0:
-            raise DomainError(
-                f"log of a non-positive number: log({_name(self, 'x')})"
-                f"{_with_value(self, 'x')}; log is defined for x > 0 only"
-            )
-        return Value(math.log(self.data), "", (self,), LOG.local, LOG.name)
+        return Value(_checked_log(self), "", (self,), LOG.local, LOG.name)
 
     def tanh(self) -> Value:
         return Value(math.tanh(self.data), "", (self,), TANH.local, TANH.name)
@@ -803,6 +790,38 @@ def _name(v: Value, default: str) -> str:
 
 def _with_value(v: Value, default: str) -> str:
     return "" if v._op == "const" else f" with {_name(v, default)} = {v.data!r}"
+
+
+def _checked_div(a: Value, b: Value) -> float:
+    """a / b as a float, or a DomainError for b = 0."""
+    if b.data == 0:
+        raise DomainError(
+            f"division by zero in {_name(a, 'x')} / {_name(b, 'y')}" + _with_value(b, "y")
+        )
+    return a.data / b.data
+
+
+def _checked_exp(a: Value) -> float:
+    """eᵃ as a float, or a DomainError where it exceeds the largest float."""
+    try:
+        return math.exp(a.data)
+    except OverflowError:
+        raise DomainError(
+            f"overflow in exp({_name(a, 'x')}){_with_value(a, 'x')}: "
+            "the result exceeds the largest float (about "
+            "1.8e308, reached at x = 709.78); for probabilities use "
+            "sigmoid() or subtract the maximum first (log-sum-exp)"
+        ) from None
+
+
+def _checked_log(a: Value) -> float:
+    """ln a as a float, or a DomainError for a ≤ 0."""
+    if a.data <= 0:
+        raise DomainError(
+            f"log of a non-positive number: log({_name(a, 'x')})"
+            f"{_with_value(a, 'x')}; log is defined for x > 0 only"
+        )
+    return math.log(a.data)
 
 
 def _checked_pow(base: Value, n: float, n_text: str, exponent: Value | None = None) -> float:
