@@ -554,6 +554,11 @@ class Explanation(Shown):
         - ``links``: top, bottom, local, edge (see ``Link``);
         - ``start``, ``notes``, ``folded``, ``unlabelled``, ``gradients``.
 
+        Numbers stay floats, so that the data reads back exactly: an infinite or
+        NaN value (IEEE arithmetic allows them) is written by Python's ``json`` as
+        ``Infinity``/``NaN``, which strict JSON readers refuse; the lesson page
+        writes those few as the text ``inf``/``nan`` instead.
+
         >>> import json
         >>> from autograd import Value
         >>> e = explain(Value(2.0, label="a") * 3)
