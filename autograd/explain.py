@@ -59,6 +59,7 @@ __all__ = [
     "explain",
     "format_number",
     "forward_formula",
+    "forward_latex_rows",
     "forward_step",
     "indent",
     "latex_atom",
@@ -455,13 +456,7 @@ class Explanation(Shown):
 
     def to_latex(self) -> str:
         """All three parts as one LaTeX display (``$$\\begin{aligned} ... $$``)."""
-        rows = [r"&\textbf{Forward pass}"]
-        for step in self.forward:
-            parts = [latex_name(step.name) + " &"]
-            if step.formula is not None:
-                parts += [step.formula.latex(), step.formula.latex_numbers()]
-            parts.append(latex_number(step.value))
-            rows.append(equation(*parts).replace("& =", "&="))
+        rows = forward_latex_rows(self.forward)
         if self.backward:
             rows.append(r"&\textbf{Backward pass}")
             for step in self.backward:
@@ -833,6 +828,18 @@ def _formula_from(data: dict | None) -> Formula | None:
         data["out_value"],
         data.get("latex_template", ""),
     )
+
+
+def forward_latex_rows(forward: tuple[ForwardStep, ...]) -> list[str]:
+    """The forward pass as rows of a LaTeX ``aligned`` block, under its heading."""
+    rows = [r"&\textbf{Forward pass}"]
+    for step in forward:
+        parts = [latex_name(step.name) + " &"]
+        if step.formula is not None:
+            parts += [step.formula.latex(), step.formula.latex_numbers()]
+        parts.append(latex_number(step.value))
+        rows.append(equation(*parts).replace("& =", "&="))
+    return rows
 
 
 def forward_step(node: Value, names: dict[Value, str]) -> ForwardStep:

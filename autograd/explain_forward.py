@@ -38,6 +38,7 @@ from autograd.explain import (
     Shown,
     atom,
     equation,
+    forward_latex_rows,
     forward_step,
     indent,
     latex_atom,
@@ -190,13 +191,7 @@ class ForwardExplanation(Shown):
 
     def to_latex(self) -> str:
         """The same as one LaTeX display (``$$\\begin{aligned} ... $$``)."""
-        rows = [r"&\textbf{Forward pass}"]
-        for step in self.forward:
-            parts = [latex_name(step.name) + " &"]
-            if step.formula is not None:
-                parts += [step.formula.latex(), step.formula.latex_numbers()]
-            parts.append(latex_number(step.value))
-            rows.append(equation(*parts).replace("& =", "&="))
+        rows = forward_latex_rows(self.forward)
         rows.append(rf"&\textbf{{Forward-mode sweep by }} {latex_name(self.wrt)}")
         rows += [step.latex() for step in self.sweep]
         rows.append(

@@ -7,28 +7,16 @@ import sys
 import threading
 
 import pytest
+from worked import worked_nodes
 
 from autograd import DomainError, GradcheckError, Value, grad, gradcheck, no_grad
 from autograd.engine import is_grad_enabled, linear
-
-
-def worked_example(w=3.0, b=4.0):
-    """z = (2w + b)(b + 1), with every node named as on the blackboard."""
-    w, b = Value(w, label="w"), Value(b, label="b")
-    x = 2 * w + b
-    x.label = "x"
-    y = b + 1
-    y.label = "y"
-    z = x * y
-    z.label = "z"
-    return w, b, x, y, z
-
 
 # The worked example: z = (2w + b)(b + 1) at w = 3, b = 4.
 
 
 def test_worked_example_forward_and_backward():
-    w, b, x, y, z = worked_example()
+    w, b, x, y, z = worked_nodes()
     assert (x.data, y.data, z.data) == (10.0, 5.0, 50.0)
     z.backward()
     assert (z.grad, x.grad, y.grad) == (1.0, 5.0, 10.0)  # dz/dx = y, dz/dy = x
@@ -37,7 +25,7 @@ def test_worked_example_forward_and_backward():
 
 
 def test_worked_example_local_derivatives():
-    _, _, x, y, z = worked_example()
+    _, _, x, y, z = worked_nodes()
     assert z.local_derivatives() == (5.0, 10.0)  # ∂z/∂x = y, ∂z/∂y = x
     assert y.local_derivatives() == (1.0, 1.0)  # ∂y/∂b, ∂y/∂(constant 1)
     two_w = x.parents[0]
@@ -45,7 +33,7 @@ def test_worked_example_local_derivatives():
 
 
 def test_nudge_experiment_y_moves_z_more_than_x():
-    _, _, x, y, _ = worked_example()
+    _, _, x, y, _ = worked_nodes()
     assert ((x + 0.1) * y).data == pytest.approx(50.5)
     assert (x * (y + 0.1)).data == pytest.approx(51.0)
     # Although x > y, ∂z/∂y = x = 10 exceeds ∂z/∂x = y = 5.
@@ -53,7 +41,7 @@ def test_nudge_experiment_y_moves_z_more_than_x():
 
 def z_at(b, w=3.0):
     """z and dz/db at this b, from the engine."""
-    _, b_node, _, _, z = worked_example(w, b)
+    _, b_node, _, _, z = worked_nodes(w, b)
     z.backward()
     return z.data, b_node.grad
 
@@ -275,7 +263,7 @@ def test_comparisons_look_at_data_and_equality_is_identity():
 
 
 def test_repr_and_float():
-    *_, z = worked_example()
+    *_, z = worked_nodes()
     z.backward()
     assert repr(z) == "Value(data=50.0, grad=1.0, label='z')"
     assert repr(Value(2)) == "Value(data=2.0, grad=0.0)"
@@ -312,7 +300,7 @@ def test_sum_of_ten_thousand_terms():
 
 
 def test_second_backward_accumulates_on_leaves_only():
-    w, b, x, y, z = worked_example()
+    w, b, x, y, z = worked_nodes()
     z.backward()
     z.backward()
     assert (w.grad, b.grad) == (20.0, 30.0)  # leaves accumulate, as in PyTorch
@@ -380,7 +368,7 @@ def test_no_grad_as_a_decorator():
 
 
 def test_grad_leaves_dot_grad_alone():
-    w, b, x, y, z = worked_example()
+    w, b, x, y, z = worked_nodes()
     assert grad(z, [w, b, x, y]) == [10.0, 15.0, 5.0, 10.0]
     assert w.grad == b.grad == 0.0
     assert grad(z, [Value(1.0)]) == [0.0]  # an unrelated input
@@ -395,8 +383,8 @@ def test_second_and_third_derivatives_of_x_cubed():
     assert (dy.data, d2y.data, d3y) == (12.0, 12.0, 6.0)  # 3x², 6x, 6
 
 
-def test_hessian_of_the_worked_example():
-    w, b, _, _, z = worked_example()
+def test_hessian_of_the_worked_nodes():
+    w, b, _, _, z = worked_nodes()
     dz_dw, dz_db = grad(z, [w, b], create_graph=True)
     assert (dz_dw.data, dz_db.data) == (10.0, 15.0)
     # z = 2wb + 2w + b² + b

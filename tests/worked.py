@@ -9,18 +9,20 @@ def named(value, label):
     return value
 
 
+def worked_nodes(w=3.0, b=4.0):
+    """x = 2w + b, y = b + 1, z = x·y, each named as on the board: returns (w, b, x, y, z)."""
+    w, b = Value(w, label="w"), Value(b, label="b")
+    x = named(2 * w + b, "x")
+    y = named(b + 1, "y")
+    return w, b, x, y, named(x * y, "z")
+
+
 def worked_example(w=3.0, b=4.0):
-    """x = 2w + b, y = b + 1, z = x·y, each named as on the board: returns (z, w, b).
+    """The worked example's output and inputs, (z, w, b).
 
     At w = 3, b = 4: z = 50, dz/dw = 10, dz/db = 15.
     """
-    w, b = Value(w, label="w"), Value(b, label="b")
-    x = 2 * w + b
-    x.label = "x"
-    y = b + 1
-    y.label = "y"
-    z = x * y
-    z.label = "z"
+    w, b, _, _, z = worked_nodes(w, b)
     return z, w, b
 
 
