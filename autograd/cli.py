@@ -702,7 +702,8 @@ def _explain(args: argparse.Namespace) -> int:
     else:
         print(f"Program: {heading}\n\n{explanation.to_text()}")
     if args.nudge is not None:
-        table = _nudge_table(program, values, output, named, args.nudge, args.format)
+        gradients = explanation.gradients
+        table = _nudge_table(program, values, output, named, gradients, args.nudge, args.format)
         if args.format == "latex":  # keep the output a valid LaTeX fragment
             table = "\n".join(f"% {line}".rstrip() for line in table.splitlines())
         print()
@@ -718,10 +719,10 @@ def _explain(args: argparse.Namespace) -> int:
         from autograd.draw import render, render_backward_steps
 
         if args.render:
-            path = render(output, args.render)
+            path = render(output, args.render, explanation=explanation)
             print(f"graph written to {path}", file=sys.stderr)
         if args.frames:
-            paths = render_backward_steps(output, args.frames)
+            paths = render_backward_steps(output, args.frames, explanation=explanation)
             images = [p for p in paths if p.suffix == ".png"]
             gif = " and backward.gif" if len(paths) > len(images) else " (install Pillow for a GIF)"
             print(
@@ -773,7 +774,7 @@ def _codegen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nudge_table(program, values, output, named, h, fmt) -> str:
+def _nudge_table(program, values, output, named, gradients, h, fmt) -> str:
     """The sensitivity experiment: nudge each named node by h, see how the output moves."""
     in_graph = set(topological_order(output))
     out = output.label or "the output"
@@ -789,7 +790,7 @@ def _nudge_table(program, values, output, named, h, fmt) -> str:
                 format_number(node.data),
                 format_number(nudged.data),
                 format_number(nudged.data - output.data),
-                format_number(node.grad * h),
+                format_number(gradients[name] * h),
             ]
         )
     header = [

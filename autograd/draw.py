@@ -28,24 +28,19 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from autograd.engine import Value, operation, topological_order
-from autograd.explain import forward_formula
-from autograd.trace import (
-    backward_trace,
-    evaluation_order,
-    format_number,
-    gradient_symbol,
-    local_symbol,
-    node_kind,
-    node_names,
-)
+from autograd.engine import Value
+from autograd.explain import Explanation, explain
+from autograd.explain.build import graph_nodes
+from autograd.explain.model import Node
+from autograd.explain.text import frame_title
+from autograd.trace import evaluation_order, format_number, local_symbol
 
 __all__ = [
     "GraphvizNotInstalledError",
-    "dot_ids",
     "draw",
     "render",
     "render_backward_steps",
+    "svg_id",
     "to_svg",
 ]
 
@@ -76,6 +71,7 @@ class GraphvizNotInstalledError(RuntimeError):
 def draw(
     root: Value,
     *,
+    explanation: Explanation | None = None,
     rankdir: str = "LR",
     show_grad: bool = True,
     show_local: bool = True,
@@ -85,10 +81,17 @@ def draw(
 ):
     """The graph of ``root`` as a ``graphviz.Digraph`` (displayed inline in Jupyter).
 
-    ``rankdir="TB"`` draws top to bottom. Contributions (local × upstream) are
-    shown once backward has run, i.e. when some gradient is nonzero.
-    ``grad_labels`` replaces the gradient shown for a node, by name (the lesson
-    page writes running sums there: ``{"b": "5 + 10 = 15"}``).
+    Without ``explanation`` it shows the Values as they are, as micrograd's
+    ``draw_dot`` does: each box its ``.data`` and ``.grad``, each edge its
+    local derivative and, where the node's ``.grad`` is nonzero, what the
+    engine's loop sends along it from that ``.grad`` (``grad += local ×
+    upstream``). So the micrograd lecture's steps by hand (``o.grad = 1.0``,
+    then ``o._backward()``, ...) can be drawn one after the other. With
+    ``explanation=explain(root)`` it shows that explanation's gradients, on
+    the boxes and the edges, and reads the graph from it (``params`` is then
+    the explanation's). ``rankdir="TB"`` draws top to bottom.
+    ``grad_labels`` replaces the gradient shown for a node, by node id (the
+    lesson page writes running sums there: ``{"b": "5 + 10 = 15"}``).
 
     >>> from autograd import Value
     >>> a = Value(3.0, label="a")
@@ -96,22 +99,31 @@ def draw(
     >>> graph.source.count("->")  # two edges from a to '+', one from '+' to the result
     3
     """
-    order = topological_order(root)
-    check_size(len(order), max_nodes, "max_nodes")
-    ran = show_grad and any(node.grad != 0 for node in order)
-    sent = _edges_of_backward(root) if ran else {}
-    names = node_names(evaluation_order(root))
-    labels = grad_labels or {}
-    grads = {node: labels.get(names[node], node.grad) for node in order} if show_grad else None
+    if explanation is None:
+        order = evaluation_order(root)
+        check_size(len(order), max_nodes, "max_nodes")
+        nodes = graph_nodes(order, root, params)
+        grads = {node.id: value.grad for node, value in zip(nodes, order)}
+        locals_, sent = {}, {}
+        for node, value in zip(nodes, order):
+            for slot, local in enumerate(value.local_derivatives() if value.parents else ()):
+                locals_[node.id, slot] = local
+                if value.grad != 0:  # parent.grad += local × upstream, with this .grad
+                    sent[node.id, slot] = (value.grad, local * value.grad)
+    else:
+        check_size(len(explanation.nodes), max_nodes, "max_nodes")
+        nodes = explanation.nodes
+        grads = {node.id: node.gradient for node in nodes}
+        locals_, sent = _edges(explanation)
+    if grad_labels:
+        grads.update(grad_labels)
     return _graph(
-        root,
-        order,
-        names=names,
+        nodes,
+        locals_,
         rankdir=rankdir,
-        grads=grads,
-        sent=sent,
+        grads=grads if show_grad else None,
+        sent=sent if show_grad else {},
         show_local=show_local,
-        params=params,
     )
 
 
@@ -141,6 +153,7 @@ def render_backward_steps(
     root: Value,
     folder,
     *,
+    explanation: Explanation | None = None,
     rankdir: str = "LR",
     show_local: bool = True,
     max_nodes: int = 100,
@@ -152,47 +165,50 @@ def render_backward_steps(
     Step 0 shows the start (only ∂root/∂root = 1 is known); step k shows the
     k-th node the engine's backward loop processes (yellow), the edges it
     sends gradient along (red, with local × upstream) and every gradient
-    filled in so far (the rest show ``?``). Files are ``step_00.png``,
-    ``step_01.png``, ... in ``folder`` (created if needed; older step images
-    there are removed). Returns the paths written, the GIF last.
+    filled in so far (the rest show ``?``). The steps are those of
+    ``explanation`` (by default ``explain(root, params=params)``); no
+    ``.grad`` is touched. Files are ``step_00.png``, ``step_01.png``, ... in
+    ``folder`` (created if needed; older step images there are removed).
+    Returns the paths written, the GIF last.
 
     >>> from autograd import Value
     >>> render_backward_steps(Value(1.0) * 2, "frames", max_nodes=1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ValueError: the graph has 3 nodes, more than max_nodes=1: ...
     """
-    order = topological_order(root)
-    check_size(len(order), max_nodes, "max_nodes")
+    if explanation is None:
+        check_size(len(evaluation_order(root)), max_nodes, "max_nodes")
+        explanation = explain(root, params=params)
+    check_size(len(explanation.nodes), max_nodes, "max_nodes")
     folder = Path(folder)
-    _, steps = backward_trace(root)  # the engine's backward loop: one frame per node
-    names = node_names(evaluation_order(root))
-
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("step_*.png"):
         if re.fullmatch(r"step_\d+\.png", old.name):
             old.unlink()
-    known: dict[Value, float | None] = {node: None for node in order}
-    known[root] = 1.0
-    sent: dict[tuple[Value, int], tuple[float, float, float]] = {}
-    count = len(steps)
-    top = gradient_symbol(names[root], names[root])
-    title = f"Backward pass, step 0 of {count}: start with {top} = 1; every other gradient is ?"
-    style = {"rankdir": rankdir, "show_local": show_local, "params": params, "names": names}
-    frames = [_graph(root, order, grads=dict(known), sent=dict(sent), title=title, **style)]
-    for k, (node, edges) in enumerate(steps, start=1):
-        for edge in edges:
-            sent[node, edge.slot] = (edge.local, edge.upstream, edge.contribution)
-            known[edge.parent] = edge.total
-        formula = forward_formula(node, names).text()
-        upstream = format_number(edges[0].upstream, _DIGITS)
-        title = (
-            f"Step {k} of {count}: {names[node]} = {formula} sends its gradient "
-            f"{gradient_symbol(names[root], names[node])} = {upstream} to its inputs "
-            "(each receives local × upstream)"
-        )
+
+    nodes = explanation.nodes
+    locals_, every_flow = _edges(explanation)
+    frames = []
+    for k in range(len(explanation.backward) + 1):  # one frame per node the loop processes
+        # What the first k steps of the backward loop know and have sent; the rest is ?.
+        grads: dict[str, float | str | None] = {node.id: None for node in nodes}
+        grads[nodes[-1].id] = 1.0
+        grads.update((i, edge.total) for i, edge in explanation.arrived(k).items())
+        sent = {
+            (step.id, edge.slot): every_flow[step.id, edge.slot]
+            for step in explanation.backward[:k]
+            for edge in step.edges
+        }
         frames.append(
             _graph(
-                root, order, grads=dict(known), sent=dict(sent), active=node, title=title, **style
+                nodes,
+                locals_,
+                rankdir=rankdir,
+                grads=grads,
+                sent=sent,
+                show_local=show_local,
+                active=explanation.backward[k - 1].id if k else None,
+                title=frame_title(explanation, k, _DIGITS),
             )
         )
     paths = []
@@ -243,33 +259,55 @@ def check_size(size: int, limit: int, name: str) -> None:
         )
 
 
-def _edges_of_backward(root: Value) -> dict[tuple[Value, int], tuple[float, float, float]]:
-    """(node, parent slot) -> (local, upstream, contribution), from the engine's loop."""
-    _, steps = backward_trace(root)
-    return {
-        (node, edge.slot): (edge.local, edge.upstream, edge.contribution)
-        for node, edges in steps
-        for edge in edges
-    }
+def _edges(explanation: Explanation) -> tuple[dict, dict]:
+    """Each edge's local derivative, and what flowed along it (upstream,
+    contribution), by (node id, parent slot), from the explanation's steps."""
+    locals_, sent = {}, {}
+    for step in explanation.backward:
+        for edge in step.edges:
+            locals_[step.id, edge.slot] = edge.local
+            sent[step.id, edge.slot] = (edge.upstream, edge.contribution)
+    return locals_, sent
+
+
+def svg_id(part: str, node_id: str, slot: int | None = None) -> str:
+    """The ``id`` of a drawn element in the SVG, from the model's node id.
+
+    ``part`` is "node" (the value's box), "op" (its operation's circle),
+    "out" (the edge from the circle to the box) or "edge" (from the parent
+    in ``slot`` to the circle). Characters other than letters and digits are
+    written as _hex_, so that every id is different and plain.
+
+    >>> svg_id("node", "b"), svg_id("edge", "x#2", 1)
+    ('node-b', 'edge-x_23_2-1')
+    """
+    plain = re.sub(r"[^A-Za-z0-9]", lambda m: f"_{ord(m.group(0)):x}_", node_id)
+    return f"{part}-{plain}" + ("" if slot is None else f"-{slot}")
 
 
 def _graph(
-    root: Value,
-    order: list[Value],
+    nodes: tuple[Node, ...],
+    locals_: dict[tuple[str, int], float],
     *,
-    names: dict[Value, str],
     rankdir: str,
-    grads: dict[Value, float | str | None] | None,
-    sent: dict[tuple[Value, int], tuple[float, float, float]],
+    grads: dict[str, float | str | None] | None,
+    sent: dict[tuple[str, int], tuple[float, float]],
     show_local: bool,
-    params: Iterable[Value],
-    active: Value | None = None,
+    active: str | None = None,
     title: str = "",
 ):
-    """The Digraph: node ids from topological position, so the source is reproducible."""
+    """The Digraph of the model's nodes, the output last.
+
+    Each node's DOT name is its position (n0, n1, ...), so that the same graph
+    always gives the same source; each element's SVG ``id`` comes from the
+    node's id (``svg_id``) and its ``class`` says what it is (the node's kind,
+    "op", "constant" for a dashed edge): the lesson page finds them by those.
+    """
     graphviz = _graphviz()
-    parameters = set(params)
-    ids = dot_ids(order)
+    root = nodes[-1]
+    dot = {node.id: f"n{i}" for i, node in enumerate(nodes)}
+    names = {node.id: node.name for node in nodes}
+    kinds = {node.id: node.kind for node in nodes}
     graph = graphviz.Digraph("autograd")
     graph.attr(rankdir=rankdir, fontname="Helvetica", fontsize="14")
     if title:
@@ -277,69 +315,67 @@ def _graph(
     graph.attr("node", fontname="Helvetica", fontsize="11")
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="#555555")
 
-    for node in order:
-        kind = node_kind(node, root, parameters)
-        fields = [_record_escape("const" if kind == "constant" else names[node])]
-        fields.append(f"data {format_number(node.data, _DIGITS)}")
-        if grads is not None and kind != "constant":  # a number needs no gradient
-            grad = grads[node]
+    for node in nodes:
+        fields = [_record_escape("const" if node.kind == "constant" else node.name)]
+        fields.append(f"data {format_number(node.value, _DIGITS)}")
+        if grads is not None and node.kind != "constant":  # a number needs no gradient
+            grad = grads[node.id]
             if not isinstance(grad, str):
                 grad = "?" if grad is None else format_number(grad, _DIGITS)
             fields.append("grad " + _record_escape(grad))
-        style = {"shape": "record", "style": "filled", "fillcolor": FILL[kind]}
-        if kind == "output":
+        style = {"shape": "record", "style": "filled", "fillcolor": FILL[node.kind]}
+        if node is root:
             style["penwidth"] = "2"
-        if node is active:
+        if node.id == active:
             style.update(fillcolor=ACTIVE_FILL, color=ACTIVE_EDGE, penwidth="2")
         # A record's fields run across the rank direction; braces turn them, so
         # that the box reads left to right both in LR and in TB layouts.
         record = " | ".join(fields)
         if rankdir in ("LR", "RL"):
             record = "{ " + record + " }"
-        graph.node(ids[node], record, **style)
+        graph.node(
+            dot[node.id], record, id=svg_id("node", node.id), **{"class": node.kind}, **style
+        )
         if not node.parents:
             continue
 
-        op_id = ids[node] + "_op"
+        op = dot[node.id] + "_op"
         op_style = {"shape": "circle", "fontsize": "10", "width": "0.3", "margin": "0.02"}
-        if node is active:
+        out_style = {}
+        if node.id == active:
             op_style.update(color=ACTIVE_EDGE, penwidth="2")
-        op = operation(node)
-        graph.node(op_id, _escape(op.symbol if op else node.op), **op_style)
-        out_style = {"color": ACTIVE_EDGE, "penwidth": "2"} if node is active else {}
-        graph.edge(op_id, ids[node], **out_style)
-        for slot, (parent, local) in enumerate(zip(node.parents, node.local_derivatives())):
-            if parent.op == "const":  # no gradient flows to a number: a plain dashed edge
-                graph.edge(ids[parent], op_id, color="#aaaaaa", style="dashed")
+            out_style = {"color": ACTIVE_EDGE, "penwidth": "2"}
+        graph.node(
+            op, _escape(node.symbol), id=svg_id("op", node.id), **{"class": "op"}, **op_style
+        )
+        graph.edge(op, dot[node.id], id=svg_id("out", node.id), **out_style)
+        for slot, parent in enumerate(node.parents):
+            edge_id = svg_id("edge", node.id, slot)
+            if kinds[parent] == "constant":  # no gradient flows to a number: a plain dashed edge
+                graph.edge(
+                    dot[parent],
+                    op,
+                    id=edge_id,
+                    color="#aaaaaa",
+                    style="dashed",
+                    **{"class": "constant"},
+                )
                 continue
+            local = locals_[node.id, slot]
             lines = []
             if show_local:
-                lines.append(f"{local_symbol(names[node], names[parent])} = {_number(local)}")
-            if (node, slot) in sent:  # what the engine's loop does: parent.grad += local × upstream
-                _, upstream, contribution = sent[node, slot]
+                lines.append(f"{local_symbol(node.name, names[parent])} = {_number(local)}")
+            if (node.id, slot) in sent:  # the engine's loop: parent.grad += local × upstream
+                upstream, contribution = sent[node.id, slot]
                 lines.append(
                     f"grad += {_factor(local)}×{_factor(upstream)} = {_number(contribution)}"
                 )
             edge_style = {}
-            if node is active:
+            if node.id == active:
                 edge_style = {"color": ACTIVE_EDGE, "penwidth": "2", "fontcolor": ACTIVE_EDGE}
             label = "\\n".join(_escape(line) for line in lines)
-            graph.edge(ids[parent], op_id, label=label, **edge_style)
+            graph.edge(dot[parent], op, id=edge_id, label=label, **edge_style)
     return graph
-
-
-def dot_ids(order: list[Value]) -> dict[Value, str]:
-    """Each node's id in the DOT source (and in the SVG's ``<title>``): its position.
-
-    Positions, not ``id()``, so the same graph always gives the same source;
-    an operation's circle is the id with ``_op`` added.
-
-    >>> from autograd import Value
-    >>> a = Value(1.0)
-    >>> list(dot_ids(topological_order(a + 1)).values())
-    ['n0', 'n1', 'n2']
-    """
-    return {node: f"n{i}" for i, node in enumerate(order)}
 
 
 def to_svg(graph, timeout: float | None = None) -> str:

@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from autograd.draw import check_size, dot_ids, draw, to_svg
+from autograd.draw import check_size, draw, svg_id, to_svg
 from autograd.engine import Value, topological_order
-from autograd.explain import Explanation, evaluation_order, explain, format_number, node_names
+from autograd.explain import Explanation, explain
+from autograd.explain.text import local_text, sum_so_far
+from autograd.trace import format_number
 
 __all__ = ["Lesson", "lesson", "lesson_data"]
 
@@ -79,8 +81,9 @@ def lesson(
 ) -> Lesson:
     """The lesson page for ``root``: its graph, forward pass and backward pass, step by step.
 
-    Runs ``explain(root)`` (which sets ``.grad`` as ``backward()`` does).
-    ``params`` marks parameters (drawn green); ``practice=True`` opens the
+    Builds ``explain(root)`` once and shows it: the drawing, the step
+    sentences and practice all read that one explanation, and no ``.grad``
+    is touched. ``params`` marks parameters (drawn green); ``practice=True`` opens the
     page in practice mode: the gradients are hidden and the page asks for
     each one as its step comes, checking the answer against the diagnoses of
     ``practice_data`` that the page embeds (a button on the page switches the
@@ -133,7 +136,7 @@ def lesson_data(
         "unknown": UNKNOWN,
         "start_gradients": _start_gradients(exported),
         "explanation": exported,
-        "svg": _lesson_svg(root, exported, params, max_nodes, dot_timeout),
+        "svg": _lesson_svg(root, explanation, max_nodes, dot_timeout),
         **_practice_page(explanation, exported),
     }
     return _finite(data)
@@ -201,16 +204,6 @@ def _start_gradients(exported: dict) -> dict[str, str]:
     return shown
 
 
-def _final_gradients(exported: dict) -> dict[str, str]:
-    """What each gradient shows after the last step: all it received, summed."""
-    shown = _start_gradients(exported)
-    for step in exported["backward"]:
-        for edge in step["edges"]:
-            if not edge["constant"]:
-                shown[edge["parent"]] = edge["total_text"]
-    return shown
-
-
 def _script_json(data: dict) -> str:
     """JSON to put inside <script>: no '<' can close the tag, no NaN breaks JSON.parse."""
     text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False)
@@ -228,78 +221,74 @@ def _finite(data):
     return data
 
 
-_GROUP = re.compile(
-    r'<g id="(node|edge)(\d+)" class="(?:node|edge)">\n<title>([^<]*)</title>(.*?)</g>', re.S
-)
+# Each group Graphviz writes for a node or an edge, with the id and class draw
+# gave it, its <title> (the DOT name, replaced by the node's) and its body.
+_GROUP = re.compile(r'<g id="([^"]*)" class="([^"]*)">\n<title>[^<]*</title>(.*?)</g>', re.S)
 _GRAD_TEXT = re.compile(r"(<text [^>]*)(>grad )")
 _FLOW_TEXT = re.compile(r"(<text [^>]*)(>grad \+= )")
 
 
 def _lesson_svg(
-    root: Value, exported: dict, params, max_nodes: int, dot_timeout: float | None = None
+    root: Value,
+    explanation: Explanation,
+    max_nodes: int,
+    dot_timeout: float | None = None,
 ) -> str:
-    """Graphviz's SVG of ``draw(root)``, each node and edge tagged for the page's script.
+    """Graphviz's SVG of ``draw(root, explanation=explanation)``, each node and
+    edge tagged for the page's script.
 
     A value node's group gets ``data-node`` (its name in the explanation),
     ``tabindex``, a role and an aria-label; an operation's circle gets
     ``data-op``; an edge gets ``data-edge="node->parent#slot"`` and where it
     is in the JSON's backward steps. ``data-step`` is the step that sends
-    along it. Graphviz numbers the groups node1, node2, ... and edge1,
-    edge2, ... in the order ``draw`` adds them, which is how they are matched
-    here (and checked against their DOT ids).
+    along it. Each group is found by the ``id`` draw gave it (``svg_id``).
     """
-    graph = draw(root, params=params, max_nodes=max_nodes, grad_labels=_final_gradients(exported))
-    order = topological_order(root)
-    names = node_names(evaluation_order(root))
-    ids = dot_ids(order)
-    steps = {step["node"]: k for k, step in enumerate(exported["backward"], start=1)}
-    computed = {s["name"]: s["text"] for s in exported["forward"]}
+    # Each gradient as the last step shows it: all it received, summed (5 + 10 = 15).
+    final = {i: sum_so_far(edge) for i, edge in explanation.arrived().items()}
+    graph = draw(root, explanation=explanation, max_nodes=max_nodes, grad_labels=final)
+    names = {node.id: node.name for node in explanation.nodes}
+    computed = {s.id: s.text() for s in explanation.forward}
+    steps = explanation.step_of()
 
-    # (DOT id, name shown as the tooltip, attributes), in the order draw adds them.
-    nodes: list[tuple[str, str, str]] = []
-    edges: list[tuple[str, str, str]] = []
-    for node in order:
-        name = names[node]
-        step = _step_attribute(steps.get(name))
-        label = html.escape(computed.get(name, name))
-        nodes.append(
-            (
-                ids[node],
-                name,
-                f'data-node="{html.escape(name)}" tabindex="0" role="button" '
-                f'aria-label="{label}"{step}',
-            )
+    # The SVG id of each group: (its title, the attributes for the page).
+    tags: dict[str, tuple[str, str]] = {}
+    for node in explanation.nodes:
+        name, k = html.escape(node.name), steps.get(node.id)
+        step = _step_attribute(k)
+        label = html.escape(computed.get(node.id, node.name))
+        tags[svg_id("node", node.id)] = (
+            node.name,
+            f'data-node="{name}" tabindex="0" role="button" aria-label="{label}"{step}',
         )
         if not node.parents:
             continue
-        op = ids[node] + "_op"
-        nodes.append((op, name, f'data-op="{html.escape(name)}"{step}'))
-        edges.append((f"{op}->{ids[node]}", name, f'data-op-edge="{html.escape(name)}"{step}'))
+        tags[svg_id("op", node.id)] = (node.name, f'data-op="{name}"{step}')
+        tags[svg_id("out", node.id)] = (node.name, f'data-op-edge="{name}"{step}')
         for slot, parent in enumerate(node.parents):
-            key = f"{name}->{names[parent]}#{slot}"
+            key = f"{node.name}->{names[parent]}#{slot}"
             attributes = f'data-edge="{html.escape(key)}"'
-            sent = exported["backward"][steps[name] - 1]["edges"][slot] if name in steps else None
-            if sent and not sent["constant"]:  # a number gets no gradient: nothing to show
-                local = sent["local_text"]
+            backward = explanation.backward[k - 1]
+            if not backward.edges[slot].constant:  # a number gets no gradient: nothing to show
+                local = html.escape(local_text(backward, backward.edges[slot]))
                 attributes += (
-                    f' data-backward="{steps[name] - 1}" data-slot="{slot}" tabindex="0"'
-                    f' aria-label="{html.escape(local)}"{step}'
+                    f' data-backward="{k - 1}" data-slot="{slot}" tabindex="0"'
+                    f' aria-label="{local}"{step}'
                 )
-            edges.append((f"{ids[parent]}->{op}", key, attributes))
+            tags[svg_id("edge", node.id, slot)] = (key, attributes)
 
     def tag(match: re.Match) -> str:
-        kind, number, dot_title, body = match.groups()
-        dot_id, title, attributes = (nodes if kind == "node" else edges)[int(number) - 1]
-        if html.unescape(dot_title) != dot_id:
-            raise RuntimeError(
-                f"cannot tag the lesson's SVG: Graphviz's {kind}{number} is {dot_title!r}, "
-                f"expected {dot_id!r}"
-            )
-        if kind == "node":  # the gradient field, rewritten at each step
+        element, classes, body = html.unescape(match.group(1)), match.group(2), match.group(3)
+        if element not in tags:
+            raise RuntimeError(f"cannot tag the lesson's SVG: draw wrote no element {element!r}")
+        title, attributes = tags[element]
+        if element.startswith("node-"):  # the gradient field, rewritten at each step
             body = _GRAD_TEXT.sub(r'\1 data-grad="grad "\2', body, count=1)
-        else:  # what flowed along the edge, shown once it has
+        elif element.startswith("edge-"):  # what flowed along the edge, shown once it has
             body = _FLOW_TEXT.sub(r'\1 class="flow"\2', body, count=1)
-        return f'<g class="{kind}" {attributes}>\n<title>{html.escape(title)}</title>{body}</g>'
+        title = html.escape(title)
+        return (
+            f'<g id="{element}" class="{classes}" {attributes}>\n<title>{title}</title>{body}</g>'
+        )
 
     svg = _GROUP.sub(tag, to_svg(graph, timeout=dot_timeout))
     # Only the <svg> element itself: the XML prolog, the DOCTYPE (with its URL)

@@ -332,19 +332,6 @@ def _diagnoses(source: Exercise | Explanation) -> tuple[Diagnosis, ...]:
     )
 
 
-@dataclass(frozen=True)
-class _Graph:
-    """The graph of named nodes, read off the trace, unnamed nodes folded in."""
-
-    output: str
-    values: dict[str, float]  # forward values
-    gradients: dict[str, float]  # the engine's d(output)/d(node)
-    users: dict[str, list[tuple[str, float]]]  # node: [(named user, ∂user/∂node)], program order
-    formulas: dict[tuple[str, str], Formula]  # (top, parent): the local derivative's formula
-    order: list[str]  # the nodes to answer, in the order their gradients become complete
-    sums: dict[str, LeafSum]  # each node's chain-rule sum, as explain writes it
-
-
 def diagnose(explanation: Explanation) -> tuple[Diagnosis, ...]:
     """For each node to answer (inputs and named intermediates, backward order),
     its gradient and what each slip would give there.
@@ -356,41 +343,17 @@ def diagnose(explanation: Explanation) -> tuple[Diagnosis, ...]:
     >>> [(m.code, m.value) for m in diagnose(explain(y))[0].mistakes]
     [('no-local', 1.0), ('sign', -3.0), ('forward-value', 2.0)]
     """
-    graph = _named_graph(explanation)
-    return tuple(_diagnosis(graph, node) for node in graph.order)
+    return tuple(_diagnosis(explanation, node) for node in explanation.to_find())
 
 
-def _named_graph(explanation: Explanation) -> _Graph:
-    """The named nodes and their links, as explain found them; the order to ask in."""
-    users: dict[str, list[tuple[str, float]]] = {}
-    for link in explanation.links:
-        users.setdefault(link.bottom, []).append((link.top, link.local))
-    # A formula (∂z/∂x = y) is that of one edge: it does not hold for a·a (two edges)
-    # nor for a pair joined through unnamed nodes too.
-    single = {(link.top, link.bottom) for link in explanation.links if link.edge}
-    formulas = {
-        (step.node, edge.parent): edge.local_formula
-        for step in explanation.backward
-        for edge in step.edges
-        if (step.node, edge.parent) in single
-    }
-
-    # A gradient is complete when its last contribution arrives: ask in that order.
-    folded = set(explanation.folded)
-    order = [name for name in explanation.completions() if name not in folded]
-    values = {step.name: step.value for step in explanation.forward}
-    sums = {name: explanation.chain_sum(name) for name in order}
-    return _Graph(explanation.output, values, explanation.gradients, users, formulas, order, sums)
-
-
-def _diagnosis(graph: _Graph, node: str) -> Diagnosis:
-    output, gradient = graph.output, graph.gradients[node]
+def _diagnosis(explanation: Explanation, node: str) -> Diagnosis:
+    output, gradient = explanation.output, explanation.gradients[node]
     symbol = gradient_symbol(output, node)
-    leaf_sum = graph.sums[node]
-    chain = _chain(graph, node)
+    leaf_sum = explanation.chain_sum(node)
+    chain = _chain(explanation, node)
     candidates = [
-        *_missed_paths(graph, node, leaf_sum),
-        *_forgotten_factors(graph, node),
+        *_missed_paths(explanation, node, leaf_sum),
+        *_forgotten_factors(explanation, node),
         (
             "sign",
             -gradient,
@@ -399,7 +362,7 @@ def _diagnosis(graph: _Graph, node: str) -> Diagnosis:
         ),
         (
             "forward-value",
-            graph.values[node],
+            explanation.value(node),
             f"which is the value of {node} from the forward pass, not its gradient; "
             f"{symbol} = {chain}",
         ),
@@ -416,7 +379,7 @@ def _diagnosis(graph: _Graph, node: str) -> Diagnosis:
         gradient=gradient,
         tolerance=tolerance(gradient),
         right=f"{symbol} = {format_number(gradient)}: right",
-        explanation=_explanation(graph, leaf_sum),
+        explanation=_worked(explanation, leaf_sum),
         leaf_sum=leaf_sum,
         mistakes=tuple(mistakes),
         other=f"{symbol}: not right, and not one of the usual slips; "
@@ -424,35 +387,42 @@ def _diagnosis(graph: _Graph, node: str) -> Diagnosis:
     )
 
 
-def _explanation(graph: _Graph, leaf_sum: LeafSum) -> str:
+def _worked(explanation: Explanation, leaf_sum: LeafSum) -> str:
     """The chain-rule sum; for a node the output uses directly, with the local formula."""
     (path, *others) = leaf_sum.paths
-    formula = graph.formulas.get(path.nodes)
+    formula = _formula(explanation, *path.nodes) if len(path.nodes) == 2 else None
     if others or formula is None or not formula.template:
         return leaf_sum.text()
     parts = (formula.text(), formula.numbers(), format_number(leaf_sum.total))
     return equation(gradient_symbol(*path.nodes), local_symbol(*path.nodes), *parts)
 
 
-def _chain(graph: _Graph, node: str) -> str:
+def _formula(explanation: Explanation, top: str, bottom: str) -> Formula | None:
+    """The formula of ∂top/∂bottom, where it is that of one edge (see ``Link``)."""
+    link = explanation.link(top, bottom)
+    return link.formula if link else None
+
+
+def _chain(explanation: Explanation, node: str) -> str:
     """The last step of the chain rule in symbols: dz/dx·∂x/∂b + dz/dy·∂y/∂b.
 
     A node the output uses directly, by one edge, gets that edge's formula: ∂z/∂x = y.
     """
-    users = [user for user, _ in graph.users[node]]
-    formula = graph.formulas.get((graph.output, node))
-    if users == [graph.output] and formula and formula.template:
-        return f"{local_symbol(graph.output, node)} = {formula.text()}"
+    output = explanation.output
+    users = [link.top for link in explanation.users(node)]
+    formula = _formula(explanation, output, node)
+    if users == [output] and formula and formula.template:
+        return f"{local_symbol(output, node)} = {formula.text()}"
     terms = [
         local_symbol(user, node)
-        if user == graph.output
-        else f"{gradient_symbol(graph.output, user)}·{local_symbol(user, node)}"
+        if user == output
+        else f"{gradient_symbol(output, user)}·{local_symbol(user, node)}"
         for user in users
     ]
     return " + ".join(terms)
 
 
-def _missed_paths(graph: _Graph, node: str, leaf_sum: LeafSum) -> Iterator[tuple]:
+def _missed_paths(explanation: Explanation, node: str, leaf_sum: LeafSum) -> Iterator[tuple]:
     """Some of the paths summed, the others left out: single paths first."""
     paths = leaf_sum.paths
     contributions = [math.prod(p.factors) for p in paths]
@@ -469,7 +439,7 @@ def _missed_paths(graph: _Graph, node: str, leaf_sum: LeafSum) -> Iterator[tuple
             ]
             reason = (
                 f"which is {' plus '.join(taken)} only; "
-                f"{node} also reaches {graph.output} {' and '.join(left)}"
+                f"{node} also reaches {explanation.output} {' and '.join(left)}"
             )
             yield "missed-path", sum(contributions[i] for i in subset), reason
 
@@ -490,14 +460,12 @@ def _path_phrase(path: Path, grouped: bool) -> str:
     return f"the {'paths' if grouped else 'path'} {_route(path)}"
 
 
-def _forgotten_factors(graph: _Graph, node: str) -> Iterator[tuple]:
+def _forgotten_factors(explanation: Explanation, node: str) -> Iterator[tuple]:
     """The last step of the chain rule with one of its two factors left out."""
-    users = graph.users[node]
-    output = graph.output
+    users = [(link.top, link.local) for link in explanation.users(node)]
+    output, gradients = explanation.output, explanation.gradients
     upstream = [gradient_symbol(output, u) for u, _ in users]
-    upstream_values = [
-        f"{s} = {format_number(graph.gradients[u])}" for s, (u, _) in zip(upstream, users)
-    ]
+    upstream_values = [f"{s} = {format_number(gradients[u])}" for s, (u, _) in zip(upstream, users)]
     local = [local_symbol(u, node) for u, _ in users]
     local_values = [f"{s} = {format_number(v)}" for s, (_, v) in zip(local, users)]
     if len(users) == 1:
@@ -518,7 +486,7 @@ def _forgotten_factors(graph: _Graph, node: str) -> Iterator[tuple]:
             f"which is the local derivatives {' + '.join(local)} alone; "
             f"multiply each by its upstream gradient ({', '.join(upstream_values)})"
         )
-    yield "no-local", sum(graph.gradients[u] for u, _ in users), no_local
+    yield "no-local", sum(gradients[u] for u, _ in users), no_local
     yield "no-upstream", sum(v for _, v in users), no_upstream
 
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 from worked import named, worked_example
 
-from autograd import Value
+from autograd import Value, explain
 from autograd.draw import (
     FILL,
     GraphvizNotInstalledError,
@@ -38,22 +38,76 @@ def test_a_plus_a_before_and_after_backward():
         "\tnode [fontname=Helvetica fontsize=11]\n"
         '\tedge [fontcolor="#555555" fontname=Helvetica fontsize=9]\n'
     )
-    op = '\tn1_op [label="+" fontsize=10 margin=0.02 shape=circle width=0.3]\n\tn1_op -> n1\n'
-    assert draw(y).source == header + (
-        '\tn0 [label="{ a | data 3 | grad 0 }" fillcolor="#c6dbef" shape=record style=filled]\n'
-        '\tn1 [label="{ y | data 6 | grad 0 }" fillcolor="#fdd0a2" penwidth=2 shape=record '
-        "style=filled]\n" + op + '\tn0 -> n1_op [label="∂y/∂a = 1"]\n'
-        '\tn0 -> n1_op [label="∂y/∂a = 1"]\n'
+    op = (
+        '\tn1_op [label="+" class=op fontsize=10 id="op-y" margin=0.02 shape=circle width=0.3]\n'
+        '\tn1_op -> n1 [id="out-y"]\n'
+    )
+
+    def boxes(a_grad, y_grad):
+        return (
+            f'\tn0 [label="{{ a | data 3 | grad {a_grad} }}" class=input fillcolor="#c6dbef" '
+            'id="node-a" shape=record style=filled]\n'
+            f'\tn1 [label="{{ y | data 6 | grad {y_grad} }}" class=output fillcolor="#fdd0a2" '
+            'id="node-y" penwidth=2 shape=record style=filled]\n'
+        )
+
+    assert draw(y).source == header + boxes(0, 0) + op + (
+        '\tn0 -> n1_op [label="∂y/∂a = 1" id="edge-y-0"]\n'
+        '\tn0 -> n1_op [label="∂y/∂a = 1" id="edge-y-1"]\n'
         "}\n"
     )
     y.backward()
-    assert draw(y).source == header + (
-        '\tn0 [label="{ a | data 3 | grad 2 }" fillcolor="#c6dbef" shape=record style=filled]\n'
-        '\tn1 [label="{ y | data 6 | grad 1 }" fillcolor="#fdd0a2" penwidth=2 shape=record '
-        "style=filled]\n" + op + '\tn0 -> n1_op [label="∂y/∂a = 1\\ngrad += 1×1 = 1"]\n'
-        '\tn0 -> n1_op [label="∂y/∂a = 1\\ngrad += 1×1 = 1"]\n'
-        "}\n"
+    after = (
+        header
+        + boxes(2, 1)
+        + op
+        + (
+            '\tn0 -> n1_op [label="∂y/∂a = 1\\ngrad += 1×1 = 1" id="edge-y-0"]\n'
+            '\tn0 -> n1_op [label="∂y/∂a = 1\\ngrad += 1×1 = 1" id="edge-y-1"]\n'
+            "}\n"
+        )
     )
+    assert draw(y).source == after
+    # The explanation's own gradients: the same picture, whatever .grad holds.
+    y.zero_grad()
+    assert draw(y, explanation=explain(y)).source == after
+    assert (a.grad, y.grad) == (0.0, 0.0)
+
+
+def test_drawn_as_they_are_step_by_step_as_in_micrograds_lecture():
+    # o = tanh(n), n = x·w + b: o.grad = 1, then _backward() node by node, drawn each time.
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    b = Value(6.8813735870195432, label="b")
+    xw = named(x * w, "xw")
+    n = named(xw + b, "n")
+    o = named(n.tanh(), "o")
+    assert "grad +=" not in draw(o).source
+    o.grad = 1.0
+    source = draw(o).source
+    assert '[label="∂o/∂n = 0.5\\ngrad += 0.5×1 = 0.5" id="edge-o-0"]' in source
+    assert "{ n | data 0.8814 | grad 0 }" in source and source.count("grad +=") == 1
+    o._backward()
+    source = draw(o).source
+    assert "{ n | data 0.8814 | grad 0.5 }" in source
+    assert '[label="∂n/∂b = 1\\ngrad += 1×0.5 = 0.5" id="edge-n-1"]' in source
+    assert "{ b | data 6.881 | grad 0 }" in source  # b's own .grad: n._backward() not run yet
+    n._backward()
+    xw._backward()
+    source = draw(o).source
+    assert "{ x | data 2 | grad -1.5 }" in source and "{ w | data -3 | grad 1 }" in source
+
+
+def test_the_explanation_is_drawn_without_touching_grad():
+    z, w, b = worked_example()
+    w.grad = 100.0  # whatever .grad holds, the picture shows the explanation's
+    explained = draw(z, explanation=explain(z)).source
+    assert "{ w | data 3 | grad 10 }" in explained and "{ b | data 4 | grad 15 }" in explained
+    assert '[label="∂v1/∂w = 2\\ngrad += 2×5 = 10" id="edge-v1-1"]' in explained
+    assert (w.grad, b.grad, z.grad) == (100.0, 0.0, 0.0)
+    assert "{ w | data 3 | grad 100 }" in draw(z).source  # as it is
+    fresh, _, _ = worked_example()
+    fresh.backward()
+    assert draw(fresh).source == explained  # the same picture as after backward()
 
 
 def test_the_same_graph_gives_the_same_source():
@@ -68,15 +122,16 @@ def test_worked_example_records_edges_and_colours():
     z, _, _ = worked_example()
     z.backward()
     source = draw(z).source
-    assert '[label="{ z | data 50 | grad 1 }" fillcolor="#fdd0a2" penwidth=2' in source
-    assert '[label="{ b | data 4 | grad 15 }" fillcolor="#c6dbef"' in source
-    assert '[label="{ v1 | data 6 | grad 5 }" fillcolor="#ffffff"' in source
-    assert '[label="{ const | data 2 }" fillcolor="#eeeeee"' in source  # no gradient
-    assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 10"]' not in source
-    assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 5"]' in source
-    assert '[label="∂z/∂y = 10\\ngrad += 10×1 = 10"]' in source
-    assert '[label="∂v1/∂w = 2\\ngrad += 2×5 = 10"]' in source
-    assert source.count('[color="#aaaaaa" style=dashed]') == 2  # the constants 2 and 1
+    assert '[label="{ z | data 50 | grad 1 }" class=output fillcolor="#fdd0a2"' in source
+    assert '[label="{ b | data 4 | grad 15 }" class=input fillcolor="#c6dbef"' in source
+    assert '[label="{ v1 | data 6 | grad 5 }" class=intermediate fillcolor="#ffffff"' in source
+    assert '[label="{ const | data 2 }" class=constant fillcolor="#eeeeee"' in source  # no grad
+    assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 10"' not in source
+    assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 5" id="edge-z-0"]' in source
+    assert '[label="∂z/∂y = 10\\ngrad += 10×1 = 10" id="edge-z-1"]' in source
+    assert '[label="∂v1/∂w = 2\\ngrad += 2×5 = 10" id="edge-v1-1"]' in source
+    # The constants 2 and 1: a dashed edge each.
+    assert source.count('[class=constant color="#aaaaaa" id="edge-') == 2
     assert source.count("->") == 4 + 8  # op -> result for 4 operations, 8 parent edges
 
 
@@ -87,7 +142,7 @@ def test_options():
     assert "rankdir=TB" in plain
     assert "| grad" not in plain and "grad +=" not in plain
     assert "∂" not in plain
-    assert f'[label="w | data 3" fillcolor="{FILL["parameter"]}"' in plain
+    assert f'[label="w | data 3" class=parameter fillcolor="{FILL["parameter"]}"' in plain
 
 
 def test_small_numbers_are_not_rounded_away():
@@ -104,8 +159,8 @@ def test_fused_linear_op():
     n = named(linear(w, [2.0, 1.0], 0.25), "n")
     source = draw(n).source
     assert '[label="Σwx+b"' in source
-    assert '[label="∂n/∂w1 = 2"]' in source
-    assert '[label="∂n/∂w2 = 1"]' in source
+    assert '[label="∂n/∂w1 = 2" id="edge-n-0"]' in source
+    assert '[label="∂n/∂w2 = 1" id="edge-n-1"]' in source
 
 
 def test_too_many_nodes():

@@ -8,7 +8,7 @@ import json
 import math
 
 import pytest
-from worked import named, worked_example
+from worked import named, worked_example, worked_nodes
 
 from autograd import Value, grad, linear
 from autograd.cli import parse_program
@@ -76,12 +76,21 @@ def test_the_same_program_through_the_command_line_parser():
     assert explain(z).to_text() == WORKED_EXAMPLE_TEXT
 
 
-def test_explain_sets_grad_as_backward_does():
-    z, w, b = worked_example()
+def test_explain_leaves_every_grad_as_it_was():
+    w, b, x, y, z = worked_nodes()
+    nodes = (w, b, x, y, z)
+    assert [n.grad for n in nodes] == [0.0] * 5
+    first, second = explain(z), explain(z)  # twice, as a notebook cell run again
+    assert [n.grad for n in nodes] == [0.0] * 5
+    assert first == second and (first.gradients["w"], first.gradients["b"]) == (10.0, 15.0)
+    # Gradients set before, by hand or by backward(), stay as they were.
+    w.grad, b.grad, x.grad = 0.5, -2.0, 7.0
+    z.backward()
+    before = [n.grad for n in nodes]
+    assert before == [10.5, 13.0, 5.0, 10.0, 1.0]
     explain(z)
-    assert (z.grad, w.grad, b.grad) == (1.0, 10.0, 15.0)
-    explain(z)  # leaves accumulate, as with two calls of backward()
-    assert (w.grad, b.grad) == (20.0, 30.0)
+    explain(z, mode="forward", wrt=w)
+    assert [n.grad for n in nodes] == before
 
 
 def sum_of_paths(leaf_sum):
@@ -390,8 +399,7 @@ def test_the_json_numbers_are_the_engines_gradients():
     data = json.loads(json.dumps(explain(z).to_dict()))
     assert data["schema"] == 1
     nodes = {node["name"]: node for node in data["nodes"]}
-    assert (nodes["w"]["gradient"], nodes["b"]["gradient"]) == (w.grad, b.grad)
-    assert [nodes["w"]["gradient"], nodes["b"]["gradient"]] == grad(z, [w, b])
+    assert [nodes["w"]["gradient"], nodes["b"]["gradient"]] == grad(z, [w, b]) == [10.0, 15.0]
     assert {n: node["kind"] for n, node in nodes.items()} == {
         "2": "constant",
         "w": "input",

@@ -36,9 +36,17 @@ def test_the_worked_example_page_is_one_small_file():
 def test_every_node_is_tagged_with_its_name():
     z = worked_output()
     page = lesson(z).html
-    tagged = re.findall(r'<g class="node" data-node="([^"]*)" tabindex="0" role="button"', page)
-    assert sorted(tagged) == sorted(node.name for node in explain(worked_output()).nodes)
-    assert 'data-edge="y-&gt;b#0"' in page  # the edge along which y sends b its gradient
+    # Each group found by the id and class draw gave it, the id from the node's.
+    tagged = re.findall(
+        r'<g id="node-(\w+)" class="node (\w+)" data-node="([^"]*)" tabindex="0" role="button"',
+        page,
+    )
+    nodes = explain(worked_output()).nodes
+    assert sorted(tagged) == sorted((n.id, n.kind, n.name) for n in nodes)
+    # The edge along which y sends b its gradient, and the circle of y's operation.
+    assert '<g id="edge-y-0" class="edge" data-edge="y-&gt;b#0" data-backward="3"' in page
+    assert '<g id="op-y" class="node op" data-op="y" data-step="4">\n<title>y</title>' in page
+    assert '<g id="edge-y-1" class="edge constant" data-edge="y-&gt;1#1">' in page
     assert page.count('role="status" aria-live="polite"') == 1
     assert 'role="region" aria-label="Node details"' in page
     for name in ("First step", "Previous step", "Next step", "Last step"):
@@ -91,6 +99,28 @@ def test_each_node_is_due_at_the_last_step_that_sends_to_it():
         assert k == max(senders)
     asked = [n["node"] for n in data["practice"]["nodes"]]
     assert asked == sorted(asked, key=due.get) and set(asked) <= set(due)
+
+
+def test_two_constants_alike_get_their_own_elements():
+    w = Value(3.0, label="w")
+    y = named(2 * w * 2, "y")  # two constants 2: ids 2 and 2#2
+    page = lesson(y).html
+    assert page.count('data-node="2"') == 2
+    assert '<g id="node-2" class="node constant"' in page
+    assert '<g id="node-2_23_2" class="node constant"' in page
+    assert '<g id="edge-y-1" class="edge constant" data-edge="y-&gt;2#1">' in page
+
+
+def test_lesson_after_explain_leaves_every_grad_as_it_was():
+    w, b = Value(3.0, label="w"), Value(4.0, label="b")
+    z = named(named(2 * w + b, "x") * named(b + 1, "y"), "z")
+    w.grad = 0.25  # set by hand before: it stays
+    explain(z)
+    page = lesson(z)
+    lesson(z, practice=True)
+    assert (w.grad, b.grad, z.grad) == (0.25, 0.0, 0.0)
+    # The page shows the explanation's gradients, not .grad.
+    assert ">grad 10<" in page.html and ">grad 5 + 10 = 15<" in page.html
 
 
 def test_text_cannot_close_the_script_or_break_the_page():

@@ -1,0 +1,323 @@
+"""Building the model once from a graph: nodes, the forward pass, the engine's
+backward loop step by step, and the chain rule for each input.
+
+Nothing here differentiates anything: the numbers are the engine's, read off
+its backward loop (``trace.backward_trace``), and no ``.grad`` is touched.
+The notation (formulas, local derivatives, the drawing's symbol) is looked up
+in one place, ``_notation``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from autograd.engine import Value, operation
+from autograd.explain.model import (
+    BackwardStep,
+    EdgeStep,
+    Explanation,
+    Formula,
+    ForwardStep,
+    LeafSum,
+    Link,
+    Node,
+    Path,
+)
+from autograd.trace import backward_trace, evaluation_order, node_kind, node_names
+
+__all__ = [
+    "FULL_SUM_MAX_FACTORS",
+    "FULL_SUM_MAX_PATHS",
+    "build",
+    "forward_formula",
+    "forward_step",
+    "graph_nodes",
+    "local_formulas",
+    "node_ids",
+]
+
+# Which paths a chain-rule sum writes out in full: beyond these sizes the sum is
+# grouped by the last named step instead (an MLP's weight has millions of paths).
+FULL_SUM_MAX_PATHS = 6
+FULL_SUM_MAX_FACTORS = 5
+
+
+class Notation(NamedTuple):
+    """How an operation is written: its symbol in a drawing's circle, its
+    formula and each local derivative, each as (text, LaTeX) templates."""
+
+    symbol: str
+    formula: tuple[str, str]
+    derivatives: tuple[tuple[str, str], ...]
+
+
+def _notation(node: Value) -> Notation:
+    """The notation of the operation that made ``node``, from the table: the one lookup."""
+    arity = len(node.parents)
+    op = operation(node)
+    if op is None:  # a Value made by hand with an unknown op: explained by its numbers
+        slots = ", ".join(f"{{{i}}}" for i in range(arity))
+        return Notation(node.op, (f"{node.op}({slots})", ""), (("", ""),) * arity)
+    formula, derivatives = op.written(arity)
+    derivatives = derivatives or ("",) * arity
+    latex_derivatives = op.latex_derivatives or ("",) * arity
+    return Notation(op.symbol, (formula, op.latex), tuple(zip(derivatives, latex_derivatives)))
+
+
+def node_ids(order: list[Value], names: dict[Value, str]) -> dict[Value, str]:
+    """A unique id for each node: its name, with #2, #3, ... where a name repeats
+    (two constants 2 read ``2`` and have the ids ``2`` and ``2#2``).
+
+    >>> from autograd import Value
+    >>> w = Value(3.0, label="w")
+    >>> order = evaluation_order(2 * w * 2)
+    >>> list(node_ids(order, node_names(order)).values())
+    ['2', 'w', 'v1', '2#2', 'v2']
+    """
+    ids: dict[Value, str] = {}
+    taken: set[str] = set()
+    for node in order:
+        name, count = names[node], 1
+        candidate = name
+        while candidate in taken:
+            count += 1
+            candidate = f"{name}#{count}"
+        taken.add(candidate)
+        ids[node] = candidate
+    return ids
+
+
+def graph_nodes(order: list[Value], root: Value, params: Iterable[Value] = ()) -> tuple[Node, ...]:
+    """The model's Node for each Value of ``order`` (an evaluation order ending
+    in ``root``): id, name, kind, value, operation, symbol, parents. No gradient.
+
+    >>> from autograd import Value
+    >>> a = Value(3.0, label="a")
+    >>> y = a * 2
+    >>> [(n.id, n.kind, n.symbol, n.parents) for n in graph_nodes(evaluation_order(y), y)]
+    [('a', 'input', '', ()), ('2', 'constant', '', ()), ('v1', 'output', '×', ('a', '2'))]
+    """
+    names = node_names(order)
+    ids = node_ids(order, names)
+    parameters = set(params)
+    return tuple(
+        Node(
+            ids[n],
+            names[n],
+            node_kind(n, root, parameters),
+            n.data,
+            n.op,
+            _notation(n).symbol if n.parents else "",
+            tuple(ids[p] for p in n.parents),
+        )
+        for n in order
+    )
+
+
+def build(root: Value, params: Iterable[Value] = ()) -> Explanation:
+    """The Explanation of ``root``'s graph: ``explain(root)`` without its checks."""
+    order = evaluation_order(root)
+    names = node_names(order)
+    ids = node_ids(order, names)
+
+    # The engine's backward loop, every edge in the order it runs.
+    grads, steps = backward_trace(root)
+    edges = dict(steps)
+
+    forward = tuple(forward_step(node, names, ids) for node in order if node.op != "const")
+    backward = _backward_steps(edges, names, ids)
+    sums, node_sums, links, folded = _chain_sums(root, order, names, edges, grads)
+    gradients = {names[node]: g for node, g in grads.items()}
+    unlabelled = tuple(names[n] for n in order if n.parents and n is not root and not n.label)
+    nodes = tuple(
+        Node(n.id, n.name, n.kind, n.value, n.op, n.symbol, n.parents, grads.get(node))
+        for n, node in zip(graph_nodes(order, root, params), order)
+    )
+    return Explanation(
+        names[root], forward, backward, sums, folded, unlabelled, gradients, nodes, node_sums, links
+    )
+
+
+def forward_step(node: Value, names: dict[Value, str], ids: dict[Value, str]) -> ForwardStep:
+    """One line of the forward pass for ``node``: an input, or its formula and value."""
+    formula = forward_formula(node, names) if node.parents else None
+    return ForwardStep(ids[node], names[node], node.op, formula, node.data)
+
+
+def forward_formula(node: Value, names: dict[Value, str]) -> Formula:
+    """How ``node`` was computed, in the table's notation, e.g. ``x = v1 + b``.
+
+    >>> from autograd import Value
+    >>> a = Value(3.0, label="a")
+    >>> y = a * 2
+    >>> f = forward_formula(y, node_names(evaluation_order(y)))
+    >>> f.text(), f.numbers()
+    ('a·2', '3·2')
+    """
+    return _formula(node, names, _notation(node).formula)
+
+
+def local_formulas(node: Value, names: dict[Value, str]) -> tuple[Formula, ...]:
+    """Each local derivative d(node)/d(parent), in the table's notation.
+
+    >>> from autograd import Value
+    >>> a = Value(3.0, label="a")
+    >>> y = a * 2
+    >>> [f.text() for f in local_formulas(y, node_names(evaluation_order(y)))]
+    ['2', 'a']
+    """
+    return tuple(_formula(node, names, template) for template in _notation(node).derivatives)
+
+
+def _formula(node: Value, names: dict[Value, str], template: tuple[str, str]) -> Formula:
+    text, latex = template
+    parents = node.parents
+    return Formula(
+        text,
+        tuple(names[p] for p in parents),
+        tuple(p.data for p in parents),
+        names[node],
+        node.data,
+        latex,
+    )
+
+
+def _backward_steps(edges, names, ids) -> tuple[BackwardStep, ...]:
+    arrivals = Counter(edge.parent for node_edges in edges.values() for edge in node_edges)
+    received: dict[Value, list[float]] = {}
+    steps = []
+    for node, node_edges in edges.items():
+        formulas = local_formulas(node, names)
+        edge_steps = []
+        for edge in node_edges:
+            received.setdefault(edge.parent, []).append(edge.contribution)
+            edge_steps.append(
+                EdgeStep(
+                    parent_id=ids[edge.parent],
+                    parent=names[edge.parent],
+                    slot=edge.slot,
+                    local_formula=formulas[edge.slot],
+                    local=edge.local,
+                    upstream=edge.upstream,
+                    contribution=edge.contribution,
+                    total=edge.total,
+                    received=tuple(received[edge.parent]),
+                    arrivals=arrivals[edge.parent],
+                    constant=edge.parent.op == "const",
+                )
+            )
+        upstream = node_edges[0].upstream
+        formula = forward_formula(node, names)
+        steps.append(BackwardStep(ids[node], names[node], formula, upstream, tuple(edge_steps)))
+    return tuple(steps)
+
+
+def _chain_sums(root, order, names, edges, grads):
+    """The chain rule for each input and each named node, over paths through
+    the named nodes; the links between named nodes; the unnamed (folded) nodes."""
+    inner = [n for n in order if n.parents and n is not root]
+    any_labelled = any(n.label for n in inner)
+
+    def is_named(node: Value) -> bool:
+        return node is root or not node.parents or bool(node.label) or not any_labelled
+
+    position = {node: i for i, node in enumerate(order)}
+    named = [n for n in order if n.parents and is_named(n)]
+    # The graph of named nodes: for each, the named nodes it is computed from
+    # and the local derivative with the unnamed nodes in between folded in.
+    below, single = {}, {}
+    for n in named:
+        below[n], single[n] = _folded_locals(n, edges, is_named, position)
+    above: dict[Value, list[Value]] = {}
+    for n in named:
+        for m in below[n]:
+            above.setdefault(m, []).append(n)
+    links = []
+    for n in named:
+        formulas = local_formulas(n, names) if single[n] else ()
+        for m, local in below[n].items():
+            # A formula (∂z/∂x = y) is that of one edge: it does not hold for a·a
+            # (two edges) nor for a pair joined through unnamed nodes.
+            formula = formulas[n.parents.index(m)] if m in single[n] else None
+            links.append(Link(names[n], names[m], local, m in single[n], formula))
+
+    # Paths from root to each node, counted (and their longest length) before
+    # writing any out: an MLP's weight has far too many to list.
+    count, longest = {root: 1}, {root: 0}
+    for n in reversed(named):
+        for m in below[n]:
+            count[m] = count.get(m, 0) + count.get(n, 0)
+            longest[m] = max(longest.get(m, 0), longest.get(n, 0) + 1)
+
+    def chain_sum(leaf: Value) -> LeafSum:
+        full = count[leaf] <= FULL_SUM_MAX_PATHS and longest[leaf] <= FULL_SUM_MAX_FACTORS
+        if full:
+            paths = _paths_to(leaf, root, above, below, names)
+        else:  # ∂z/∂b = Σ ∂z/∂p·∂p/∂b over the named p using b: the backward recursion
+            paths = [
+                Path(
+                    (names[root], names[p], names[leaf])
+                    if p is not root
+                    else (names[root], names[leaf]),
+                    (float(grads[p]), below[p][leaf]) if p is not root else (below[p][leaf],),
+                )
+                for p in sorted(above[leaf], key=position.get)
+            ]
+        return LeafSum(
+            names[root], names[leaf], tuple(paths), float(grads[leaf]), count[leaf], not full
+        )
+
+    leaves = [n for n in order if not n.parents and n.op != "const" and n in above]
+    sums = tuple(chain_sum(n) for n in sorted(leaves, key=lambda n: _natural_key(names[n])))
+    node_sums = tuple(chain_sum(n) for n in named if n is not root and n in above)
+    folded = tuple(names[n] for n in inner if not is_named(n))
+    return sums, node_sums, tuple(links), folded
+
+
+def _folded_locals(top: Value, edges, is_named, position) -> tuple[dict[Value, float], set]:
+    """∂top/∂m for each named m that ``top`` uses, through unnamed nodes only,
+    and the m that ``top`` reaches by exactly one edge of the graph.
+
+    Sums, over the paths from ``top`` down to m whose inner nodes are unnamed,
+    the product of the engine's local derivatives along the path.
+    """
+    unnamed: set[Value] = set()
+    stack = [top]
+    while stack:
+        for edge in edges.get(stack.pop(), ()):
+            if not is_named(edge.parent) and edge.parent not in unnamed:
+                unnamed.add(edge.parent)
+                stack.append(edge.parent)
+    # Each unnamed node collects everything that reaches it before passing it on.
+    reach = {top: 1.0}
+    result: dict[Value, float] = {}
+    arrivals: Counter[Value] = Counter()  # edges into each named m, direct or not
+    for node in [top, *sorted(unnamed, key=position.get, reverse=True)]:
+        for edge in edges.get(node, ()):
+            target = result if is_named(edge.parent) else reach
+            target[edge.parent] = target.get(edge.parent, 0.0) + reach[node] * edge.local
+            arrivals[edge.parent] += target is result
+    direct = {edge.parent for edge in edges.get(top, ())}
+    return result, {m for m in result if arrivals[m] == 1 and m in direct}
+
+
+def _paths_to(leaf, root, above, below, names) -> list[Path]:
+    """Every path from root down to leaf through named nodes, first uses first."""
+    paths: list[Path] = []
+    stack = [(leaf, (leaf,), ())]
+    while stack:
+        node, nodes, factors = stack.pop()
+        if node is root:
+            paths.append(Path(tuple(names[n] for n in nodes), factors))
+            continue
+        for user in reversed(above[node]):
+            stack.append((user, (user, *nodes), (below[user][node], *factors)))
+    return paths
+
+
+def _natural_key(name: str) -> list:
+    """Sort w2 before w10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]

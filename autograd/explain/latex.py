@@ -1,0 +1,253 @@
+"""The LaTeX writer: the explanation as one ``aligned`` display, for notebooks
+(``_repr_latex_``) and papers, with names as subscripted symbols (w1 → w_{1}).
+
+The word table translates the text notation (``·``, ``σ``, ``tanh``, ``if``)
+into LaTeX; a formula's own LaTeX from the operations' table wins over it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from autograd.explain.forward_mode import ForwardExplanation, TangentStep
+from autograd.explain.model import (
+    SLOT,
+    BackwardStep,
+    EdgeStep,
+    Explanation,
+    Formula,
+    ForwardStep,
+    LeafSum,
+    writes,
+)
+from autograd.explain.text import HELD_NOTE, SEED_NOTE, equation, path_symbols
+from autograd.trace import format_number
+
+__all__ = [
+    "forward_latex_rows",
+    "latex_atom",
+    "latex_gradient",
+    "latex_name",
+    "latex_number",
+    "latex_partial",
+]
+
+_LATEX_WORDS = {
+    "·": r" \cdot ",
+    "σ": r"\sigma",
+    "exp": r"\exp",
+    "log": r"\log",
+    "ln": r"\ln",
+    "tanh": r"\tanh",
+    "relu": r"\operatorname{relu}",
+    " if ": r" \text{ if } ",
+    " else ": r" \text{ else } ",
+}
+_LATEX_WORD = re.compile(
+    "|".join(re.escape(w) for w in sorted(_LATEX_WORDS, key=len, reverse=True))
+)
+_LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_NUMBER = re.compile(r"-?[\d.]+(e[-+]\d+)?|-?inf|nan")
+
+
+@writes(Formula, "latex")
+def formula_latex(formula: Formula) -> str:
+    return _latex_formula(
+        formula.latex_template or formula.template, [*formula.names, formula.out_name]
+    )
+
+
+@writes(Formula, "latex_numbers")
+def formula_latex_numbers(formula: Formula) -> str:
+    values = [format_number(v) for v in (*formula.values, formula.out_value)]
+    return _latex_formula(formula.latex_template or formula.template, values)
+
+
+def _latex_formula(template: str, words: list[str]) -> str:
+    # Translate the template's operators first, with the slots held aside, so
+    # that a name like "exp1" is never mistaken for an operator.
+    held = SLOT.sub(lambda m: f"\x00{m.group(1)}\x01", template)
+    held = _LATEX_WORD.sub(lambda m: _LATEX_WORDS[m.group(0)], held)
+    held = re.sub(r"\^\(([^()]*)\)", r"^{\1}", held)
+    held = re.sub(r"\^(\x00\w+\x01|-?[\d.]+)", r"^{\1}", held)
+
+    wrap = latex_name if SLOT.fullmatch(template) else _latex_atom_text
+
+    def word(match: re.Match) -> str:
+        key = match.group(1)
+        text = words[-1] if key == "out" else words[int(key)]
+        start, end = match.span()
+        if held[start - 1 : start] == "(" and held[end : end + 1] == ")":
+            return latex_name(text)  # already in brackets
+        return wrap(text)
+
+    return re.sub("\x00(\\w+)\x01", word, held)
+
+
+def _latex_atom_text(name: str) -> str:
+    latex = latex_name(name)
+    return f"({latex})" if name.startswith("-") else latex
+
+
+def latex_name(name: str) -> str:
+    """w1 → w_{1}, loss → \\mathrm{loss}, a number as a number; anything else as text."""
+    if _NUMBER.fullmatch(name):
+        return _latex_number_text(name)
+    match = re.fullmatch(r"([A-Za-z]+|[^\W\d_])_?(\d+)?", name)
+    if match:
+        letters, digits = match.groups()
+        base = letters if len(letters) == 1 else rf"\mathrm{{{letters}}}"
+        return base + (f"_{{{digits}}}" if digits else "")
+    escaped = "".join(_LATEX_SPECIAL.get(c, c) for c in name)
+    return rf"\text{{{escaped}}}"
+
+
+def _latex_number_text(text: str) -> str:
+    mantissa, _, exponent = text.partition("e")
+    if not exponent:
+        return text
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def latex_number(x: float) -> str:
+    return _latex_number_text(format_number(x))
+
+
+def latex_atom(x: float) -> str:
+    """A number in LaTeX, bracketed when negative so it can stand in a product."""
+    text = latex_number(x)
+    return f"({text})" if x < 0 else text
+
+
+def latex_gradient(top: str, bottom: str) -> str:
+    return rf"\frac{{\mathrm{{d}} {latex_name(top)}}}{{\mathrm{{d}} {latex_name(bottom)}}}"
+
+
+def latex_partial(top: str, bottom: str) -> str:
+    """A local derivative in LaTeX: \\frac{\\partial top}{\\partial bottom}."""
+    return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
+
+
+def _latex_tangent(name: str) -> str:
+    """The dot over a name in LaTeX: \\dot{x}, \\dot{v}_{1}, \\dot{\\mathrm{loss}}."""
+    base, index = re.fullmatch(r"(.*?)(_\{\d+\})?", latex_name(name)).groups()
+    return rf"\dot{{{base}}}{index or ''}"
+
+
+def _display(rows: list[str]) -> str:
+    body = " \\\\\n".join(rows)
+    return f"$$\n\\begin{{aligned}}\n{body}\n\\end{{aligned}}\n$$\n"
+
+
+@writes(LeafSum, "latex")
+def leaf_sum_latex(leaf_sum: LeafSum) -> str:
+    lhs = latex_gradient(leaf_sum.output, leaf_sum.leaf)
+    if leaf_sum.direct():
+        return f"{lhs} &= {latex_number(leaf_sum.total)}"
+    symbols = " + ".join(
+        " ".join(path_symbols(leaf_sum, p, latex_partial, latex_gradient)) for p in leaf_sum.paths
+    )
+    numbers = " + ".join(r" \cdot ".join(latex_atom(f) for f in p.factors) for p in leaf_sum.paths)
+    text = f"{lhs} &= {symbols} = {numbers} = {latex_number(leaf_sum.total)}"
+    if leaf_sum.grouped:
+        note = "({count} paths, grouped by the last named step)".format(count=leaf_sum.path_count)
+        text += rf" \quad \text{{{note}}}"
+    return text
+
+
+def forward_latex_rows(forward: tuple[ForwardStep, ...]) -> list[str]:
+    """The forward pass as rows of a LaTeX ``aligned`` block, under its heading."""
+    rows = [r"&\textbf{Forward pass}"]
+    for step in forward:
+        parts = [latex_name(step.name) + " &"]
+        if step.formula is not None:
+            parts += [step.formula.latex(), step.formula.latex_numbers()]
+        parts.append(latex_number(step.value))
+        rows.append(equation(*parts).replace("& =", "&="))
+    return rows
+
+
+def local_latex(step: BackwardStep, edge: EdgeStep) -> str:
+    """``\\frac{\\partial z}{\\partial x} = y = 5``: the local derivative along an edge."""
+    formula = edge.local_formula
+    pieces = [latex_partial(step.node, edge.parent)]
+    if formula.template:
+        pieces += [formula.latex(), formula.latex_numbers()]
+    return equation(*pieces, latex_number(edge.local))
+
+
+def _running_sum(output: str, edge: EdgeStep) -> str:
+    if edge.arrivals == 1:
+        return ""
+    k, n = len(edge.received), edge.arrivals
+    if k < n:
+        return r" \quad \text{" + "({received} of {arrivals})".format(received=k, arrivals=n) + "}"
+    terms = " + ".join(latex_atom(c) for c in edge.received)
+    return (
+        r" \quad \text{"
+        + "({received} of {arrivals}: ".format(received=k, arrivals=n)
+        + rf"}} {latex_gradient(output, edge.parent)} = {terms} = "
+        + rf"{latex_number(edge.total)}\text{{)}}"
+    )
+
+
+@writes(Explanation, "latex")
+def to_latex(explanation: Explanation) -> str:
+    output = explanation.output
+    rows = forward_latex_rows(explanation.forward)
+    if explanation.backward:
+        rows.append(r"&\textbf{Backward pass}")
+        for step in explanation.backward:
+            edges = [e for e in step.edges if not e.constant]
+            if not edges:
+                continue
+            upstream = latex_gradient(output, step.node)
+            rows.append(
+                rf"{latex_name(step.node)} &= {step.formula.latex()} \quad "
+                rf"\text{{upstream }} {upstream} = {latex_number(step.upstream)}"
+            )
+            for edge in edges:
+                rows.append(
+                    rf"&\quad {local_latex(step, edge)} \quad \Rightarrow \quad "
+                    rf"{latex_name(edge.parent)} \text{{ receives }} "
+                    rf"{latex_atom(edge.local)} \times {latex_atom(edge.upstream)} "
+                    rf"= {latex_number(edge.contribution)}" + _running_sum(output, edge)
+                )
+    if explanation.sums:
+        rows.append(r"&\textbf{Chain rule for each input}")
+        rows += [s.latex() for s in explanation.sums]
+    return _display(rows)
+
+
+@writes(TangentStep, "latex")
+def tangent_step_latex(step: TangentStep) -> str:
+    dot = _latex_tangent(step.node)
+    value = latex_number(step.tangent)
+    if not step.terms:
+        note = SEED_NOTE if step.seeded else HELD_NOTE
+        return rf"{dot} &= {value} \quad \text{{({note})}}"
+    shown = [t for t in step.terms if not t.constant]
+    if not shown:
+        return f"{dot} &= {value}"
+    symbols = " + ".join(
+        f"{latex_partial(step.node, t.parent)} {_latex_tangent(t.parent)}" for t in shown
+    )
+    numbers = " + ".join(rf"{latex_atom(t.local)} \cdot {latex_atom(t.tangent)}" for t in shown)
+    return f"{dot} &= " + equation(symbols, numbers, value)
+
+
+@writes(ForwardExplanation, "latex")
+def forward_to_latex(explanation: ForwardExplanation) -> str:
+    rows = forward_latex_rows(explanation.forward)
+    rows.append(rf"&\textbf{{Forward-mode sweep by }} {latex_name(explanation.wrt)}")
+    rows += [step.latex() for step in explanation.sweep]
+    rows.append(
+        f"{latex_gradient(explanation.output, explanation.wrt)} &= "
+        f"{_latex_tangent(explanation.output)} = {latex_number(explanation.derivative)}"
+    )
+    rows.append(rf"&\text{{{explanation.cost()}}}")
+    return _display(rows)
