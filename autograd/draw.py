@@ -3,9 +3,11 @@
 Each Value is a box ``{ name | data | grad }`` (the layout of the micrograd
 lecture); a small circle between a result and its parents shows the
 operation; the edge from each parent to that circle carries the local
-derivative and, once backward has run, what the parent receives
+derivative and, once the result has a gradient, what the parent receives
 (``grad += local × upstream``). Numbers in the program (constants) get a plain
-dashed edge and no gradient: nothing needs one. Fill colours tell the kinds of node apart:
+dashed edge and no gradient: nothing needs one. The gradients are the Values'
+``.grad`` as they are, or those of an explanation (``explanation=``); a
+drawing never changes a ``.grad``. Fill colours tell the kinds of node apart:
 
 - light blue: an input (a leaf you made);
 - light green: a parameter (a leaf passed in ``params=``, e.g. ``model.parameters()``);
@@ -15,6 +17,10 @@ dashed edge and no gradient: nothing needs one. Fill colours tell the kinds of n
 
 In the backward-step images the node being processed is yellow and the edges
 it sends gradient along are red; gradients not yet computed show as ``?``.
+
+The drawing is made from the explanation's model (``autograd.explain``): its
+node ids give each SVG element an ``id`` (``svg_id``) and its kinds a
+``class``, by which the lesson page finds them.
 
 Drawing needs the ``graphviz`` Python package and Graphviz's ``dot`` program;
 both are imported or run only when a picture is asked for.

@@ -15,6 +15,7 @@ from autograd.draw import (
     mimebundle,
     render,
     render_backward_steps,
+    to_svg,
 )
 
 graphviz = pytest.importorskip("graphviz")
@@ -230,6 +231,22 @@ def test_render_svg_png_pdf(tmp_path):
 
 
 @needs_dot
+def test_the_svg_elements_carry_ids_and_classes_from_the_model():
+    z, _, _ = worked_example()
+    svg = to_svg(draw(z, explanation=explain(z)))
+    for element in (
+        '<g id="node&#45;b" class="node input">',
+        '<g id="node&#45;z" class="node output">',
+        '<g id="node&#45;2" class="node constant">',
+        '<g id="op&#45;z" class="node op">',
+        '<g id="out&#45;z" class="edge">',
+        '<g id="edge&#45;y&#45;0" class="edge">',  # y = b + 1: from b
+        '<g id="edge&#45;y&#45;1" class="edge constant">',  # from the constant 1
+    ):
+        assert element in svg
+
+
+@needs_dot
 def test_labels_with_record_characters_render(tmp_path):
     a = Value(1.0, label='a<b|{c}"')
     b = Value(2.0, label="back\\slash")
@@ -257,7 +274,7 @@ def backward_step_sources(monkeypatch):
 
 
 def test_backward_steps_fill_in_the_gradients(monkeypatch, tmp_path):
-    z, _, _ = worked_example()
+    z, w, b = worked_example()
     sources = backward_step_sources(monkeypatch)
     paths = render_backward_steps(z, tmp_path)
     assert [p.name for p in paths] == [f"step_0{k}.png" for k in range(5)]
@@ -273,6 +290,11 @@ def test_backward_steps_fill_in_the_gradients(monkeypatch, tmp_path):
     assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 5" color="#d62728"' in first
     assert "{ w | data 3 | grad 10 }" in last and "{ b | data 4 | grad 15 }" in last
     assert "Step 4 of 4: y = b + 1 sends its gradient dz/dy = 10" in last
+    assert (z.grad, w.grad, b.grad) == (0.0, 0.0, 0.0)  # the frames are the trace's, not .grad
+    # Given the explanation, the same frames, from it alone.
+    frames = len(sources)
+    render_backward_steps(z, tmp_path, explanation=explain(z))
+    assert sources[frames:] == sources[:frames]
 
 
 def test_backward_steps_remove_older_frames(monkeypatch, tmp_path):

@@ -457,3 +457,57 @@ def test_an_unknown_schema_is_refused():
     data["schema"] = 2
     with pytest.raises(ValueError, match="schema 2: this version of autograd reads schema 1"):
         Explanation.from_dict(data)
+
+
+def test_a_node_has_an_id_apart_from_its_name():
+    w = Value(3.0, label="w")
+    explanation = explain(named(2 * w * 2, "y"))  # two constants read 2
+    nodes = explanation.nodes
+    assert [(n.id, n.name) for n in nodes] == [
+        ("2", "2"),
+        ("w", "w"),
+        ("v1", "v1"),
+        ("2#2", "2"),
+        ("y", "y"),
+    ]
+    assert [n.parents for n in nodes] == [(), (), ("2", "w"), (), ("v1", "2#2")]
+    assert [n.symbol for n in nodes] == ["", "", "×", "", "×"]
+    assert [n.gradient for n in nodes if n.kind != "constant"] == [4.0, 2.0, 1.0]
+    step = explanation.backward[0]
+    assert (step.id, [(e.parent_id, e.parent, e.slot) for e in step.edges]) == (
+        "y",
+        [("v1", "v1", 0), ("2#2", "2", 1)],
+    )
+    data = json.loads(json.dumps(explanation.to_dict()))
+    assert [(n["id"], n["parents"]) for n in data["nodes"]][-1] == ("y", ["v1", "2#2"])
+    assert data["backward"][0]["edges"][1]["parent_id"] == "2#2"
+
+
+def test_the_model_answers_what_the_views_ask():
+    z, _, _ = worked_example()
+    explanation = explain(z)
+    # What has arrived after each step: the total so far of each node, by id.
+    assert {i: e.total for i, e in explanation.arrived(1).items()} == {"x": 5.0, "y": 10.0}
+    assert {i: e.total for i, e in explanation.arrived(2).items()} == {
+        "x": 5.0,
+        "y": 10.0,
+        "v1": 5.0,
+        "b": 5.0,
+    }
+    assert explanation.arrived()["b"].received == (5.0, 10.0)
+    assert explanation.step_of() == {"z": 1, "x": 2, "v1": 3, "y": 4}
+    # The gradients a student finds, in the order the backward pass completes them.
+    assert explanation.to_find() == ["x", "y", "w", "b"]
+    assert [(k.top, k.local) for k in explanation.users("b")] == [("x", 1.0), ("y", 1.0)]
+    assert explanation.link("z", "x").formula.text() == "y"  # one edge: its formula holds
+    assert explanation.link("x", "w").formula is None  # through the unnamed v1
+    assert explanation.link("x", "w").local == 2.0
+    assert explanation.value("b") == 4.0
+
+
+def test_a_formula_holds_for_one_edge_only():
+    a = Value(3.0, label="a")
+    explanation = explain(named(named(a * a, "h") + a, "y"))
+    assert explanation.link("h", "a").formula is None  # a·a: two edges, 3 + 3
+    assert explanation.link("h", "a").local == 6.0
+    assert explanation.link("y", "a").formula.text() == "1"
