@@ -101,7 +101,11 @@ def graph_nodes(order: list[Value], root: Value, params: Iterable[Value] = ()) -
     [('a', 'input', '', ()), ('2', 'constant', '', ()), ('v1', 'output', '×', ('a', '2'))]
     """
     names = node_names(order)
-    ids = node_ids(order, names)
+    notation = {n: _notation(n) for n in order if n.parents}
+    return _nodes(order, root, params, names, node_ids(order, names), notation, {})
+
+
+def _nodes(order, root, params, names, ids, notation, grads) -> tuple[Node, ...]:
     parameters = set(params)
     return tuple(
         Node(
@@ -110,8 +114,9 @@ def graph_nodes(order: list[Value], root: Value, params: Iterable[Value] = ()) -
             node_kind(n, root, parameters),
             n.data,
             n.op,
-            _notation(n).symbol if n.parents else "",
+            notation[n].symbol if n.parents else "",
             tuple(ids[p] for p in n.parents),
+            grads.get(n),
         )
         for n in order
     )
@@ -122,20 +127,25 @@ def build(root: Value, params: Iterable[Value] = ()) -> Explanation:
     order = evaluation_order(root)
     names = node_names(order)
     ids = node_ids(order, names)
+    # Each operation's notation looked up once, its formulas written once.
+    notation = {n: _notation(n) for n in order if n.parents}
+    formulas = {n: _formula(n, names, notation[n].formula) for n in notation}
+    locals_ = {n: tuple(_formula(n, names, d) for d in notation[n].derivatives) for n in notation}
 
     # The engine's backward loop, every edge in the order it runs.
     grads, steps = backward_trace(root)
     edges = dict(steps)
 
-    forward = tuple(forward_step(node, names, ids) for node in order if node.op != "const")
-    backward = _backward_steps(edges, names, ids)
-    sums, node_sums, links, folded = _chain_sums(root, order, names, edges, grads)
+    forward = tuple(
+        ForwardStep(ids[n], names[n], n.op, formulas.get(n), n.data)
+        for n in order
+        if n.op != "const"
+    )
+    backward = _backward_steps(edges, names, ids, formulas, locals_)
+    sums, node_sums, links, folded = _chain_sums(root, order, names, edges, grads, locals_)
     gradients = {names[node]: g for node, g in grads.items()}
     unlabelled = tuple(names[n] for n in order if n.parents and n is not root and not n.label)
-    nodes = tuple(
-        Node(n.id, n.name, n.kind, n.value, n.op, n.symbol, n.parents, grads.get(node))
-        for n, node in zip(graph_nodes(order, root, params), order)
-    )
+    nodes = _nodes(order, root, params, names, ids, notation, grads)
     return Explanation(
         names[root], forward, backward, sums, folded, unlabelled, gradients, nodes, node_sums, links
     )
@@ -185,12 +195,11 @@ def _formula(node: Value, names: dict[Value, str], template: tuple[str, str]) ->
     )
 
 
-def _backward_steps(edges, names, ids) -> tuple[BackwardStep, ...]:
+def _backward_steps(edges, names, ids, formulas, locals_) -> tuple[BackwardStep, ...]:
     arrivals = Counter(edge.parent for node_edges in edges.values() for edge in node_edges)
     received: dict[Value, list[float]] = {}
     steps = []
     for node, node_edges in edges.items():
-        formulas = local_formulas(node, names)
         edge_steps = []
         for edge in node_edges:
             received.setdefault(edge.parent, []).append(edge.contribution)
@@ -199,7 +208,7 @@ def _backward_steps(edges, names, ids) -> tuple[BackwardStep, ...]:
                     parent_id=ids[edge.parent],
                     parent=names[edge.parent],
                     slot=edge.slot,
-                    local_formula=formulas[edge.slot],
+                    local_formula=locals_[node][edge.slot],
                     local=edge.local,
                     upstream=edge.upstream,
                     contribution=edge.contribution,
@@ -210,12 +219,13 @@ def _backward_steps(edges, names, ids) -> tuple[BackwardStep, ...]:
                 )
             )
         upstream = node_edges[0].upstream
-        formula = forward_formula(node, names)
-        steps.append(BackwardStep(ids[node], names[node], formula, upstream, tuple(edge_steps)))
+        steps.append(
+            BackwardStep(ids[node], names[node], formulas[node], upstream, tuple(edge_steps))
+        )
     return tuple(steps)
 
 
-def _chain_sums(root, order, names, edges, grads):
+def _chain_sums(root, order, names, edges, grads, locals_):
     """The chain rule for each input and each named node, over paths through
     the named nodes; the links between named nodes; the unnamed (folded) nodes."""
     inner = [n for n in order if n.parents and n is not root]
@@ -237,11 +247,10 @@ def _chain_sums(root, order, names, edges, grads):
             above.setdefault(m, []).append(n)
     links = []
     for n in named:
-        formulas = local_formulas(n, names) if single[n] else ()
         for m, local in below[n].items():
             # A formula (∂z/∂x = y) is that of one edge: it does not hold for a·a
             # (two edges) nor for a pair joined through unnamed nodes.
-            formula = formulas[n.parents.index(m)] if m in single[n] else None
+            formula = locals_[n][n.parents.index(m)] if m in single[n] else None
             links.append(Link(names[n], names[m], local, m in single[n], formula))
 
     # Paths from root to each node, counted (and their longest length) before
