@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 __all__ = [
     "SLOT",
@@ -331,19 +332,32 @@ class Explanation(Shown):
         >>> explain(y).chain_sum("h").text(), explain(y).chain_sum("a").text()
         ('dy/dh = 1', 'dy/da = ∂y/∂h·∂h/∂a + ∂y/∂a = 1·6 + 1 = 7')
         """
-        return next((s for s in (*self.sums, *self.node_sums) if s.leaf == name), None)
+        return self._lookup["sums"].get(name)
 
     def users(self, name: str) -> list[Link]:
         """The links from the named nodes that use ``name``, in program order."""
-        return [link for link in self.links if link.bottom == name]
+        return self._lookup["users"].get(name, [])
 
     def link(self, top: str, bottom: str) -> Link | None:
         """The link from ``top`` down to ``bottom``, if ``top`` uses it."""
-        return next((k for k in self.links if k.top == top and k.bottom == bottom), None)
+        return self._lookup["links"].get((top, bottom))
 
     def value(self, name: str) -> float:
         """The forward value of the input or computed node ``name``."""
-        return next(step.value for step in self.forward if step.name == name)
+        return self._lookup["values"][name]
+
+    @cached_property
+    def _lookup(self) -> dict[str, dict]:
+        # The questions above, answered by name once, for graphs of many nodes.
+        users: dict[str, list[Link]] = {}
+        for link in self.links:
+            users.setdefault(link.bottom, []).append(link)
+        return {
+            "users": users,
+            "links": {(k.top, k.bottom): k for k in self.links},
+            "values": {step.name: step.value for step in self.forward},
+            "sums": {s.leaf: s for s in (*self.node_sums, *self.sums)},
+        }
 
     def forward_text(self) -> str:
         """The forward pass, one node a line: ``x = v1 + b = 6 + 4 = 10``."""
