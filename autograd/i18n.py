@@ -126,6 +126,7 @@ _TRADITIONAL_CHINESE = {"hant", "tw", "hk", "mo"}
 _TAG = re.compile(r"[A-Za-z0-9]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
+@functools.lru_cache(maxsize=256)  # every tr() call resolves its lang; browsers send few tags
 def match_language(tag: str) -> str | None:
     """The catalog for a language tag or locale name (``zh-Hans``, ``zh_CN.UTF-8``),
     or None when there is none for it.
