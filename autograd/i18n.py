@@ -28,9 +28,8 @@ Which language:
 The marking functions are what Babel's extractor looks for (the keywords in
 ``pyproject.toml``'s ``[tool.babel]``): ``tr:2``, ``ntr:2,3``, ``ptr:2c,3``,
 and ``N_``, ``Nn_:1,2`` for a sentence (a singular and plural pair) marked now
-and translated later. This module uses
-the standard library only and imports no other part of autograd, so every
-floor of the house can use it.
+and translated later. This module uses the standard library only and imports
+no other part of autograd, so every floor of the house can use it.
 """
 
 from __future__ import annotations
@@ -116,8 +115,6 @@ def Nn_(singular: str, plural: str) -> tuple[str, str]:
     """
     return singular, plural
 
-
-# Choosing the language ------------------------------------------------------
 
 # Only a simplified-Chinese catalog exists. A reader of traditional characters
 # (zh_TW, zh_HK, zh-Hant) reads simplified far more easily than English, so those
@@ -371,9 +368,6 @@ def language_from_accept_language(header: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
-# Translating ------------------------------------------------------------------
-
-
 def tr(lang: str | None, message: str, /, **params: object) -> str:
     """``message`` in ``lang`` (None: the context's language), its placeholders filled.
 
@@ -542,9 +536,6 @@ def _mo_bytes(messages: Mapping[str, str]) -> bytes:
         + b"".join(struct.pack("<2I", length, offset) for length, offset in tables)
         + data
     )
-
-
-# Display width: lining up text in a terminal --------------------------------
 
 
 @functools.lru_cache(maxsize=4096)

@@ -168,7 +168,7 @@ class _TqdmBar:
         self.bar = bar
 
     def update(self, epoch: int, loss: float) -> None:
-        self.bar.set_postfix_str(tr(None, "loss {loss:.4g}", loss=loss), refresh=False)
+        self.bar.set_postfix_str(tr(None, "loss={loss:.4g}", loss=loss), refresh=False)
         self.bar.update(1)
 
     def close(self) -> None:

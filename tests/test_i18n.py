@@ -310,6 +310,31 @@ def test_fit_speaks_its_lang(capsys):
     assert i18n.get_language() == "en"  # fit gave the context back
 
 
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("tqdm", [True, False])
+def test_the_progress_bar_speaks_fits_lang(tqdm, monkeypatch):
+    if tqdm:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setitem(sys.modules, "tqdm", None)  # as if tqdm were not installed
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    model = MLP(1, [1], seed=0)
+    history = fit(
+        model, [[1.0]], [2.0], optimizer=SGD(model.parameters(), lr=0.1), epochs=3, lang="zh"
+    )
+    shown = terminal.getvalue()
+    if tqdm:
+        assert "训练" in shown and "轮/s" in shown and f"损失={history[-1]:.4g}" in shown
+    else:
+        assert f"\r轮次 3/3  损失 {history[-1]:.4g}" in shown
+    assert "epoch" not in shown and "loss" not in shown and "training" not in shown
+
+
 def test_a_catalog_mistake_falls_back_to_english(monkeypatch):
     broken = gettext.GNUTranslations()
     broken._catalog = {"{who}: got no parameters to optimize": "{wer}：没有参数。"}
@@ -317,9 +342,6 @@ def test_a_catalog_mistake_falls_back_to_english(monkeypatch):
     assert tr("zh", "{who}: got no parameters to optimize", who="SGD") == (
         "SGD: got no parameters to optimize"
     )
-
-
-# The catalogs --------------------------------------------------------------
 
 
 def extract(tmp_path: Path):
@@ -361,6 +383,32 @@ def test_the_template_is_up_to_date(in_code):
         f"autograd/locale/autograd.pot is out of date (run `make messages`): "
         f"new in the code {sorted(missing, key=str)}, gone from it {sorted(stale, key=str)}"
     )
+
+
+# Modules whose every sentence goes through the catalogs; add a module once it is marked.
+MARKED_MODULES = ["optim", "losses", "train", "datasets"]
+
+
+@pytest.mark.parametrize("module", MARKED_MODULES)
+def test_marked_modules_raise_and_print_no_bare_sentence(module):
+    import ast
+
+    path = ROOT / "autograd" / f"{module}.py"
+    bare = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            arguments = node.exc.args
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+            arguments = node.args
+        else:
+            continue
+        for argument in arguments:
+            is_text = isinstance(argument, ast.JoinedStr) or (
+                isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+            )
+            if is_text and getattr(argument, "value", None) not in ("", "\r"):
+                bare.append(f"{path.name}:{node.lineno}")
+    assert not bare, f"sentences not marked for the catalogs (tr, N_): {bare}"
 
 
 def placeholders(text: str) -> list[tuple[str, str | None, str | None]]:
@@ -586,9 +634,6 @@ def test_the_build_compiles_the_catalogs(tmp_path):
         "autograd", source / "autograd" / "locale", languages=["zh"]
     )  # no fallback: the .mo must be there
     assert translation.gettext("training") == "训练"
-
-
-# Display width --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
