@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench system clean
+.PHONY: demo test lint bench messages system clean
 
 # Graphviz's `dot` draws the graphs; Debian/Ubuntu ship venv separately;
 # the lesson page's browser tests drive Debian's Chromium (/usr/bin/chromium).
@@ -39,6 +39,17 @@ lint: $(VENV)/.installed
 test: lint
 	@$(PY) -m pytest tests autograd --nbmake notebooks || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: check the paths" >&2; fi; exit $$rc; }
+
+# Re-extract every marked sentence into the template (the keywords are in
+# pyproject.toml's [tool.babel]) and merge it into each language's catalog:
+# new sentences arrive empty, changed ones fuzzy, for a translator to fill in.
+LOCALE := autograd/locale
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F pyproject.toml -o $(LOCALE)/autograd.pot \
+	  --project=scalar-autograd --copyright-holder="scalar-autograd maintainers" \
+	  --add-location=file --sort-by-file --no-wrap autograd
+	$(VENV)/bin/pybabel update -i $(LOCALE)/autograd.pot -d $(LOCALE) -D autograd \
+	  --previous --ignore-obsolete --no-wrap
 
 bench: $(VENV)/.installed
 	$(PY) -m pip install -q micrograd

@@ -18,6 +18,8 @@ import numbers
 import random
 from collections.abc import Sequence
 
+from autograd.i18n import N_, TranslatableImportError, TranslatableValueError
+
 __all__ = ["load_digits", "make_moons", "train_test_split", "xor"]
 
 
@@ -50,11 +52,13 @@ def make_moons(
     [(0, [-1.0, 0.0]), (0, [1.0, 0.0]), (1, [0.0, 0.5]), (1, [2.0, 0.5])]
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
-        raise ValueError(
-            f"make_moons: n must be a whole number ≥ 2 (one point per moon), got {n!r}"
+        raise TranslatableValueError(
+            N_("make_moons: n must be a whole number ≥ 2 (one point per moon), got {n!r}"), n=n
         )
     if not isinstance(noise, numbers.Real) or not noise >= 0:
-        raise ValueError(f"make_moons: noise must be a number ≥ 0, got {noise!r}")
+        raise TranslatableValueError(
+            N_("make_moons: noise must be a number ≥ 0, got {noise!r}"), noise=noise
+        )
     rng = random.Random(seed)
     n_upper = n // 2
     points = [([math.cos(t), math.sin(t)], 0) for t in _even_angles(n_upper)]
@@ -81,13 +85,18 @@ def load_digits(n_class: int = 10) -> tuple[list[list[float]], list[int]]:
     try:
         from sklearn import datasets
     except ImportError:
-        raise ImportError(
-            "load_digits needs scikit-learn: pip install 'scalar-autograd[data]'"
+        raise TranslatableImportError(
+            N_("load_digits needs scikit-learn: pip install 'scalar-autograd[data]'")
         ) from None
     if isinstance(n_class, bool) or not isinstance(n_class, numbers.Integral):
-        raise ValueError(f"load_digits: n_class must be a whole number 1..10, got {n_class!r}")
+        raise TranslatableValueError(
+            N_("load_digits: n_class must be a whole number 1..10, got {n_class!r}"),
+            n_class=n_class,
+        )
     if not 1 <= n_class <= 10:
-        raise ValueError(f"load_digits: n_class must be between 1 and 10, got {n_class!r}")
+        raise TranslatableValueError(
+            N_("load_digits: n_class must be between 1 and 10, got {n_class!r}"), n_class=n_class
+        )
     digits = datasets.load_digits(n_class=n_class)
     X = [[float(pixel) / 16.0 for pixel in image] for image in digits.data]
     y = [int(label) for label in digits.target]
@@ -106,16 +115,27 @@ def train_test_split(
     (6, 2, 6, 2)
     """
     if len(X) != len(y):
-        raise ValueError(f"train_test_split: X has {len(X)} examples but y has {len(y)} labels")
+        raise TranslatableValueError(
+            N_("train_test_split: X has {examples} examples but y has {labels} labels"),
+            examples=len(X),
+            labels=len(y),
+        )
     if not isinstance(test_fraction, numbers.Real) or not 0 < test_fraction < 1:
-        raise ValueError(
-            f"train_test_split: test_fraction must be between 0 and 1, got {test_fraction!r}"
+        raise TranslatableValueError(
+            N_("train_test_split: test_fraction must be between 0 and 1, got {fraction!r}"),
+            fraction=test_fraction,
         )
     n_test = round(len(X) * test_fraction)
     if not 0 < n_test < len(X):
-        raise ValueError(
-            f"train_test_split: {len(X)} examples with test_fraction={test_fraction} leave "
-            f"{n_test} for testing and {len(X) - n_test} for training; both need at least one"
+        raise TranslatableValueError(
+            N_(
+                "train_test_split: {examples} examples with test_fraction={fraction} leave "
+                "{test} for testing and {train} for training; both need at least one"
+            ),
+            examples=len(X),
+            fraction=test_fraction,
+            test=n_test,
+            train=len(X) - n_test,
         )
     order = list(range(len(X)))
     random.Random(seed).shuffle(order)

@@ -22,6 +22,7 @@ import numbers
 from collections.abc import Sequence
 
 from autograd.engine import Value
+from autograd.i18n import N_, Nn_, TranslatableTypeError, TranslatableValueError
 
 __all__ = [
     "binary_cross_entropy",
@@ -68,13 +69,14 @@ def binary_cross_entropy(probabilities, targets, reduction: str = "mean") -> Val
     terms = []
     for p, y in _pairs(probabilities, targets, "binary_cross_entropy"):
         if not 0.0 <= p.data <= 1.0:
-            raise ValueError(
-                f"binary_cross_entropy: predictions must be probabilities in [0, 1], got "
-                f"{p.data!r}; for raw scores (logits) use binary_cross_entropy_with_logits"
+            raise TranslatableValueError(
+                N_(
+                    "binary_cross_entropy: predictions must be probabilities in [0, 1], got "
+                    "{value!r}; for raw scores (logits) use binary_cross_entropy_with_logits"
+                ),
+                value=p.data,
             )
-        y_number = _target_number(y, "binary_cross_entropy")
-        if not 0.0 <= y_number <= 1.0:
-            raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {y_number!r}")
+        y_number = _target_in_unit_interval(y, "binary_cross_entropy")
         # A term multiplied by a target of 0 contributes nothing: leave it out
         # of the graph (unless the target is a Value, whose gradient it carries).
         if y_number == 1.0 and not isinstance(y, Value):
@@ -101,11 +103,7 @@ def binary_cross_entropy_with_logits(logits, targets, reduction: str = "mean") -
     """
     terms = []
     for z, y in _pairs(logits, targets, "binary_cross_entropy_with_logits"):
-        y_number = _target_number(y, "binary_cross_entropy_with_logits")
-        if not 0.0 <= y_number <= 1.0:
-            raise ValueError(
-                f"binary_cross_entropy_with_logits: targets must be in [0, 1], got {y_number!r}"
-            )
+        y_number = _target_in_unit_interval(y, "binary_cross_entropy_with_logits")
         log_one_plus_exp_minus_z = _softplus(-z)
         if y_number == 1.0 and not isinstance(y, Value):
             terms.append(log_one_plus_exp_minus_z)
@@ -126,9 +124,12 @@ def hinge(scores, labels, reduction: str = "mean") -> Value:
     terms = []
     for score, y in _pairs(scores, labels, "hinge"):
         if _target_number(y, "hinge") not in (-1.0, 1.0):
-            raise ValueError(
-                f"hinge: labels must be -1 or +1, got {y!r}; for 0/1 labels use 2·y - 1 "
-                "(or make_moons(..., signed=True))"
+            raise TranslatableValueError(
+                N_(
+                    "hinge: labels must be -1 or +1, got {label!r}; for 0/1 labels use 2·y - 1 "
+                    "(or make_moons(..., signed=True))"
+                ),
+                label=y,
             )
         terms.append((1 - y * score).relu())
     return _reduce(terms, reduction, "hinge")
@@ -168,10 +169,30 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Value:
     0.126928
     """
     if _is_list_like(target):
-        if not _is_list_like(logits) or len(logits) != len(target):
-            raise ValueError(
-                f"cross_entropy: a list of {len(target)} targets needs a list of "
-                f"{len(target)} logit lists, got {_describe(logits)}"
+        if not _is_list_like(logits):
+            raise TranslatableValueError(
+                Nn_(
+                    "cross_entropy: a list of {count} target needs a list of {count} logit list, "
+                    "got {type} {value}",
+                    "cross_entropy: a list of {count} targets needs a list of {count} logit "
+                    "lists, got {type} {value}",
+                ),
+                len(target),
+                count=len(target),
+                type=type(logits).__name__,
+                value=_short_repr(logits),
+            )
+        if len(logits) != len(target):
+            raise TranslatableValueError(
+                Nn_(
+                    "cross_entropy: a list of {count} target needs a list of {count} logit list, "
+                    "got a list of {length}",
+                    "cross_entropy: a list of {count} targets needs a list of {count} logit "
+                    "lists, got a list of {length}",
+                ),
+                len(target),
+                count=len(target),
+                length=len(logits),
             )
         terms = [_cross_entropy_one(z, t) for z, t in zip(logits, target, strict=True)]
         return _reduce(terms, reduction, "cross_entropy")
@@ -181,14 +202,23 @@ def cross_entropy(logits, target, reduction: str = "mean") -> Value:
 def _cross_entropy_one(logits, target) -> Value:
     logits = _values(logits, "cross_entropy")
     if isinstance(target, bool) or not isinstance(target, numbers.Integral):
-        raise TypeError(
-            f"cross_entropy: target must be a class index (an int), got "
-            f"{type(target).__name__} {target!r}"
+        raise TranslatableTypeError(
+            N_("cross_entropy: target must be a class index (an int), got {type} {value!r}"),
+            type=type(target).__name__,
+            value=target,
         )
     if not 0 <= target < len(logits):
-        raise ValueError(
-            f"cross_entropy: target index {target} is out of range for {len(logits)} "
-            f"logits (valid: 0 to {len(logits) - 1})"
+        raise TranslatableValueError(
+            Nn_(
+                "cross_entropy: target index {target} is out of range for {count} logit "
+                "(valid: 0 to {last})",
+                "cross_entropy: target index {target} is out of range for {count} logits "
+                "(valid: 0 to {last})",
+            ),
+            len(logits),
+            target=target,
+            count=len(logits),
+            last=len(logits) - 1,
         )
     largest = max(z.data for z in logits)
     shifted = [z - largest for z in logits]
@@ -212,15 +242,40 @@ def _clamped_log(x: Value) -> Value:
 def _pairs(predictions, targets, who: str, where: str = "") -> list[tuple[Value, object]]:
     """(prediction, target) pairs from matching numbers, lists, or lists of lists."""
     if _is_list_like(predictions) or _is_list_like(targets):
-        if not (_is_list_like(predictions) and _is_list_like(targets)):
-            raise ValueError(
-                f"{who}: predictions{where} and targets{where} have different shapes: "
-                f"{_describe(predictions)} and {_describe(targets)}"
+        if _is_list_like(predictions) and not _is_list_like(targets):
+            raise TranslatableValueError(
+                N_(
+                    "{who}: predictions{where} and targets{where} have different shapes: "
+                    "a list of {length} and {type} {value}"
+                ),
+                who=who,
+                where=where,
+                length=len(predictions),
+                type=type(targets).__name__,
+                value=_short_repr(targets),
+            )
+        if not _is_list_like(predictions):
+            raise TranslatableValueError(
+                N_(
+                    "{who}: predictions{where} and targets{where} have different shapes: "
+                    "{type} {value} and a list of {length}"
+                ),
+                who=who,
+                where=where,
+                type=type(predictions).__name__,
+                value=_short_repr(predictions),
+                length=len(targets),
             )
         if len(predictions) != len(targets) or not predictions:
-            raise ValueError(
-                f"{who}: predictions{where} has {len(predictions)} items and "
-                f"targets{where} has {len(targets)}; they must match and not be empty"
+            raise TranslatableValueError(
+                N_(
+                    "{who}: predictions{where} has {predictions} items and targets{where} has "
+                    "{targets}; they must match and not be empty"
+                ),
+                who=who,
+                where=where,
+                predictions=len(predictions),
+                targets=len(targets),
             )
         return [
             pair
@@ -231,8 +286,17 @@ def _pairs(predictions, targets, who: str, where: str = "") -> list[tuple[Value,
 
 
 def _values(xs, who: str) -> list[Value]:
-    if not _is_list_like(xs) or not xs:
-        raise ValueError(f"{who}: expected a non-empty list of logits, got {_describe(xs)}")
+    if not _is_list_like(xs):
+        raise TranslatableValueError(
+            N_("{who}: expected a non-empty list of logits, got {type} {value}"),
+            who=who,
+            type=type(xs).__name__,
+            value=_short_repr(xs),
+        )
+    if not xs:
+        raise TranslatableValueError(
+            N_("{who}: expected a non-empty list of logits, got an empty list"), who=who
+        )
     return [_value(x, who) for x in xs]
 
 
@@ -241,7 +305,12 @@ def _value(x, who: str) -> Value:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Value(x)
-    raise TypeError(f"{who}: expected a Value or a number, got {type(x).__name__} {x!r}")
+    raise TranslatableTypeError(
+        N_("{who}: expected a Value or a number, got {type} {value}"),
+        who=who,
+        type=type(x).__name__,
+        value=_short_repr(x),
+    )
 
 
 def _target_number(y, who: str) -> float:
@@ -249,7 +318,21 @@ def _target_number(y, who: str) -> float:
         return y.data
     if isinstance(y, numbers.Real):
         return float(y)
-    raise TypeError(f"{who}: expected a number as target, got {type(y).__name__} {y!r}")
+    raise TranslatableTypeError(
+        N_("{who}: expected a number as target, got {type} {value}"),
+        who=who,
+        type=type(y).__name__,
+        value=_short_repr(y),
+    )
+
+
+def _target_in_unit_interval(y, who: str) -> float:
+    y_number = _target_number(y, who)
+    if not 0.0 <= y_number <= 1.0:
+        raise TranslatableValueError(
+            N_("{who}: targets must be in [0, 1], got {value!r}"), who=who, value=y_number
+        )
+    return y_number
 
 
 def _sum(values: list[Value]) -> Value:
@@ -264,14 +347,25 @@ def _reduce(terms: list[Value], reduction: str, who: str) -> Value:
         return _sum(terms)
     if reduction == "mean":
         return _sum(terms) / len(terms) if len(terms) > 1 else terms[0]
-    raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r}")
+    raise TranslatableValueError(
+        N_("{who}: reduction must be 'mean' or 'sum', got {reduction!r}"),
+        who=who,
+        reduction=reduction,
+    )
 
 
 def _is_list_like(x) -> bool:
     return isinstance(x, Sequence) and not isinstance(x, str)
 
 
+def _short_repr(x) -> str:
+    """``repr(x)``, cut short: an error shows what was passed, not all of it."""
+    text = repr(x)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _describe(x) -> str:
+    # nn.py's error messages use this (they are not in the catalogs yet).
     if _is_list_like(x):
         return f"a list of {len(x)}"
     return f"{type(x).__name__} {x!r}"[:80]

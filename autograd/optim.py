@@ -22,6 +22,7 @@ import numbers
 from collections.abc import Iterable
 
 from autograd.engine import Value, no_grad
+from autograd.i18n import N_, TranslatableTypeError, TranslatableValueError
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -42,20 +43,33 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Value], lr: float):
         self.params = list(params)
+        who = type(self).__name__
         if not self.params:
-            raise ValueError(f"{type(self).__name__}: got no parameters to optimize")
+            raise TranslatableValueError(N_("{who}: got no parameters to optimize"), who=who)
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
-                raise TypeError(
-                    f"{type(self).__name__}: parameter {i} is {type(p).__name__} {p!r}, "
-                    "not a Value; pass model.parameters()"
+                raise TranslatableTypeError(
+                    N_(
+                        "{who}: parameter {index} is {type} {value!r}, not a Value; "
+                        "pass model.parameters()"
+                    ),
+                    who=who,
+                    index=i,
+                    type=type(p).__name__,
+                    value=p,
                 )
         if len({id(p) for p in self.params}) != len(self.params):
-            raise ValueError(
-                f"{type(self).__name__}: a parameter appears more than once; it would be "
-                "updated twice per step"
+            raise TranslatableValueError(
+                N_("{who}: a parameter appears more than once; it would be updated twice per step"),
+                who=who,
             )
-        self.lr = _positive(lr, f"{type(self).__name__}: lr (the learning rate)")
+        if not _is_positive(lr):
+            raise TranslatableValueError(
+                N_("{who}: lr (the learning rate) must be a positive number, got {value!r}"),
+                who=who,
+                value=lr,
+            )
+        self.lr = float(lr)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0, ready for the next ``backward()``."""
@@ -96,8 +110,8 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(params, lr)
-        self.momentum = _non_negative(momentum, "SGD: momentum")
-        self.weight_decay = _non_negative(weight_decay, "SGD: weight_decay")
+        self.momentum = _non_negative(momentum, "SGD", "momentum")
+        self.weight_decay = _non_negative(weight_decay, "SGD", "weight_decay")
         self.velocities = [0.0] * len(self.params)
 
     def step(self) -> None:
@@ -148,10 +162,16 @@ class Adam(Optimizer):
     ):
         super().__init__(params, lr)
         if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
+            raise TranslatableValueError(
+                N_("Adam: betas must be two numbers in [0, 1), got {betas!r}"), betas=betas
+            )
         self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = _positive(eps, "Adam: eps")
-        self.weight_decay = _non_negative(weight_decay, "Adam: weight_decay")
+        if not _is_positive(eps):
+            raise TranslatableValueError(
+                N_("Adam: eps must be a positive number, got {value!r}"), value=eps
+            )
+        self.eps = float(eps)
+        self.weight_decay = _non_negative(weight_decay, "Adam", "weight_decay")
         self.steps = 0
         self.means = [0.0] * len(self.params)
         self.squares = [0.0] * len(self.params)
@@ -174,13 +194,13 @@ class Adam(Optimizer):
         return f"Adam({len(self.params)} parameters, lr={self.lr!r}, betas={self.betas!r})"
 
 
-def _positive(x, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x > 0 or math.isinf(x):
-        raise ValueError(f"{what} must be a positive number, got {x!r}")
-    return float(x)
+def _is_positive(x) -> bool:
+    return not isinstance(x, bool) and isinstance(x, numbers.Real) and 0 < x < math.inf
 
 
-def _non_negative(x, what: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 or math.isinf(x):
-        raise ValueError(f"{what} must be a number ≥ 0, got {x!r}")
+def _non_negative(x, who: str, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0 <= x < math.inf:
+        raise TranslatableValueError(
+            N_("{who}: {name} must be a number ≥ 0, got {value!r}"), who=who, name=name, value=x
+        )
     return float(x)

@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from autograd.engine import Value, no_grad
+from autograd.i18n import N_, TranslatableValueError, ptr, resolve_language, tr, use_language
 from autograd.losses import mse
 from autograd.optim import Optimizer
 
@@ -39,6 +40,7 @@ def fit(
     seed: int | None = None,
     print_every: int | None = None,
     progress: bool = True,
+    lang: str | None = None,
 ) -> list[float]:
     """Train ``model`` on examples ``X`` with targets ``y``; return the mean loss
     of each epoch (measured during the epoch, before each batch's step).
@@ -48,7 +50,8 @@ def fit(
     examples are shuffled each epoch (with ``seed``) and cut into batches.
     ``print_every=100`` prints the loss every 100 epochs; otherwise a progress
     bar (tqdm when installed) appears when ``progress`` is true and the output
-    is a terminal.
+    is a terminal. ``lang`` is the language of what it prints and of its errors
+    (``"zh"``: 中文; by default the context's, see ``autograd.i18n``).
 
     >>> from autograd.nn import MLP
     >>> from autograd.optim import SGD
@@ -61,44 +64,55 @@ def fit(
     >>> [round(p.data, 3) for p in model.parameters()]  # w = 2, b = 1
     [2.0, 1.0]
     """
-    if len(X) != len(y):
-        raise ValueError(f"fit: X has {len(X)} examples but y has {len(y)} targets")
-    if not X:
-        raise ValueError("fit: no examples to train on (X is empty)")
-    if batch_size is None:
-        batch_size = len(X)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(
-            f"fit: batch_size must be a positive whole number or None, got {batch_size!r}"
-        )
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"fit: epochs must be a whole number ≥ 0, got {epochs!r}")
-    rng = random.Random(seed)
-    order = list(range(len(X)))
-    history = []
-    # Printed lines are progress enough; a bar redrawn between them would garble both.
-    bar = _progress_bar(epochs) if progress and not print_every else None
-    try:
-        for epoch in range(1, epochs + 1):
-            if batch_size < len(X):
-                rng.shuffle(order)
-            epoch_total = 0.0
-            for start in range(0, len(order), batch_size):
-                batch = order[start : start + batch_size]
-                optimizer.zero_grad()
-                batch_loss = sum(loss(model(X[i]), y[i]) for i in batch) / len(batch)
-                batch_loss.backward()
-                optimizer.step()
-                epoch_total += batch_loss.data * len(batch)
-            history.append(epoch_total / len(X))
+    # What it prints, and the errors raised inside (by the loss too), speak ``lang``.
+    with use_language(resolve_language(lang)):
+        if len(X) != len(y):
+            raise TranslatableValueError(
+                N_("fit: X has {examples} examples but y has {targets} targets"),
+                examples=len(X),
+                targets=len(y),
+            )
+        if not X:
+            raise TranslatableValueError(N_("fit: no examples to train on (X is empty)"))
+        if batch_size is None:
+            batch_size = len(X)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise TranslatableValueError(
+                N_("fit: batch_size must be a positive whole number or None, got {value!r}"),
+                value=batch_size,
+            )
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+            raise TranslatableValueError(
+                N_("fit: epochs must be a whole number ≥ 0, got {value!r}"), value=epochs
+            )
+        rng = random.Random(seed)
+        order = list(range(len(X)))
+        history = []
+        # Printed lines are progress enough; a bar redrawn between them would garble both.
+        bar = _progress_bar(epochs) if progress and not print_every else None
+        try:
+            for epoch in range(1, epochs + 1):
+                if batch_size < len(X):
+                    rng.shuffle(order)
+                epoch_total = 0.0
+                for start in range(0, len(order), batch_size):
+                    batch = order[start : start + batch_size]
+                    optimizer.zero_grad()
+                    batch_loss = sum(loss(model(X[i]), y[i]) for i in batch) / len(batch)
+                    batch_loss.backward()
+                    optimizer.step()
+                    epoch_total += batch_loss.data * len(batch)
+                history.append(epoch_total / len(X))
+                if bar is not None:
+                    bar.update(epoch, history[-1])
+                if print_every and epoch % print_every == 0:
+                    print(
+                        tr(None, "epoch {epoch:>5}  loss {loss:.6f}", epoch=epoch, loss=history[-1])
+                    )
+        finally:
             if bar is not None:
-                bar.update(epoch, history[-1])
-            if print_every and epoch % print_every == 0:
-                print(f"epoch {epoch:>5}  loss {history[-1]:.6f}")
-    finally:
-        if bar is not None:
-            bar.close()
-    return history
+                bar.close()
+        return history
 
 
 def accuracy(model: Callable, X: Sequence, y: Sequence, threshold: float = 0.5) -> float:
@@ -116,7 +130,11 @@ def accuracy(model: Callable, X: Sequence, y: Sequence, threshold: float = 0.5) 
     0.6666666666666666
     """
     if len(X) != len(y) or not X:
-        raise ValueError(f"accuracy: need as many labels as examples, got {len(X)} and {len(y)}")
+        raise TranslatableValueError(
+            N_("accuracy: need as many labels as examples, got {examples} and {labels}"),
+            examples=len(X),
+            labels=len(y),
+        )
     correct = 0
     with no_grad():
         for x, label in zip(X, y, strict=True):
@@ -139,7 +157,10 @@ def _progress_bar(epochs: int):
         from tqdm import tqdm
     except ImportError:
         return _ProgressLine(epochs)
-    return _TqdmBar(tqdm(total=epochs, desc="training", unit="epoch"))
+    bar = tqdm(
+        total=epochs, desc=tr(None, "training"), unit=ptr(None, "progress bar unit", "epoch")
+    )
+    return _TqdmBar(bar)
 
 
 class _TqdmBar:
@@ -147,7 +168,7 @@ class _TqdmBar:
         self.bar = bar
 
     def update(self, epoch: int, loss: float) -> None:
-        self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+        self.bar.set_postfix_str(tr(None, "loss={loss:.4g}", loss=loss), refresh=False)
         self.bar.update(1)
 
     def close(self) -> None:
@@ -159,9 +180,14 @@ class _ProgressLine:
         self.epochs = epochs
 
     def update(self, epoch: int, loss: float) -> None:
-        print(
-            f"\repoch {epoch}/{self.epochs}  loss {loss:.4g}", end="", file=sys.stderr, flush=True
+        line = tr(
+            None,
+            "epoch {epoch}/{epochs}  loss {loss:.4g}",
+            epoch=epoch,
+            epochs=self.epochs,
+            loss=loss,
         )
+        print("\r" + line, end="", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         print(file=sys.stderr)

@@ -1,8 +1,8 @@
 """Shared test set-up.
 
-Tests that need torch, Graphviz's `dot`, or Playwright and Chromium skip, with
-a reason, where those are missing. In CI (CI=true) they must run, so a missing
-one is an error there.
+Tests that need torch, Graphviz's `dot`, Playwright and Chromium, or Babel and
+hatchling skip, with a reason, where those are missing. In CI (CI=true) they
+must run, so a missing one is an error there.
 """
 
 import importlib.util
@@ -43,6 +43,10 @@ def pytest_configure(config):
         missing.append("Graphviz's dot (apt-get install graphviz)")
     if importlib.util.find_spec("pytest_playwright") is None:
         missing.append("Playwright (pip install -e '.[dev]')")
+    # the catalog tests extract with Babel and build a wheel with hatchling
+    for package in ("babel", "hatchling"):
+        if importlib.util.find_spec(package) is None:
+            missing.append(f"{package} (pip install -e '.[dev]')")
     if not CHROMIUM.exists():
         missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
     if missing:
