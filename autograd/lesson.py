@@ -31,6 +31,8 @@ from pathlib import Path
 from autograd.draw import check_size, dot_ids, draw, to_svg
 from autograd.engine import Value, topological_order
 from autograd.explain import Explanation, evaluation_order, explain, format_number, node_names
+from autograd.practice import practice_data
+from autograd.program import NUMBER  # the terminal's rule for a typed number
 
 __all__ = ["Lesson", "lesson", "lesson_data"]
 
@@ -169,10 +171,6 @@ def _practice_page(explanation: Explanation, exported: dict) -> dict:
     - ``practice_text``: the pattern a typed answer must match (the terminal's)
       and what to say when it does not.
     """
-    # Imported here: practice and the command line import the package, which imports this.
-    from autograd.cli import NUMBER  # the terminal's rule for a typed number
-    from autograd.practice import practice_data
-
     complete: list[list[str]] = [[] for _ in exported["backward"]]
     for name, k in explanation.completions().items():
         complete[k].append(name)

@@ -28,7 +28,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from autograd.cli import parse_program
 from autograd.engine import Value
 from autograd.explain import (
     FULL_SUM_MAX_PATHS,
@@ -44,6 +43,7 @@ from autograd.explain import (
     latex_number,
     markdown_escape,
 )
+from autograd.program import parse_program
 from autograd.trace import gradient_symbol, local_symbol
 
 __all__ = [

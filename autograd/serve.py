@@ -3,9 +3,9 @@
 ``autograd serve`` runs this app with uvicorn. A teacher types a program on
 the projector, changes ``w`` from 3 to 2 and every gradient on the page
 changes; students open the same address on their laptops. The server adds
-transport and limits, nothing else: a program is checked by the command
-line's own ``parse_program`` and ``Program.bind`` (so an error reads as the
-command line words it), the lesson is ``autograd.lesson``'s, and exercises are
+transport and limits, nothing else: a program is checked by
+``autograd.program``'s ``parse_program`` and ``Program.bind``, as on the command
+line (so an error reads as the command line words it), the lesson is ``autograd.lesson``'s, and exercises are
 ``autograd.practice``'s.
 
 The API (the page uses it; so can other tools):
@@ -54,14 +54,14 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from autograd.cli import (
+from autograd.engine import topological_order
+from autograd.program import (
     WORKED_EXAMPLE,
     WORKED_EXAMPLE_AT,
     ProgramError,
     parse_program,
     parse_values,
 )
-from autograd.engine import topological_order
 
 __all__ = ["Limits", "create_app", "run"]
 

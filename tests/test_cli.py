@@ -8,7 +8,8 @@ import pytest
 from test_explain import WORKED_EXAMPLE_TEXT
 
 import autograd
-from autograd.cli import main, parse_program, parse_values
+from autograd.cli import main
+from autograd.program import parse_program, parse_values
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot program is not installed"

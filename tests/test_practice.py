@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograd import explain, grad
-from autograd.cli import main, parse_program
+from autograd.cli import main
 from autograd.practice import (
     Exercise,
     PracticeError,
@@ -29,6 +29,7 @@ from autograd.practice import (
     tolerance,
     worksheet,
 )
+from autograd.program import parse_program
 
 WORKED = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
 

@@ -19,7 +19,7 @@ pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 httpx = pytest.importorskip("httpx", reason="httpx is not installed")
 import uvicorn  # noqa: E402  (after the skips: without the extra, skip the module)
 
-from autograd.cli import WORKED_EXAMPLE  # noqa: E402
+from autograd.program import WORKED_EXAMPLE  # noqa: E402
 from autograd.serve import create_app  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
