@@ -21,8 +21,12 @@ import sys
 from collections.abc import Sequence
 
 from autograd import __version__
+from autograd.compile import compile_graph
+from autograd.draw import INSTALL_DOT, check_drawable, render, render_backward_steps
 from autograd.engine import Value, grad, no_grad, topological_order
 from autograd.explain import explain, format_number
+from autograd.lesson import lesson
+from autograd.practice import Exercise, diagnose, exercise, worksheet
 from autograd.program import (
     FUNCTIONS,
     NUMBER,
@@ -38,6 +42,11 @@ __all__ = ["main"]
 
 FINITE_DIFFERENCE_STEP = 1e-6
 ATOL, RTOL = 1e-5, 1e-3  # as in engine.gradcheck: agree when |a - n| <= ATOL + RTOL·|n|
+# What the drawing options draw (checked, and worded, as the server checks its
+# smaller limits: autograd.draw.check_drawable), and how long one layout may take.
+MAX_NODES = 500  # --html, --render
+MAX_FRAMES = 100  # --frames: one image per backward step
+DOT_TIMEOUT = 10.0  # seconds
 
 
 def _nonzero_number(text: str) -> float:
@@ -246,10 +255,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "codegen":
             return _codegen(args)
         return _explain(args)
-    # ProgramError and DomainError are ValueErrors; the others come from drawing
-    # (Graphviz missing, a graph too big, a file that cannot be written).
+    # ProgramError, DomainError and GraphTooBigError are ValueErrors; the others
+    # come from drawing (Graphviz missing, a layout too slow, a file that cannot be
+    # written).
     except (ValueError, RuntimeError, ImportError, OSError) as error:
         return _fail(str(error))
+    # What the engine does not check itself: an overflow in a local derivative
+    # (w**-1.5 at w = 1e-200, whose derivative is beyond a float) ends in one line too.
+    except OverflowError:
+        return _fail(
+            "a number in the computation is too large for a float (an overflow); "
+            "try inputs of a more moderate size"
+        )
 
 
 def _fail(message: str) -> int:
@@ -276,8 +293,6 @@ def _serve(args: argparse.Namespace) -> int:
             name=error.name,
         ) from None
     if shutil.which("dot") is None:
-        from autograd.draw import INSTALL_DOT
-
         raise RuntimeError(
             f"autograd serve draws graphs with Graphviz's dot program, which is not installed; "
             f"install it with {INSTALL_DOT}"
@@ -301,13 +316,10 @@ def _explain(args: argparse.Namespace) -> int:
         explanation = explain(output)
     if args.practice and not args.html:
         raise ProgramError("--practice is for the lesson page; add --html PATH")
-    if args.practice:
-        from autograd.practice import diagnose
-
-        if not diagnose(explanation):
-            raise ProgramError(
-                "--practice: the program has no input or named node to differentiate"
-            )
+    if args.practice and not diagnose(explanation):
+        raise ProgramError("--practice: the program has no input or named node to differentiate")
+    if args.html or args.render or args.frames:  # refused before anything is printed
+        check_drawable(output, max_nodes=MAX_FRAMES if args.frames else MAX_NODES)
 
     given = ", ".join(f"{name} = {format_number(v)}" for name, v in values.items())
     heading = " ".join(source.split()) + (f"   at {given}" if given else "")
@@ -325,25 +337,25 @@ def _explain(args: argparse.Namespace) -> int:
         print(table)
 
     if args.html:
-        from autograd.lesson import lesson
-
-        page = lesson(output, title=f"Backpropagation through {heading}", practice=args.practice)
+        page = lesson(
+            output,
+            title=f"Backpropagation through {heading}",
+            practice=args.practice,
+            max_nodes=MAX_NODES,
+            dot_timeout=DOT_TIMEOUT,
+        )
         path = page.save(args.html)
         print(f"lesson page written to {path}", file=sys.stderr)
-    if args.render or args.frames:
-        from autograd.draw import render, render_backward_steps
-
-        if args.render:
-            path = render(output, args.render)
-            print(f"graph written to {path}", file=sys.stderr)
-        if args.frames:
-            paths = render_backward_steps(output, args.frames)
-            images = [p for p in paths if p.suffix == ".png"]
-            gif = " and backward.gif" if len(paths) > len(images) else " (install Pillow for a GIF)"
-            print(
-                f"{len(images)} backward-step images{gif} written to {args.frames}",
-                file=sys.stderr,
-            )
+    if args.render:
+        path = render(output, args.render, max_nodes=MAX_NODES, dot_timeout=DOT_TIMEOUT)
+        print(f"graph written to {path}", file=sys.stderr)
+    if args.frames:
+        paths = render_backward_steps(
+            output, args.frames, max_nodes=MAX_FRAMES, dot_timeout=DOT_TIMEOUT
+        )
+        images = [p for p in paths if p.suffix == ".png"]
+        gif = " and backward.gif" if len(paths) > len(images) else " (install Pillow for a GIF)"
+        print(f"{len(images)} backward-step images{gif} written to {args.frames}", file=sys.stderr)
     return 0
 
 
@@ -370,8 +382,6 @@ def _forward_input(args: argparse.Namespace, program: Program, named: dict[str, 
 def _codegen(args: argparse.Namespace) -> int:
     """Print the code compile_graph writes for the program (the same for any --at values:
     they are needed only to build the graph once)."""
-    from autograd.compile import compile_graph
-
     values = parse_values(args.at)
     if args.program is None:
         values = {**WORKED_EXAMPLE_AT, **values}
@@ -488,9 +498,6 @@ def _table(header: list[str], rows: list[list[str]], fmt: str) -> str:
 
 
 def _practice(args: argparse.Namespace) -> int:
-    # Imported here: practice builds its exercises with this module's parser.
-    from autograd.practice import Exercise, exercise, worksheet
-
     generated = args.level is not None or args.seed is not None or args.sheet is not None
     if args.program is not None and generated:
         raise ProgramError(

@@ -78,6 +78,7 @@ def lesson(
     params: Iterable[Value] | None = None,
     practice: bool = False,
     max_nodes: int = 500,
+    dot_timeout: float | None = None,
 ) -> Lesson:
     """The lesson page for ``root``: its graph, forward pass and backward pass, step by step.
 
@@ -87,15 +88,23 @@ def lesson(
     each one as its step comes, checking the answer against the diagnoses of
     ``practice_data`` that the page embeds (a button on the page switches the
     mode on and off, whatever it was saved with). Graphs over ``max_nodes`` are refused
-    with the same advice as ``render``; without Graphviz's ``dot`` this raises
+    with the same advice as ``render``, and a layout slower than ``dot_timeout``
+    seconds with TimeoutError; without Graphviz's ``dot`` this raises
     GraphvizNotInstalledError.
 
     >>> from autograd import Value
     >>> lesson(Value(1.0) * 2, max_nodes=1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ValueError: the graph has 3 nodes, more than max_nodes=1: ...
+    autograd.draw.GraphTooBigError: the graph has 3 nodes, more than max_nodes=1: ...
     """
-    data = lesson_data(root, title=title, params=params, practice=practice, max_nodes=max_nodes)
+    data = lesson_data(
+        root,
+        title=title,
+        params=params,
+        practice=practice,
+        max_nodes=max_nodes,
+        dot_timeout=dot_timeout,
+    )
     svg, title = data.pop("svg"), data["title"]
     # One pass over the template: a title holding a marker stays as written.
     filling = dict(zip(_MARKERS, (html.escape(title), svg, _script_json(data))))
