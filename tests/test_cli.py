@@ -9,6 +9,7 @@ import pytest
 from test_explain import WORKED_EXAMPLE_TEXT
 
 import autograd
+from autograd import DomainError
 from autograd.cli import main
 from autograd.program import parse_program, parse_values
 
@@ -26,6 +27,17 @@ def run(capsys, *argv):
     status = main(list(argv))
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def run_python_dash_m(*argv) -> subprocess.CompletedProcess:
+    """The command in a process of its own: what a user's terminal shows."""
+    return subprocess.run(
+        [sys.executable, "-m", "autograd", *argv],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
 
 
 def test_explain_without_a_program_is_the_worked_example(capsys):
@@ -324,6 +336,29 @@ def test_an_overflow_in_the_gradients_is_one_line_with_status_2(
     assert err.startswith("autograd: error: ") and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explain"],
+        ["explain", "--nudge", "0.1"],
+        ["check", "z = w**-1.5", "--at", "w=2"],
+        ["practice"],
+    ],
+)
+def test_a_domain_error_in_the_backward_pass_is_its_one_line(capsys, monkeypatch, argv):
+    # The engine's DomainError for an overflow in a local rule (as the engine words it)
+    # is the command's one line, word for word.
+    message = "w**-1.5 at w = 1e-200: the local derivative -1.5·w**-2.5 is too large for a float"
+
+    def backward(*args, **kwargs):
+        raise DomainError(message)
+
+    monkeypatch.setattr("autograd.cli.explain", backward)  # explain's trace runs backward
+    monkeypatch.setattr("autograd.cli.grad", backward)
+    monkeypatch.setattr("autograd.practice.explain", backward)
+    assert run(capsys, *argv) == (2, "", f"autograd: error: {message}\n")
+
+
 def test_python_syntax_warnings_are_not_shown(capsys):
     # "2and w" makes Python warn about an invalid decimal literal before the
     # program's own error: only the error is shown.
@@ -333,13 +368,7 @@ def test_python_syntax_warnings_are_not_shown(capsys):
     assert caught == []
     assert (status, out) == (2, "")
     assert err == f"autograd: error: and/or is not allowed: 2and w (column 5); {ALLOWED}\n"
-    failed = subprocess.run(
-        [sys.executable, "-m", "autograd", "explain", "z = 2and w", "--at", "w=1"],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    failed = run_python_dash_m("explain", "z = 2and w", "--at", "w=1")
     assert (failed.returncode, failed.stderr) == (2, err)
 
 
@@ -522,21 +551,9 @@ def test_version(capsys):
 
 
 def test_python_dash_m_autograd():
-    done = subprocess.run(
-        [sys.executable, "-m", "autograd", "explain", "y = 2*w; z = y*y", "--at", "w=1.5"],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    done = run_python_dash_m("explain", "y = 2*w; z = y*y", "--at", "w=1.5")
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines()[-1] == "  dz/dw = ∂z/∂y·∂y/∂w = 6·2 = 12"
-    failed = subprocess.run(
-        [sys.executable, "-m", "autograd", "explain", "y = log(w)", "--at", "w=0"],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    failed = run_python_dash_m("explain", "y = log(w)", "--at", "w=0")
     assert failed.returncode == 2
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
