@@ -1,10 +1,12 @@
-"""The doctests of autograd/ (``pytest autograd``, run with ``--doctest-modules``).
+"""pytest's set-up for the doctests of this package (``pytest autograd``); not in the wheel.
 
 The package needs nothing beyond Python, but a few modules' doctests need an
 optional extra or Graphviz's ``dot``: without them, such a module's doctests
 skip, with the reason, instead of failing (serve.py cannot even be imported
 without Starlette). Under CI=true everything must run, so nothing skips there:
 a missing package fails as it would (tests/conftest.py says the same for the tests).
+It lives here rather than at the top of the repository so that its module is
+``autograd.conftest``, not a second ``conftest`` beside the one in tests/.
 """
 
 import importlib.util
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent / "autograd"
+PACKAGE = Path(__file__).resolve().parent
 
 # What the doctests of each module need, beyond the standard library.
 NEEDS = {
