@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import re
 import subprocess
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,10 +40,13 @@ from autograd.explain import Explanation, explain
 from autograd.explain.build import graph_nodes
 from autograd.explain.model import Node
 from autograd.explain.text import frame_title
-from autograd.trace import evaluation_order, format_number, local_symbol
+from autograd.trace import evaluation_order, format_number, local_symbol, node_names
 
 __all__ = [
+    "MAX_USES",
+    "GraphTooBigError",
     "GraphvizNotInstalledError",
+    "check_drawable",
     "draw",
     "render",
     "render_backward_steps",
@@ -66,12 +70,20 @@ FILL = {
 ACTIVE_FILL = "#fff176"
 ACTIVE_EDGE = "#d62728"
 
+# Graphviz's layout time grows steeply with the edges out of one node: w*w*...*w
+# with 20 factors lays out in 0.2 s, 40 in 4 s, 66 in over 100 s.
+MAX_USES = 20
+
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 _DIGITS = 4  # significant digits in a picture: enough to read, short enough to fit
 
 
 class GraphvizNotInstalledError(RuntimeError):
     """Graphviz's ``dot`` program, which lays out and draws graphs, is not installed."""
+
+
+class GraphTooBigError(ValueError):
+    """A graph refused before its layout: too many nodes, or a node used too many times."""
 
 
 def draw(
@@ -133,12 +145,13 @@ def draw(
     )
 
 
-def render(root: Value, path, **draw_kwargs) -> Path:
+def render(root: Value, path, *, dot_timeout: float | None = None, **draw_kwargs) -> Path:
     """Draw ``root``'s graph to ``path``: SVG, PNG or PDF by the extension; return the path.
 
     Without Graphviz's ``dot`` program this raises GraphvizNotInstalledError
     and writes the graph's DOT source next to ``path`` (``graph.dot``), which
-    any Graphviz installation or online viewer can draw.
+    any Graphviz installation or online viewer can draw. ``dot_timeout``
+    (seconds) stops a slower layout with TimeoutError.
 
     >>> from autograd import Value
     >>> render(Value(1.0), "graph.jpg")
@@ -151,7 +164,7 @@ def render(root: Value, path, **draw_kwargs) -> Path:
         raise ValueError(
             f"cannot draw {path}: unknown extension {path.suffix!r}; use .svg, .png or .pdf"
         )
-    _write(draw(root, **draw_kwargs), path, fmt)
+    _write(draw(root, **draw_kwargs), path, fmt, timeout=dot_timeout)
     return path
 
 
@@ -165,6 +178,7 @@ def render_backward_steps(
     max_nodes: int = 100,
     params: Iterable[Value] = (),
     seconds_per_frame: float = 1.5,
+    dot_timeout: float | None = None,
 ) -> list[Path]:
     """One PNG per step of the backward pass, plus ``backward.gif`` when Pillow is installed.
 
@@ -176,11 +190,12 @@ def render_backward_steps(
     ``.grad`` is touched. Files are ``step_00.png``, ``step_01.png``, ... in
     ``folder`` (created if needed; older step images there are removed).
     Returns the paths written, the GIF last.
+    ``dot_timeout`` (seconds) stops a slower layout of a frame with TimeoutError.
 
     >>> from autograd import Value
     >>> render_backward_steps(Value(1.0) * 2, "frames", max_nodes=1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ValueError: the graph has 3 nodes, more than max_nodes=1: ...
+    autograd.draw.GraphTooBigError: the graph has 3 nodes, more than max_nodes=1: ...
     """
     if explanation is None:
         check_size(len(evaluation_order(root)), max_nodes, "max_nodes")
@@ -220,7 +235,7 @@ def render_backward_steps(
     paths = []
     for k, graph in enumerate(frames):
         path = folder / f"step_{k:02d}.png"
-        _write(graph, path, "png")
+        _write(graph, path, "png", timeout=dot_timeout)
         paths.append(path)
     gif = _animate(paths, folder / "backward.gif", seconds_per_frame)
     return paths + ([gif] if gif else [])
@@ -256,12 +271,44 @@ def _graphviz():
     return graphviz
 
 
+# The limits of a drawing, in one wording wherever a graph is refused: draw(),
+# the lesson page, the command line's drawing options and the classroom server.
+
+
+def check_drawable(root: Value, *, max_nodes: int, max_uses: int = MAX_USES) -> None:
+    """Refuse, before any layout, a graph too big to read or too slow to lay out.
+
+    At most ``max_nodes`` nodes, and no node used more than ``max_uses`` times
+    (each use is an edge out of it; a layout with many is what takes minutes).
+    The command line and the server check this before they draw; the time a
+    layout may take is ``dot_timeout`` of ``render``, ``render_backward_steps`` and ``lesson``.
+
+    >>> from autograd import Value
+    >>> w = Value(2.0, label="w")
+    >>> check_drawable(w * w * w, max_nodes=10, max_uses=2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    autograd.draw.GraphTooBigError: w is used 3 times, more than max_uses=2: ...
+    """
+    order = evaluation_order(root)
+    check_size(len(order), max_nodes, "max_nodes")
+    uses = Counter(parent for node in order for parent in node.parents)
+    busiest, count = max(uses.items(), key=lambda item: item[1], default=(None, 0))
+    if count > max_uses:
+        name = node_names(evaluation_order(root))[busiest]
+        raise GraphTooBigError(
+            f"{name} is used {count} times, more than max_uses={max_uses}: Graphviz's layout "
+            "time grows steeply with the edges out of one node; draw a smaller piece of it, "
+            f"or use {name} in fewer operations (a power such as w**3 for w*w*w)"
+        )
+
+
 def check_size(size: int, limit: int, name: str) -> None:
+    """Refuse a graph of ``size`` nodes if that is more than ``limit`` (the argument ``name``)."""
     if size > limit:
-        raise ValueError(
+        raise GraphTooBigError(
             f"the graph has {size} nodes, more than {name}={limit}: a picture that big is "
-            "unreadable and slow to lay out. Draw a smaller piece (one neuron, or the loss "
-            f"of a single example), or pass {name}={size} to draw it anyway"
+            "unreadable and slow to lay out; draw a smaller piece of it (one neuron, or the "
+            "loss of a single example)"
         )
 
 
@@ -390,28 +437,36 @@ def to_svg(graph, timeout: float | None = None) -> str:
     ``timeout`` (seconds) stops a layout that takes longer with TimeoutError:
     the classroom server must answer every request in bounded time.
     """
-    graphviz = _graphviz()
     try:
-        if timeout is None:
-            return graph.pipe(format="svg", encoding="utf-8")
-        # graphviz's pipe() has no timeout: run dot as it would, with one.
+        return _pipe(graph, "svg", timeout).decode("utf-8")
+    except FileNotFoundError:
+        raise GraphvizNotInstalledError(
+            f"cannot draw the graph as SVG: Graphviz's dot program is not installed "
+            f"(install it with {INSTALL_DOT})"
+        ) from None
+
+
+def _pipe(graph, fmt: str, timeout: float | None) -> bytes:
+    """The image's bytes from Graphviz's dot, as ``graph.pipe(format=fmt)`` would make
+    them, but stopped after ``timeout`` seconds (pipe() has no timeout);
+    FileNotFoundError without dot."""
+    try:
         done = subprocess.run(
-            ["dot", "-Kdot", "-Tsvg"],
+            ["dot", "-Kdot", f"-T{fmt}"],
             input=graph.source.encode("utf-8"),
             capture_output=True,
             timeout=timeout,
             check=True,
         )
-        return done.stdout.decode("utf-8")
     except subprocess.TimeoutExpired:
         raise TimeoutError(
-            f"Graphviz's dot took more than {timeout:g} s to lay out the graph"
+            f"the graph took more than {timeout:g} s to lay out (Graphviz's dot); draw a "
+            "smaller piece of it"
         ) from None
-    except (graphviz.ExecutableNotFound, FileNotFoundError):
-        raise GraphvizNotInstalledError(
-            f"cannot draw the graph as SVG: Graphviz's dot program is not installed "
-            f"(install it with {INSTALL_DOT})"
-        ) from None
+    except subprocess.CalledProcessError as error:
+        said = error.stderr.decode("utf-8", "replace").strip() or f"exit status {error.returncode}"
+        raise RuntimeError(f"Graphviz's dot could not draw the graph: {said}") from None
+    return done.stdout
 
 
 def _number(x: float) -> str:
@@ -433,14 +488,13 @@ def _record_escape(text: str) -> str:
     return re.sub(r'([\\{}|<>"])', r"\\\1", text)
 
 
-def _write(graph, path: Path, fmt: str) -> None:
-    graphviz = _graphviz()
+def _write(graph, path: Path, fmt: str, timeout: float | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "png":  # the default 96 dpi looks small and blurred on a projector
         graph.attr(dpi="110")
     try:
-        image = graph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
+        image = _pipe(graph, fmt, timeout)
+    except FileNotFoundError:
         source = path.with_suffix(".dot")
         source.write_text(graph.source, encoding="utf-8")
         raise GraphvizNotInstalledError(

@@ -32,6 +32,8 @@ from autograd.draw import check_size, draw, svg_id, to_svg
 from autograd.engine import Value, topological_order
 from autograd.explain import Explanation, explain
 from autograd.explain.text import local_text, sum_so_far
+from autograd.practice import practice_data
+from autograd.program import NUMBER  # the terminal's rule for a typed number
 from autograd.trace import format_number
 
 __all__ = ["Lesson", "lesson", "lesson_data"]
@@ -78,6 +80,7 @@ def lesson(
     params: Iterable[Value] | None = None,
     practice: bool = False,
     max_nodes: int = 500,
+    dot_timeout: float | None = None,
 ) -> Lesson:
     """The lesson page for ``root``: its graph, forward pass and backward pass, step by step.
 
@@ -88,15 +91,23 @@ def lesson(
     each one as its step comes, checking the answer against the diagnoses of
     ``practice_data`` that the page embeds (a button on the page switches the
     mode on and off, whatever it was saved with). Graphs over ``max_nodes`` are refused
-    with the same advice as ``render``; without Graphviz's ``dot`` this raises
+    with the same advice as ``render``, and a layout slower than ``dot_timeout``
+    seconds with TimeoutError; without Graphviz's ``dot`` this raises
     GraphvizNotInstalledError.
 
     >>> from autograd import Value
     >>> lesson(Value(1.0) * 2, max_nodes=1)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ValueError: the graph has 3 nodes, more than max_nodes=1: ...
+    autograd.draw.GraphTooBigError: the graph has 3 nodes, more than max_nodes=1: ...
     """
-    data = lesson_data(root, title=title, params=params, practice=practice, max_nodes=max_nodes)
+    data = lesson_data(
+        root,
+        title=title,
+        params=params,
+        practice=practice,
+        max_nodes=max_nodes,
+        dot_timeout=dot_timeout,
+    )
     svg, title = data.pop("svg"), data["title"]
     # One pass over the template: a title holding a marker stays as written.
     filling = dict(zip(_MARKERS, (html.escape(title), svg, _script_json(data))))
@@ -172,10 +183,6 @@ def _practice_page(explanation: Explanation, exported: dict) -> dict:
     - ``practice_text``: the pattern a typed answer must match (the terminal's)
       and what to say when it does not.
     """
-    # Imported here: practice and the command line import the package, which imports this.
-    from autograd.cli import NUMBER  # the terminal's rule for a typed number
-    from autograd.practice import practice_data
-
     complete: list[list[str]] = [[] for _ in exported["backward"]]
     for name, k in explanation.completions().items():
         complete[k].append(name)

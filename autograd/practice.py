@@ -24,11 +24,11 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from autograd.cli import parse_program
 from autograd.engine import Value
 from autograd.explain import (
     FULL_SUM_MAX_PATHS,
@@ -44,6 +44,7 @@ from autograd.explain import (
     latex_number,
     markdown_escape,
 )
+from autograd.program import parse_program
 from autograd.trace import gradient_symbol, local_symbol
 
 __all__ = [
@@ -267,6 +268,9 @@ class Exercise:
         return " ".join(self.program.split()) + (f"   at {given}" if given else "")
 
 
+_LARGEST_INTEGER = int(sys.float_info.max)
+
+
 def check(source: Exercise | Explanation, answers: Mapping[str, float]) -> Feedback:
     """Judge a student's ``answers`` ({node: gradient}) against the engine's.
 
@@ -286,6 +290,12 @@ def check(source: Exercise | Explanation, answers: Mapping[str, float]) -> Feedb
             )
         if isinstance(answer, bool) or not isinstance(answer, (int, float)):
             raise TypeError(f"check: the answer for {node} must be a number, got {answer!r}")
+        if isinstance(answer, int) and abs(answer) > _LARGEST_INTEGER:  # float() would overflow
+            raise PracticeError(f"check: the answer for {node} is too large for a float")
+        if not math.isfinite(answer):
+            raise PracticeError(
+                f"check: the answer for {node} must be a finite number, got {answer!r}"
+            )
     results = tuple(d.judge(float(answers[d.node])) for d in diagnoses if d.node in answers)
     missing = tuple(d.node for d in diagnoses if d.node not in answers)
     return Feedback(results, missing)

@@ -3,10 +3,10 @@
 ``autograd serve`` runs this app with uvicorn. A teacher types a program on
 the projector, changes ``w`` from 3 to 2 and every gradient on the page
 changes; students open the same address on their laptops. The server adds
-transport and limits, nothing else: a program is checked by the command
-line's own ``parse_program`` and ``Program.bind`` (so an error reads as the
-command line words it), the lesson is ``autograd.lesson``'s, and exercises are
-``autograd.practice``'s.
+transport and limits, nothing else: a program is checked by
+``autograd.program``'s ``parse_program`` and ``Program.bind``, as on the command
+line (so an error reads as the command line words it), the lesson is
+``autograd.lesson``'s, and exercises are ``autograd.practice``'s.
 
 The API (the page uses it; so can other tools):
 
@@ -40,7 +40,6 @@ import math
 import os
 import re
 import secrets
-from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 
@@ -54,14 +53,14 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from autograd.cli import (
+from autograd.draw import MAX_USES, GraphTooBigError, check_drawable
+from autograd.program import (
     WORKED_EXAMPLE,
     WORKED_EXAMPLE_AT,
     ProgramError,
     parse_program,
     parse_values,
 )
-from autograd.engine import topological_order
 
 __all__ = ["Limits", "create_app", "run"]
 
@@ -83,9 +82,7 @@ class Limits:
     max_concurrent: int = 2
     queue_seconds: float = 2.0
     max_nodes: int = 200  # graph nodes: a chain of 200 lays out in well under a second
-    # Graphviz's layout time grows steeply with the edges out of one node:
-    # w*w*...*w with 40 w's takes 2 s, with 60 about a minute; 20 take 0.1 s.
-    max_uses: int = 20  # how many operations may use one node
+    max_uses: int = MAX_USES  # times one node may be used (see autograd.draw.check_drawable)
     dot_timeout: float = 3.0  # seconds for one layout; a slower graph is refused
     max_body: int = MAX_BODY
     retry_after: int = 1  # seconds, in the 503's Retry-After
@@ -311,31 +308,14 @@ def _lesson(program_text: str, values: dict[str, float], practice: bool, limits:
         # The page makes a field for each input from this list.
         raise RequestError(_one_line(error), inputs=list(program.inputs)) from None
     output, _ = _program_error_as_request_error(program.run, values)
-    size = len(topological_order(output))
-    if size > limits.max_nodes:
-        raise RequestError(
-            f"the graph has {size} nodes, more than this server draws ({limits.max_nodes}); "
-            "split the program into a smaller piece, or run autograd explain on your own machine"
-        )
-    uses = Counter(parent for node in topological_order(output) for parent in node.parents)
-    busiest, count = max(uses.items(), key=lambda item: item[1], default=(None, 0))
-    if count > limits.max_uses:
-        name = busiest.label or f"the number {busiest.data:g}"
-        raise RequestError(
-            f"{name} is used by {count} operations, more than this server draws "
-            f"({limits.max_uses}); give the repeated part a name of its own, or run "
-            "autograd explain on your own machine"
-        )
     try:
+        check_drawable(output, max_nodes=limits.max_nodes, max_uses=limits.max_uses)
         data = lesson_data(
             output, practice=practice, max_nodes=limits.max_nodes, dot_timeout=limits.dot_timeout
         )
-    except TimeoutError:
-        # The same graph would be as slow again: this is the request's limit, not the server's.
-        raise RequestError(
-            f"the graph took more than {limits.dot_timeout:g} s to lay out; "
-            "split the program into smaller pieces"
-        ) from None
+    except (GraphTooBigError, TimeoutError) as error:
+        # The same graph would be as big or slow again: the request's limit, not the server's.
+        raise RequestError(_one_line(error)) from None
     return {**data, "inputs": list(program.inputs), "at": values}
 
 

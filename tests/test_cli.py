@@ -3,12 +3,15 @@
 import shutil
 import subprocess
 import sys
+import warnings
 
 import pytest
 from test_explain import WORKED_EXAMPLE_TEXT
 
 import autograd
-from autograd.cli import main, parse_program, parse_values
+from autograd import DomainError
+from autograd.cli import main
+from autograd.program import parse_program, parse_values
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
@@ -24,6 +27,17 @@ def run(capsys, *argv):
     status = main(list(argv))
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def run_python_dash_m(*argv) -> subprocess.CompletedProcess:
+    """The command in a process of its own: what a user's terminal shows."""
+    return subprocess.run(
+        [sys.executable, "-m", "autograd", *argv],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
 
 
 def test_explain_without_a_program_is_the_worked_example(capsys):
@@ -234,6 +248,130 @@ def test_render_an_unknown_extension(capsys, tmp_path):
     )
 
 
+def drawing_options(tmp_path):
+    """Each drawing option of explain, with where it would write."""
+    return {
+        "--html": ["--html", str(tmp_path / "lesson.html")],
+        "--practice": ["--html", str(tmp_path / "practice.html"), "--practice"],
+        "--render": ["--render", str(tmp_path / "graph.svg")],
+        "--frames": ["--frames", str(tmp_path / "frames")],
+    }
+
+
+@pytest.mark.parametrize("option", ["--html", "--practice", "--render", "--frames"])
+def test_drawing_options_refuse_a_node_used_too_often_before_any_layout(capsys, tmp_path, option):
+    # w*w*...*w with 50 factors took 7.7 s to lay out, with 66 over 100 s: refused at once,
+    # before anything is printed, in the server's words.
+    program = "z = " + "*".join(["w"] * 50)
+    status, out, err = run(
+        capsys, "explain", program, "--at", "w=1", *drawing_options(tmp_path)[option]
+    )
+    assert (status, out) == (2, "")
+    assert err == (
+        "autograd: error: w is used 50 times, more than max_uses=20: Graphviz's layout time "
+        "grows steeply with the edges out of one node; draw a smaller piece of it, or use w in "
+        "fewer operations (a power such as w**3 for w*w*w)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("option", "steps", "nodes", "limit"),
+    [("--html", 250, 501, 500), ("--render", 250, 501, 500), ("--frames", 50, 101, 100)],
+)
+def test_drawing_options_refuse_a_graph_too_big(capsys, tmp_path, option, steps, nodes, limit):
+    program = "; ".join(["t1 = w + 1"] + [f"t{i} = t{i - 1} + 1" for i in range(2, steps)])
+    program += f"; z = t{steps - 1} + 1"
+    status, out, err = run(
+        capsys, "explain", program, "--at", "w=1", *drawing_options(tmp_path)[option]
+    )
+    assert (status, out) == (2, "")
+    assert err.startswith(
+        f"autograd: error: the graph has {nodes} nodes, more than max_nodes={limit}: "
+    )
+    assert run(capsys, "explain", program, "--at", "w=1")[0] == 0  # the text has no limit
+
+
+@needs_dot
+@pytest.mark.parametrize("option", ["--html", "--render", "--frames"])
+def test_drawing_options_have_a_layout_timeout(capsys, monkeypatch, tmp_path, option):
+    pytest.importorskip("graphviz")
+    monkeypatch.setattr("autograd.cli.DOT_TIMEOUT", 1e-6)
+    status, out, err = run(capsys, "explain", *drawing_options(tmp_path)[option])
+    assert (status, out) == (2, WORKED_EXAMPLE_OUTPUT)
+    assert err == (
+        "autograd: error: the graph took more than 1e-06 s to lay out (Graphviz's dot); draw a "
+        "smaller piece of it\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explain"],
+        ["check"],
+        ["practice"],
+        ["explain", "--nudge", "0.1"],
+        ["explain", "--mode", "forward", "--wrt", "w"],
+        ["codegen"],
+        ["explain", "--html", "PAGE"],
+        ["explain", "--render", "PAGE.svg"],
+    ],
+)
+@pytest.mark.parametrize(
+    ("program", "at"), [("z = w**-1.5", "w=1e-200"), ("z = sigmoid(w**1e-3)", "w=5e-324")]
+)
+def test_an_overflow_in_the_gradients_is_one_line_with_status_2(
+    capsys, tmp_path, argv, program, at
+):
+    # The value fits a float, its derivative does not (in forward mode its tangent):
+    # the engine raises DomainError for it (or, before it does, OverflowError);
+    # either way one line and status 2, no traceback.
+    command, *options = [str(tmp_path / a) if "PAGE" in a else a for a in argv]
+    status, out, err = run(capsys, command, program, "--at", at, *options)
+    if command == "codegen":  # the code is written, not run: nothing overflows
+        assert (status, err) == (0, "")
+        return
+    assert (status, out) == (2, "")
+    assert err.startswith("autograd: error: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explain"],
+        ["explain", "--nudge", "0.1"],
+        ["check", "z = w**-1.5", "--at", "w=2"],
+        ["practice"],
+    ],
+)
+def test_a_domain_error_in_the_backward_pass_is_its_one_line(capsys, monkeypatch, argv):
+    # The engine's DomainError for an overflow in a local rule (as the engine words it)
+    # is the command's one line, word for word.
+    message = "w**-1.5 at w = 1e-200: the local derivative -1.5·w**-2.5 is too large for a float"
+
+    def backward(*args, **kwargs):
+        raise DomainError(message)
+
+    monkeypatch.setattr("autograd.cli.explain", backward)  # explain's trace runs backward
+    monkeypatch.setattr("autograd.cli.grad", backward)
+    monkeypatch.setattr("autograd.practice.explain", backward)
+    assert run(capsys, *argv) == (2, "", f"autograd: error: {message}\n")
+
+
+def test_python_syntax_warnings_are_not_shown(capsys):
+    # "2and w" makes Python warn about an invalid decimal literal before the
+    # program's own error: only the error is shown.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status, out, err = run(capsys, "explain", "z = 2and w", "--at", "w=1")
+    assert caught == []
+    assert (status, out) == (2, "")
+    assert err == f"autograd: error: and/or is not allowed: 2and w (column 5); {ALLOWED}\n"
+    failed = run_python_dash_m("explain", "z = 2and w", "--at", "w=1")
+    assert (failed.returncode, failed.stderr) == (2, err)
+
+
 ALLOWED = (
     "a program may use numbers, names, + - * / **, unary minus, parentheses, "
     "exp/log/tanh/sigmoid/relu of one argument, and assignments"
@@ -413,21 +551,9 @@ def test_version(capsys):
 
 
 def test_python_dash_m_autograd():
-    done = subprocess.run(
-        [sys.executable, "-m", "autograd", "explain", "y = 2*w; z = y*y", "--at", "w=1.5"],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    done = run_python_dash_m("explain", "y = 2*w; z = y*y", "--at", "w=1.5")
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines()[-1] == "  dz/dw = ∂z/∂y·∂y/∂w = 6·2 = 12"
-    failed = subprocess.run(
-        [sys.executable, "-m", "autograd", "explain", "y = log(w)", "--at", "w=0"],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
-    )
+    failed = run_python_dash_m("explain", "y = log(w)", "--at", "w=0")
     assert failed.returncode == 2
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr

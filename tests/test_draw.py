@@ -264,7 +264,7 @@ def backward_step_sources(monkeypatch):
     draw_module = importlib.import_module("autograd.draw")
     sources = []
 
-    def keep(graph, path, fmt):
+    def keep(graph, path, fmt, timeout=None):
         sources.append(graph.source)
         path.write_bytes(b"")
 

@@ -11,7 +11,6 @@ import pytest
 from worked import named, worked_example, worked_nodes
 
 from autograd import Value, grad, linear
-from autograd.cli import parse_program
 from autograd.explain import (
     Explanation,
     Formula,
@@ -20,6 +19,7 @@ from autograd.explain import (
     format_number,
     node_names,
 )
+from autograd.program import parse_program
 
 
 def program(source, **inputs):

@@ -156,7 +156,9 @@ def test_too_many_nodes_get_the_same_advice_as_render():
     total = Value(0.0)
     for i in range(300):
         total = total + Value(float(i))
-    with pytest.raises(ValueError, match=r"more than max_nodes=500: .* pass max_nodes=601"):
+    with pytest.raises(
+        ValueError, match=r"601 nodes, more than max_nodes=500: .* piece of it \(one neuron"
+    ):
         lesson(total)
 
 

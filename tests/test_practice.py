@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograd import explain, grad
-from autograd.cli import main, parse_program
+from autograd.cli import main
 from autograd.practice import (
     Exercise,
     PracticeError,
@@ -29,6 +29,7 @@ from autograd.practice import (
     tolerance,
     worksheet,
 )
+from autograd.program import parse_program
 
 WORKED = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
 
@@ -215,6 +216,15 @@ def test_check_refuses_what_it_cannot_judge():
         check(WORKED, {"q": 1})
     with pytest.raises(TypeError, match="the answer for b must be a number, got '15'"):
         check(WORKED, {"b": "15"})
+    # An integer beyond a float's range, and the numbers that are not finite.
+    with pytest.raises(PracticeError, match="the answer for x is too large for a float"):
+        check(WORKED, {"x": 10**400})
+    with pytest.raises(PracticeError, match="the answer for x is too large for a float"):
+        check(WORKED, {"x": -(10**5000)})
+    for number in (math.inf, -math.inf, math.nan):
+        with pytest.raises(PracticeError, match="the answer for w must be a finite number, got"):
+            check(WORKED, {"w": number})
+    assert not check(WORKED, {"w": int(1.7e308)})["w"].correct  # a large int that fits
     with pytest.raises(TypeError, match="expected an Exercise or an Explanation"):
         check("x = 2*w", {})
     with pytest.raises(PracticeError, match="level must be 1, 2, 3 or 4, got 5"):

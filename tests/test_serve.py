@@ -19,7 +19,7 @@ pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 httpx = pytest.importorskip("httpx", reason="httpx is not installed")
 import uvicorn  # noqa: E402  (after the skips: without the extra, skip the module)
 
-from autograd.cli import WORKED_EXAMPLE  # noqa: E402
+from autograd.program import WORKED_EXAMPLE  # noqa: E402
 from autograd.serve import create_app  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
@@ -343,7 +343,7 @@ def test_a_graph_too_big_to_draw_is_refused(client):
     error = assert_one_line_error(
         client.post("/api/lesson", json={"program": program, "at": {"w": 1}}), 400, "nodes"
     )
-    assert "more than this server draws (200)" in error
+    assert error.startswith("the graph has 450 nodes, more than max_nodes=200: ")
 
 
 def test_the_server_stays_up_after_hostile_input(client):
@@ -437,11 +437,16 @@ def test_dot_has_a_timeout():
     assert serve.Limits().dot_timeout > 0
 
 
-def test_a_node_used_by_many_operations_is_refused_before_the_slow_layout(client):
+def test_a_node_used_by_many_operations_is_refused_before_the_slow_layout(client, capsys, tmp_path):
     # w*w*...*w: Graphviz's layout time explodes with the edges out of one node.
+    from autograd.cli import main
+
     program = "z = " + "*".join(["w"] * 60)
     response = client.post("/api/lesson", json={"program": program, "at": {"w": 1}})
-    assert_one_line_error(response, 400, "w is used by 60 operations, more than this server")
+    error = assert_one_line_error(response, 400, "w is used 60 times, more than max_uses=20: ")
+    # The command line's drawing options refuse it in the same words.
+    assert main(["explain", program, "--at", "w=1", "--html", str(tmp_path / "page.html")]) == 2
+    assert capsys.readouterr().err == f"autograd: error: {error}\n"
     twenty = client.post(
         "/api/lesson", json={"program": "z = " + "*".join(["w"] * 20), "at": {"w": 1}}
     )
