@@ -26,6 +26,9 @@ from contextlib import contextmanager
 from autograd.classes.errors import Busy, SchemaError
 
 SQLITE_MIN = (3, 35)  # RETURNING
+# FULL syncs the WAL to the disk at each commit: a commit survives a power cut too.
+# NORMAL would survive a SIGKILL as well (benchmarks/classes_db.py compares them).
+SQLITE_SYNCHRONOUS = "FULL"
 STATEMENT_SECONDS = 30  # PostgreSQL: no statement of ours takes nearly this long
 
 
@@ -109,7 +112,7 @@ class SQLite:
             connection.execute("PRAGMA journal_mode = WAL")
         except sqlite3.Error as error:
             raise SchemaError(f"cannot open the class database {self.path}: {error}") from None
-        connection.execute("PRAGMA synchronous = FULL")
+        connection.execute(f"PRAGMA synchronous = {SQLITE_SYNCHRONOUS}")
         connection.execute("PRAGMA foreign_keys = ON")
         held = _Held(connection)
         self._open.add(held)

@@ -1,10 +1,13 @@
 """``ClassDB``: every query of a live class, over SQLite or PostgreSQL.
 
-Each call is one short transaction. A write first locks its class (SQLite:
-``BEGIN IMMEDIATE`` locks the database; PostgreSQL: ``SELECT ... FOR
-UPDATE`` locks the class's row), so the cap on students, a nickname's
-uniqueness, an idempotency key and the numbering of events hold for any
-number of threads and processes.
+Each call is one short transaction. On SQLite a write holds the database's
+one write lock (``BEGIN IMMEDIATE``). On PostgreSQL a join, a change of pace
+and the end lock the class's row first (``SELECT ... FOR UPDATE``), so the
+cap on students and a nickname's uniqueness hold; an answer locks it only
+to number its event, at the end of its transaction, so that students answer
+side by side: its idempotency key is settled by the key's unique index, and
+the numbering re-reads whether the class has ended. Events are numbered in
+the order they commit, in any number of threads and processes.
 """
 
 from __future__ import annotations
@@ -299,22 +302,14 @@ class ClassDB:
         checks.integer("question", question, 0, MAX_ITEMS - 1)
         checks.text("node", node, MAX_NODE)
         checks.text("key", key, MAX_KEY)
+        sent = (question, node, answer, revealed)
         answered = now()
         with self._db.transaction(write=True) as db:
-            cls = self._class_by_id(db, student.class_id, lock=True)
-            stored = db.one(
-                f"{_ANSWERS} WHERE a.student_id = ? AND a.idempotency_key = ?", (student.id, key)
-            )
+            # No lock until the event is numbered: students of one class answer side by side.
+            cls = self._class_by_id(db, student.class_id)
+            stored = db.one(_STORED, (student.id, key))
             if stored is not None:
-                stored = _answer(stored, replayed=True)
-                if (stored.question, stored.node, stored.answer, stored.revealed) != (
-                    question, node, answer, revealed,
-                ):  # fmt: skip
-                    raise KeyReused(
-                        f"the key {key!r} was sent before with another answer"
-                        f" (question {stored.question}, node {stored.node}): send a new key"
-                    )
-                return stored
+                return _replay(stored, sent)
             if cls.ended_at is not None:
                 raise ClassEnded(f"class {cls.code} has ended: it takes no more answers")
             if question >= cls.item_count:
@@ -322,17 +317,20 @@ class ClassDB:
                     f"class {cls.code} has {cls.item_count} question(s), numbered from 0;"
                     f" there is no question {question}"
                 )
-            sent = db.one("SELECT COUNT(*) FROM answers WHERE student_id = ?", (student.id,))[0]
-            if sent >= MAX_ANSWERS:
+            count = db.one("SELECT COUNT(*) FROM answers WHERE student_id = ?", (student.id,))[0]
+            if count >= MAX_ANSWERS:
                 raise TooManyAnswers(f"{student.name} has sent {MAX_ANSWERS} answers, the most")
-            answer_id = db.one(
+            # The key's unique index decides a race: the loser finds the winner's answer.
+            row = db.one(
                 "INSERT INTO answers (class_id, student_id, question, node, answer, revealed,"
                 " correct, mistake, message, idempotency_key, answered_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (student_id, idempotency_key) DO NOTHING RETURNING id",
                 (cls.id, student.id, question, node, answer, revealed, correct, mistake, message,
                  key, answered),
-            )[0]  # fmt: skip
-            db.run("UPDATE students SET last_seen_at = ? WHERE id = ?", (answered, student.id))
+            )  # fmt: skip
+            if row is None:
+                return _replay(db.one(_STORED, (student.id, key)), sent)
             payload = {
                 "student": student.id,
                 "name": student.name,
@@ -343,9 +341,11 @@ class ClassDB:
                 "correct": correct,
                 "mistake": mistake,
             }
-            self._event(db, cls.id, "answer", payload, answered)
+            if not self._event(db, cls.id, "answer", payload, answered, while_open=True):
+                raise ClassEnded(f"class {cls.code} has ended: it takes no more answers")
+            db.run("UPDATE students SET last_seen_at = ? WHERE id = ?", (answered, student.id))
         return Answer(
-            answer_id, answered, student.id, student.name, question, node, answer, revealed,
+            row[0], answered, student.id, student.name, question, node, answer, revealed,
             correct, mistake, message, key,
         )  # fmt: skip
 
@@ -643,16 +643,27 @@ class ClassDB:
             raise UnknownClass("this class has been deleted")
         return _Class(*row)
 
-    def _event(self, db: Transaction, class_id: int, kind: str, payload: dict, at: str) -> None:
-        # The caller holds the class's lock: numbers are handed out, and committed, in order.
-        seq = db.one(
-            "UPDATE classes SET last_event = last_event + 1 WHERE id = ? RETURNING last_event",
+    def _event(
+        self, db: Transaction, class_id: int, kind: str, payload: dict, at: str, while_open=False
+    ) -> bool:
+        """Add an event, numbered next in its class; False if ``while_open`` and the class ended.
+
+        The UPDATE locks the class's row until the commit (if the caller had not
+        already), so numbers are handed out, and committed, in order. On
+        PostgreSQL it waits for a concurrent end_class and then sees its ended_at.
+        """
+        row = db.one(
+            "UPDATE classes SET last_event = last_event + 1"
+            f" WHERE id = ?{' AND ended_at IS NULL' if while_open else ''} RETURNING last_event",
             (class_id,),
-        )[0]
+        )
+        if row is None:
+            return False
         db.run(
             "INSERT INTO events (class_id, seq, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-            (class_id, seq, kind, json.dumps(payload, ensure_ascii=False, allow_nan=False), at),
+            (class_id, row[0], kind, json.dumps(payload, ensure_ascii=False, allow_nan=False), at),
         )
+        return True
 
 
 _CLASS_COLUMNS = (
@@ -664,6 +675,7 @@ _ANSWERS = (
     " a.correct, a.mistake, a.message, a.idempotency_key"
     " FROM answers a JOIN students s ON s.id = a.student_id"
 )
+_STORED = f"{_ANSWERS} WHERE a.student_id = ? AND a.idempotency_key = ?"
 # Each student's latest answer (not reveal) at each node of the class (parameter: the class).
 _LATEST = (
     "SELECT MAX(id) AS id FROM answers WHERE class_id = ? AND NOT revealed"
@@ -703,6 +715,17 @@ def _cell(mark: str) -> dict:
 def _answer(row: tuple, replayed: bool = False) -> Answer:
     *first, revealed, correct, mistake, message, key = row
     return Answer(*first, bool(revealed), bool(correct), mistake, message, key, replayed)
+
+
+def _replay(row: tuple, sent: tuple) -> Answer:
+    """The answer stored under a key sent again: it must be the same answer."""
+    stored = _answer(row, replayed=True)
+    if (stored.question, stored.node, stored.answer, stored.revealed) != sent:
+        raise KeyReused(
+            f"the key {stored.key!r} was sent before with another answer"
+            f" (question {stored.question}, node {stored.node}): send a new key"
+        )
+    return stored
 
 
 def _export_row(a: Answer) -> tuple:
