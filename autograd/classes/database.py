@@ -210,9 +210,7 @@ class ClassDB:
     @staticmethod
     def _open_to_join(rows: list[tuple], code) -> None:
         if not rows:
-            raise UnknownClass(
-                f"no class has the code {checks.show(code)}: check it with your teacher"
-            )
+            raise _no_class(code)
         cleaned, ended, cap, students = rows[0]
         if ended is not None:
             raise ClassEnded(f"class {cleaned} has ended: it takes no new students")
@@ -232,9 +230,7 @@ class ClassDB:
             (presented or "", checks.join_code(code)),
         )
         if not rows:
-            raise UnknownClass(
-                f"no class has the code {checks.show(code)}: check it with your teacher"
-            )
+            raise _no_class(code)
         class_id, cleaned, teacher_hash, student_id, name, student_hash = rows[0]
         if presented is not None:
             if hmac.compare_digest(presented, teacher_hash):
@@ -629,9 +625,7 @@ class ClassDB:
             (checks.join_code(code),),
         )
         if row is None:
-            raise UnknownClass(
-                f"no class has the code {checks.show(code)}: check it with your teacher"
-            )
+            raise _no_class(code)
         return _Class(*row)
 
     def _class_by_id(self, db: Transaction, class_id: int, lock: bool = False) -> _Class:
@@ -706,6 +700,10 @@ class _Class:
     @property
     def pace(self) -> Pace:
         return Pace(self.pace_item, self.pace_step, bool(self.pace_free), bool(self.paused))
+
+
+def _no_class(code) -> UnknownClass:
+    return UnknownClass(f"no class has the code {checks.show(code)}: check it with your teacher")
 
 
 def _cell(mark: str) -> dict:
