@@ -39,7 +39,6 @@ from autograd.classes import (
     Pace,
     SchemaError,
     Student,
-    Teacher,
     Unauthorized,
     UnknownClass,
     UnknownStudent,
@@ -507,19 +506,32 @@ def test_pace_follows_the_teacher_and_reaches_students_as_events(db, klass):
     assert [e.id for e in db.events(teacher, after=2, limit=2)] == [3, 4]
 
 
-def test_events_of_concurrent_writers_are_numbered_without_gaps(db, klass):
+def test_a_stream_reading_while_many_write_misses_no_event(db, klass):
     code, _, teacher = klass
     students = [db.join(code, f"s{i}").student for i in range(8)]
+    streamed, done = [], threading.Event()
+
+    def stream():  # what an SSE route does: ask for the events after the last one sent
+        last = 8
+        while not done.is_set() or last < 88:
+            for event in db.events(teacher, after=last):
+                assert event.id == last + 1, f"event {last + 1} was skipped"
+                streamed.append(event)
+                last = event.id
 
     def work(student):
         for i in range(10):
             answer(db, student, "w", i, key=f"k{i}")
 
+    reader = threading.Thread(target=stream)
+    reader.start()
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(work, students))
-    events = db.events(teacher, limit=1000)
-    assert [e.id for e in events] == list(range(1, 8 + 80 + 1))
-    assert sum(e.kind == "answer" for e in events) == 80
+    done.set()
+    reader.join(timeout=60)
+    assert [e.id for e in streamed] == list(range(9, 89))
+    assert all(e.kind == "answer" for e in streamed)
+    assert [e.id for e in db.events(teacher, limit=1000)] == list(range(1, 89))
     assert db.summary(teacher)["last_event"] == 88
 
 
@@ -704,7 +716,8 @@ def test_a_student_who_sends_too_many_answers_is_stopped(db, klass, monkeypatch)
 def test_a_class_locked_for_longer_than_the_timeout_says_busy(class_db_target):
     with ClassDB(class_db_target, timeout=0.3) as db:
         code = db.create_class(ITEMS).code
-        with holding_the_write_lock(db, class_db_target, code):
+        with another_writer(db, class_db_target) as (run, _):
+            run("UPDATE classes SET paused = ? WHERE code = ?", (True, code))  # holds the lock
             started = time.monotonic()
             with pytest.raises(Busy, match=r"the class database is (busy|unavailable)") as e:
                 db.join(code, "Ann")
@@ -712,19 +725,46 @@ def test_a_class_locked_for_longer_than_the_timeout_says_busy(class_db_target):
         assert db.join(code, "Ann").student.name == "Ann"
 
 
+def test_an_answer_racing_the_end_of_its_class_is_refused(db, klass, class_db_target):
+    code, _, teacher = klass
+    ann = db.join(code, "Ann").student
+    outcome = []
+
+    def send():
+        try:
+            outcome.append(answer(db, ann, "b", 5, "k"))
+        except ClassEnded as error:
+            outcome.append(error)
+
+    with another_writer(db, class_db_target) as (run, other):
+        run("UPDATE classes SET ended_at = ? WHERE code = ?", ("2026-11-30T09:00:00.000Z", code))
+        sender = threading.Thread(target=send)
+        sender.start()
+        time.sleep(0.5)  # it waits for the class's lock, having read the class as open
+        assert sender.is_alive() and not outcome
+        other.commit()
+        sender.join(timeout=30)
+    assert isinstance(outcome[0], ClassEnded)
+    assert count(db, "answers") == 0 and [e.kind for e in db.events(teacher)] == ["join"]
+
+
 @contextlib.contextmanager
-def holding_the_write_lock(db, target, code):
-    """Another connection holds the lock a join waits for (SQLite's write lock, the class's row)."""
+def another_writer(db, target):
+    """A second connection in a write transaction (on SQLite holding its write lock).
+
+    Yields ``run(sql, params)``, with ``?`` placeholders, and the connection to commit.
+    """
     if db.dialect == "sqlite":
         other = sqlite3.connect(target, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
+        placeholder = "?"
     else:
         import psycopg
 
         other = psycopg.connect(target)
-        other.execute("SELECT 1 FROM classes WHERE code = %s FOR UPDATE", (code,))
+        placeholder = "%s"
     try:
-        yield
+        yield lambda sql, params: other.execute(sql.replace("?", placeholder), params), other
     finally:
         other.rollback()
         other.close()
@@ -739,8 +779,3 @@ def test_a_thread_that_ends_takes_its_sqlite_connection_with_it(tmp_path):
             thread.join()
         gc.collect()
         assert len(db._db._open) <= 2  # this thread's, and at most one not yet collected
-
-
-def test_teacher_and_student_are_plain_values():
-    assert Teacher(1, "ABCDEF") == Teacher(1, "ABCDEF")
-    assert Student(2, 1, "ABCDEF", "Ann").name == "Ann"
