@@ -1,4 +1,4 @@
-"""The class database, on SQLite and on PostgreSQL (every test runs on both).
+"""The class database: every test that opens one runs on SQLite and on PostgreSQL.
 
 The verdicts stored here are what practice computes for the worked classroom
 exercise x = 2*w + b; y = b + 1; z = x*y at w = 3, b = 4 (dz/dw = 10,
@@ -50,12 +50,13 @@ from autograd.practice import Exercise, check
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = {"program": "x = 2*w + b; y = b + 1; z = x*y", "at": {"w": 3, "b": 4}}
 ITEMS = [EXERCISE, {"level": 2, "seed": 7}]
+WORKED = Exercise(EXERCISE["program"], EXERCISE["at"])
 
 
 @pytest.fixture
 def db(class_db_target):
-    with ClassDB(class_db_target) as database:
-        yield database
+    with ClassDB(class_db_target) as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def klass(db):
 
 def verdict(node: str, value: float) -> dict:
     """What practice says of ``value`` as d(z)/d(node) in the worked exercise."""
-    result = check(Exercise(EXERCISE["program"], EXERCISE["at"]), {node: value})[node]
+    result = check(WORKED, {node: value})[node]
     return {"correct": result.correct, "mistake": result.mistake, "message": result.message}
 
 
@@ -82,7 +83,7 @@ def count(db, table: str) -> int:
         return t.one(f"SELECT COUNT(*) FROM {table}")[0]
 
 
-def run_python(source: str, *args: str, **kwargs) -> subprocess.Popen:
+def run_python(source: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-c", source, *args],
@@ -90,7 +91,6 @@ def run_python(source: str, *args: str, **kwargs) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        **kwargs,
     )
 
 
