@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd.classes import ClassDB, connections  # noqa: E402
+from autograd.classes import ClassDB, connections
 
 ITEMS = [{"program": "x = 2*w + b; y = b + 1; z = x*y", "at": {"w": 3, "b": 4}}] * 4
 
@@ -81,8 +81,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
     shape = (args.students, args.answers, args.threads)
-    print(f"load average {os.getloadavg()[0]:.1f}; {args.students} students x {args.answers}")
-    print(f" answers (and a retry of each) from {args.threads} threads\n")
+    print(
+        f"load average {os.getloadavg()[0]:.1f}; {args.students} students x {args.answers}"
+        f" answers (and a retry of each) from {args.threads} threads\n"
+    )
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         for synchronous in ("FULL", "NORMAL"):
