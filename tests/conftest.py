@@ -1,14 +1,16 @@
 """Shared test set-up.
 
-Tests that need torch, Graphviz's `dot`, Playwright and Chromium, or Babel and
-hatchling skip, with a reason, where those are missing. In CI (CI=true) they
-must run, so a missing one is an error there.
+Tests that need torch, Graphviz's `dot`, Playwright and Chromium, Babel and
+hatchling, or a PostgreSQL server skip, with a reason, where those are
+missing. In CI (CI=true) they must run, so a missing one is an error there.
 """
 
 import importlib.util
 import os
+import secrets
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -23,6 +25,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+# The class database's tests run on SQLite and on this PostgreSQL, e.g.
+# export AUTOGRAD_TEST_POSTGRES="$(bash .ci/postgres)"  (as root: it installs and starts one)
+POSTGRES_URL = os.environ.get("AUTOGRAD_TEST_POSTGRES")
 
 # The page tests need the browser, and Graphviz's dot to lay out the graph.
 NEEDS_BROWSER = [
@@ -49,6 +55,12 @@ def pytest_configure(config):
             missing.append(f"{package} (pip install -e '.[dev]')")
     if not CHROMIUM.exists():
         missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    if not POSTGRES_URL:
+        missing.append(
+            'AUTOGRAD_TEST_POSTGRES (export AUTOGRAD_TEST_POSTGRES="$(bash .ci/postgres)")'
+        )
+    if importlib.util.find_spec("psycopg") is None:
+        missing.append("psycopg (pip install 'psycopg[binary,pool]')")
     if missing:
         raise pytest.UsageError(f"CI=true but missing: {', '.join(missing)}; .ci/run installs them")
 
@@ -61,3 +73,23 @@ def browser_type_launch_args(browser_type_launch_args):
         "executable_path": str(CHROMIUM),
         "args": CHROMIUM_ARGS,
     }
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def class_db_target(request, tmp_path):
+    """Where a test's class database lives: a fresh SQLite file, or a fresh
+    PostgreSQL schema (dropped afterwards) in the AUTOGRAD_TEST_POSTGRES database.
+    Open it with ``autograd.classes.ClassDB(target)``, in this process or another."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "classes.db")
+        return
+    if not POSTGRES_URL:
+        pytest.skip('no PostgreSQL: export AUTOGRAD_TEST_POSTGRES="$(bash .ci/postgres)"')
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
+    schema = f"test_{secrets.token_hex(6)}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options={quote(f'-c search_path={schema}')}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")
