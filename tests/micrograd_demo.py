@@ -11,7 +11,8 @@ Run as a script, it prints the demo's lines, one per step:
 ``tests/micrograd_demo.txt`` is what the second command printed, with
 micrograd 0.1.0, numpy 2.4 and scikit-learn 1.9 (``pip install
 micrograd==0.1.0``; micrograd takes about six minutes of CPU). test_nn.py
-compares this engine's lines with it.
+compares this engine's lines with it. The data come from scikit-learn's
+``make_moons``: should a release ever change it, record the file again.
 """
 
 import random
