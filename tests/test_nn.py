@@ -298,7 +298,7 @@ def demo_steps(printed):
 
 @pytest.fixture(scope="module")
 def our_demo():
-    """What micrograd's demo prints with this engine: about 5 s."""
+    """What micrograd's demo prints with this engine (100 training steps: seconds)."""
     pytest.importorskip("sklearn")
     from micrograd_demo import demo
 
