@@ -12,10 +12,15 @@ MLP(2, [16, 16, 1], activation='relu')
 >>> score = model([0.5, -1.0])  # one output: a single Value
 >>> score.backward()
 
-Weights start uniform in (-1/√nin, 1/√nin), where nin is the number of inputs
-of the neuron; the bias too. This is the default of PyTorch's ``nn.Linear``: it
-keeps every pre-activation of a similar size however many inputs a neuron has
-(micrograd draws from (-1, 1) and starts the bias at 0).
+Weights start as micrograd's do: uniform in (-1, 1), drawn from Python's
+module-level ``random`` in micrograd's order, with the bias at 0. So
+``random.seed(1337)`` governs them (as ``torch.manual_seed`` governs PyTorch)
+and micrograd's demo prints micrograd's numbers. ``seed=`` or ``rng=`` draws
+from a generator of the model's own instead. ``init="scaled"`` starts weights
+and bias uniform in (-1/√nin, 1/√nin), nin being the neuron's number of
+inputs: the default of PyTorch's ``nn.Linear``, which keeps every
+pre-activation of a similar size however many inputs a neuron has (notebook 07
+uses it for its 64 pixels).
 
 The losses live in ``autograd.losses`` and are re-exported here, so
 ``from autograd.nn import MLP, mse`` works.
@@ -23,12 +28,14 @@ The losses live in ``autograd.losses`` and are re-exported here, so
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import numbers
 import os
 import random
-import tempfile
+import reprlib
+import secrets
 from collections.abc import Callable, Sequence
 
 from autograd.engine import Value, linear
@@ -60,6 +67,28 @@ __all__ = [
 
 def _identity(z: Value) -> Value:
     return z
+
+
+# The ways a neuron's parameters can start, by name: each takes a random
+# generator and the number of inputs, and returns (weights, bias), drawing the
+# weights first, then the bias (if it is random), as micrograd and PyTorch do.
+def _micrograd_init(rng, nin: int) -> tuple[list[float], float]:
+    # micrograd: weights uniform in (-1, 1), bias 0.
+    return [rng.uniform(-1, 1) for _ in range(nin)], 0.0
+
+
+def _scaled_init(rng, nin: int) -> tuple[list[float], float]:
+    # PyTorch's nn.Linear (kaiming_uniform with a = √5): weights and bias
+    # uniform in (-1/√nin, 1/√nin).
+    limit = 1.0 / math.sqrt(nin)
+    weights = [rng.uniform(-limit, limit) for _ in range(nin)]
+    return weights, rng.uniform(-limit, limit)
+
+
+INITS: dict[str, Callable[..., tuple[list[float], float]]] = {
+    "micrograd": _micrograd_init,
+    "scaled": _scaled_init,
+}
 
 
 # The activation functions, by name. None (or "linear") leaves the sum as it is:
@@ -124,10 +153,11 @@ class Module:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the parameters to a JSON file, atomically: a crash midway
-        leaves the old file as it was, never half a file.
+        leaves the old file as it was, never half a file, and no stray file.
 
         Floats are written in their shortest exact form, so ``load`` gives back
-        bit-identical parameters.
+        bit-identical parameters. The file gets the usual permissions (0666
+        less the umask), as ``open(path, "w")`` would give it.
 
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
@@ -136,47 +166,132 @@ class Module:
         >>> copy.state_dict() == MLP(2, [3, 1], seed=0).state_dict()
         True
         """
-        document = {"format": "scalar-autograd", "module": repr(self), "state": self.state_dict()}
-        text = json.dumps(document, indent=1)
-        folder = os.path.dirname(os.path.abspath(path))
-        # os.replace is atomic only within one file system: write the temporary
-        # file next to the target.
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        for i, p in enumerate(self.parameters()):
+            if not math.isfinite(p.data):
+                raise StateDictError(
+                    f"cannot save {self!r}: parameter {i} ({p.label}) is {p.data}, and a saved "
+                    "model holds finite numbers only (did training diverge?)"
+                )
+        document = {"format": FORMAT, "module": repr(self), "state": self.state_dict()}
+        _write_atomically(path, json.dumps(document, indent=1).encode())
 
     def load(self, path: str | os.PathLike):
         """Set the parameters from a file written by ``save``; return the model.
 
-        A file that is not valid JSON, not a saved model, or saved from a model
-        of another shape raises StateDictError and the model is unchanged.
+        A file that is not valid JSON, not a saved model, holds numbers a float
+        cannot (NaN, Infinity, 1e400), or was saved from a model of another
+        shape raises StateDictError, and the model is unchanged.
         """
         try:
-            with open(path, encoding="utf-8") as file:
-                document = json.load(file)
+            with open(path, "rb") as file:
+                document = json.loads(
+                    file.read().decode("utf-8"),
+                    parse_int=_finite_float,
+                    parse_float=_finite_float,
+                    parse_constant=_no_constant,
+                )
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise StateDictError(f"{path} is not a saved model: not valid JSON ({error})") from None
+        except RecursionError:
+            raise StateDictError(
+                f"{path} is not a saved model: its lists or objects are nested too deeply"
+            ) from None
+        except StateDictError as error:
+            raise StateDictError(f"{path} is not a saved model: {error}") from None
         if not isinstance(document, dict) or "state" not in document:
             raise StateDictError(
                 f"{path} is not a saved model: expected a JSON object with a 'state' "
                 "entry, as written by Module.save()"
             )
+        if document.get("format") != FORMAT:
+            raise StateDictError(
+                f"{path} is not a saved model: its 'format' is "
+                f"{reprlib.repr(document.get('format'))}, expected {FORMAT!r}"
+            )
         try:
             self.load_state_dict(document["state"])
         except StateDictError as error:
-            saved_from = document.get("module", "an unknown model")
+            saved_from = document.get("module")
+            if saved_from == repr(self):  # the right shape: a wrong number inside
+                raise StateDictError(f"{path}: {error}") from None
+            if not isinstance(saved_from, str) or len(saved_from) > 200:
+                saved_from = "an unknown model"
             raise StateDictError(
                 f"{path} was saved from {saved_from} and does not fit {self!r}: {error}"
             ) from None
         return self
+
+
+# What a saved model's "format" entry says.
+FORMAT = "scalar-autograd"
+
+
+def _finite_float(text: str) -> float:
+    """A number in a saved model: a float, refused if it is beyond the largest
+    one (JSON numbers like 1e400, or an integer of 5,000 digits)."""
+    number = float(text)
+    if not math.isfinite(number):
+        shown = text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text)} characters)"
+        raise StateDictError(f"the number {shown} is beyond the largest float")
+    return number
+
+
+def _no_constant(name: str):
+    raise StateDictError(f"it holds {name}, and a model's parameters are finite numbers")
+
+
+def _write_atomically(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path``, then rename it over
+    ``path`` in one step, so a reader sees the old file or the new one.
+
+    On Linux the temporary file has no name until it is complete (O_TMPFILE),
+    so even a process killed while writing leaves nothing behind; elsewhere a
+    hidden named one is removed on any error.
+    """
+    # os.replace is atomic only within one file system: write in the same folder.
+    folder = os.path.dirname(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    fd = _open_unnamed(folder)
+    unnamed = fd is not None
+    if not unnamed:  # mode 0o666: the umask takes its bits away, as for any new file
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+            if unnamed:  # give the complete file its temporary name
+                _link_unnamed(file.fileno(), temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
+
+
+def _open_unnamed(folder: str) -> int | None:
+    """A new file in ``folder`` with no name (Linux's O_TMPFILE), open for
+    writing; None where the system or the file system has no such files."""
+    if not hasattr(os, "O_TMPFILE") or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o666)
+    except OSError:
+        return None
+
+
+def _link_unnamed(fd: int, path: str) -> None:
+    """Give the unnamed file open as ``fd`` the name ``path``.
+
+    linkat() with AT_SYMLINK_FOLLOW from /proc/self/fd/<fd>, as open(2)
+    describes; os.link takes that path only when given the folder as a file
+    descriptor (else it calls link(), which does not follow the link).
+    """
+    proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(str(fd), path, src_dir_fd=proc)
+    finally:
+        os.close(proc)
 
 
 class Neuron(Module):
@@ -197,6 +312,7 @@ class Neuron(Module):
         nin: int,
         activation: str | None = "relu",
         *,
+        init: str = "micrograd",
         fused: bool = True,
         rng: random.Random | None = None,
         seed: int | None = None,
@@ -204,10 +320,9 @@ class Neuron(Module):
         self.nin = _positive_int(nin, "Neuron: nin (the number of inputs)")
         self.activation = _check_activation(activation)
         self.fused = fused
-        rng = _make_rng(rng, seed, "Neuron")
-        limit = 1.0 / math.sqrt(nin)
-        self.w = [Value(rng.uniform(-limit, limit), label=f"w{i + 1}") for i in range(nin)]
-        self.b = Value(rng.uniform(-limit, limit), label="b")
+        weights, bias = INITS[_check_init(init)](_make_rng(rng, seed, "Neuron"), self.nin)
+        self.w = [Value(w, label=f"w{i + 1}") for i, w in enumerate(weights)]
+        self.b = Value(bias, label="b")
 
     def __call__(self, x) -> Value:
         return self._forward(_inputs(x, self.nin, self))
@@ -256,6 +371,7 @@ class Layer(Module):
         nout: int,
         activation: str | None = "relu",
         *,
+        init: str = "micrograd",
         fused: bool = True,
         rng: random.Random | None = None,
         seed: int | None = None,
@@ -265,7 +381,9 @@ class Layer(Module):
         self.activation = _check_activation(activation)
         self.fused = fused
         rng = _make_rng(rng, seed, "Layer")
-        self.neurons = [Neuron(nin, activation, fused=fused, rng=rng) for _ in range(nout)]
+        self.neurons = [
+            Neuron(nin, activation, init=init, fused=fused, rng=rng) for _ in range(nout)
+        ]
 
     @classmethod
     def from_weights(
@@ -339,7 +457,11 @@ class MLP(Module):
     ``output_activation`` (None: no activation, the raw scores).
 
     Returns a single Value when the last layer has one neuron, else a list.
-    ``seed=0`` gives the same weights on every machine; ``seed=None`` fresh ones.
+    Without ``seed`` or ``rng`` the weights come from Python's ``random``, as
+    micrograd's do: ``random.seed(1337)`` then ``MLP(2, [16, 16, 1])`` gives
+    micrograd's network. ``seed=0`` gives the same weights on every machine,
+    whatever else draws random numbers. ``init="scaled"``: PyTorch's start
+    (see the module's description).
 
     >>> model = MLP(2, [3, 2], activation="sigmoid", output_activation="sigmoid", seed=0)
     >>> model
@@ -356,6 +478,7 @@ class MLP(Module):
         output_activation: str | None = None,
         seed: int | None = None,
         *,
+        init: str = "micrograd",
         fused: bool = True,
         rng: random.Random | None = None,
     ):
@@ -379,6 +502,7 @@ class MLP(Module):
                 widths[i],
                 widths[i + 1],
                 output_activation if i == last else activation,
+                init=init,
                 fused=fused,
                 rng=rng,
             )
@@ -398,7 +522,7 @@ class MLP(Module):
         """One ``{"weights": rows, "biases": list}`` per layer (see Layer).
 
         >>> MLP(1, [1], seed=0).state_dict()
-        [{'weights': [[0.6888437030500962]], 'biases': [0.515908805880605]}]
+        [{'weights': [[0.6888437030500962]], 'biases': [0.0]}]
         """
         return [layer.state_dict() for layer in self.layers]
 
@@ -423,10 +547,22 @@ class MLP(Module):
         return text + ")"
 
 
-def _make_rng(rng: random.Random | None, seed: int | None, who: str) -> random.Random:
+def _make_rng(rng: random.Random | None, seed: int | None, who: str):
+    """The generator to draw from: ``rng``, a new one seeded with ``seed``, or
+    else the ``random`` module itself (its functions share one hidden
+    generator), as micrograd does, so that ``random.seed`` governs it."""
     if rng is not None and seed is not None:
         raise ValueError(f"{who}: give rng or seed, not both (got seed={seed!r})")
-    return rng if rng is not None else random.Random(seed)
+    if rng is not None:
+        return rng
+    return random if seed is None else random.Random(seed)
+
+
+def _check_init(name):
+    if name not in INITS:
+        known = ", ".join(repr(k) for k in INITS)
+        raise ValueError(f"unknown init {name!r}; choose one of {known}")
+    return name
 
 
 def _check_activation(name):
@@ -471,17 +607,20 @@ def _options(activation, default, fused: bool) -> str:
 def _check_keys(state, keys: tuple[str, ...], where: str) -> None:
     if not isinstance(state, dict) or set(state) != set(keys):
         expected = ", ".join(repr(k) for k in keys)
-        got = sorted(state) if isinstance(state, dict) else _describe(state)
+        got = reprlib.repr(sorted(state, key=str)) if isinstance(state, dict) else _describe(state)
         raise StateDictError(f"{where} should be a dict with keys {expected}, got {got}")
 
 
 def _number(x, where: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise StateDictError(f"{where} should be a number, got {x!r}")
+        raise StateDictError(f"{where} should be a number, got {reprlib.repr(x)}")
     try:
-        return float(x)
+        number = float(x)
     except OverflowError:  # an integer like 10**400 has no float
-        raise StateDictError(f"{where} is too large for a float: {x!r}") from None
+        raise StateDictError(f"{where} is too large for a float: {reprlib.repr(x)}") from None
+    if not math.isfinite(number):
+        raise StateDictError(f"{where} should be a finite number, got {number}")
+    return number
 
 
 def _numbers(xs, n: int, where: str, what: str) -> list[float]:

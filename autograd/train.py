@@ -58,7 +58,7 @@ def fit(
     >>> model = MLP(1, [1], seed=0)  # y = w·x + b
     >>> history = fit(model, [[0.0], [1.0]], [1.0, 3.0], optimizer=SGD(model.parameters(), lr=0.1),
     ...               epochs=300, print_every=100, progress=False)
-    epoch   100  loss 0.000063
+    epoch   100  loss 0.000030
     epoch   200  loss 0.000000
     epoch   300  loss 0.000000
     >>> [round(p.data, 3) for p in model.parameters()]  # w = 2, b = 1

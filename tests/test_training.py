@@ -31,16 +31,17 @@ def train_xor(seed, lr, loss=mse, epochs=1000):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_xor_as_in_class_does_not_learn_in_1000_epochs(seed):
-    # The classroom setting: MSE, lr 0.1, 1000 epochs. Measured for seeds 0-4:
-    # the loss stays at 0.2494-0.2501 (the loss of answering 0.5 everywhere is
-    # 0.25) and every output stays within 0.02 of 0.5. The gradients of a
+    # The classroom setting: MSE, lr 0.1, 1000 epochs. Measured for seeds 0-9:
+    # the loss ends at 0.2439-0.2508 (the loss of answering 0.5 everywhere is
+    # 0.25) and every output stays within 0.07 of 0.5. The gradients of a
     # sigmoid net under MSE are small (σ' ≤ 1/4 per layer), so at lr 0.1 the
-    # network is still on the plateau where it started. It gets there with
-    # about 10× more epochs, or 100× the learning rate (next test).
+    # network is still on the plateau where it started. 10× more epochs get
+    # seeds 0-2 off it (loss below 0.1 after 6,000-7,600 epochs), not 3 and 4;
+    # 100× the learning rate gets every seed there (next test).
     history, outputs = train_xor(seed, lr=0.1)
     assert len(history) == 1000
-    assert history[-1] > 0.249
-    assert all(abs(o - 0.5) < 0.03 for o in outputs)
+    assert history[-1] > 0.24
+    assert all(abs(o - 0.5) < 0.07 for o in outputs)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -54,7 +55,7 @@ def test_xor_is_learned_with_a_larger_learning_rate(seed):
 
 def test_xor_is_learned_with_cross_entropy_at_lr_1():
     # Cross-entropy's gradient at the output is p - y, without the small σ'
-    # factor of MSE: lr 1 is enough (seeds 0-4 reach a loss of 0.015-0.03).
+    # factor of MSE: lr 1 is enough (seeds 0-4 reach a loss of 0.012-0.053).
     history, outputs = train_xor(0, lr=1.0, loss=binary_cross_entropy)
     assert history[-1] < 0.05 < 0.69 < history[0]
     assert [o > 0.5 for o in outputs] == [False, True, True, False]
@@ -81,7 +82,10 @@ def test_digits_softmax_regression():
     pytest.importorskip("sklearn")
     X, y = load_digits()
     X_train, X_test, y_train, y_test = train_test_split(X[:240], y[:240], 0.25, seed=0)
-    model = MLP(64, [10], seed=0)  # one layer of 10 linear units: the logits
+    # One layer of 10 linear units: the logits. With 64 inputs, micrograd's
+    # weights in ±1 start the logits large: 3 epochs reach 78-88 % for seeds
+    # 0-2; PyTorch's scaled start reaches 93-95 %.
+    model = MLP(64, [10], seed=0, init="scaled")
     history = fit(
         model,
         X_train,
