@@ -41,7 +41,7 @@ def test_a_plus_a_before_and_after_backward():
     )
     op = (
         '\tn1_op [label="+" class=op fontsize=10 id="op-y" margin=0.02 shape=circle width=0.3]\n'
-        '\tn1_op -> n1 [id="out-y"]\n'
+        '\tn1_op -> n1 [id="out-y" weight=4]\n'
     )
 
     def boxes(a_grad, y_grad):
