@@ -7,16 +7,22 @@ derivative and, once the result has a gradient, what the parent receives
 (``grad += local × upstream``). Numbers in the program (constants) get a plain
 dashed edge and no gradient: nothing needs one. The gradients are the Values'
 ``.grad`` as they are, or those of an explanation (``explanation=``); a
-drawing never changes a ``.grad``. Fill colours tell the kinds of node apart:
+drawing never changes a ``.grad``. The kinds of node differ in their corners
+and borders as well as in their fill (``KINDS``, which the lesson page's legend
+shows too), so that they are told apart without colour:
 
-- light blue: an input (a leaf you made);
-- light green: a parameter (a leaf passed in ``params=``, e.g. ``model.parameters()``);
-- light grey: a constant (a plain number used in an operation);
-- white: an intermediate result;
-- orange, with a thick border: the output (the root you drew).
+- an input (a leaf you made): rounded corners, blue;
+- a parameter (a leaf passed in ``params=``, e.g. ``model.parameters()``):
+  rounded corners, a thick border, dark green with white text;
+- a constant (a plain number used in an operation): a dashed border, white;
+- an intermediate result: square corners, white;
+- the output (the root you drew): square corners, a thick border, orange.
 
-In the backward-step images the node being processed is yellow and the edges
-it sends gradient along are red; gradients not yet computed show as ``?``.
+The fills are at least 3:1 apart where they meet (against white, and blue
+against green), as WCAG 1.4.11 asks of graphics; black text on them, and
+white on the green, stay above 4.5:1. In the backward-step images the node
+being processed is yellow and the edges it sends gradient along are red;
+gradients not yet computed show as ``?``.
 
 The drawing is made from the explanation's model (``autograd.explain``): its
 node ids give each SVG element an ``id`` (``svg_id``) and its kinds a
@@ -60,13 +66,38 @@ INSTALL_DOT = (
     "or conda install graphviz"
 )
 
-FILL = {
-    "input": "#c6dbef",
-    "parameter": "#c7e9c0",
-    "constant": "#eeeeee",
-    "intermediate": "#ffffff",
-    "output": "#fdd0a2",
+# Each kind of node: how Graphviz draws it, and how the lesson page's legend
+# says it. Contrast (WCAG 1.4.11): blue 3.2:1 and green 11:1 against white,
+# 3.5:1 against each other; orange 3.2:1 against white.
+KINDS = {
+    "input": {
+        "style": {"style": "rounded,filled", "fillcolor": "#4b96d2"},
+        "legend": "input: rounded",
+    },
+    "parameter": {
+        "style": {
+            "style": "rounded,filled",
+            "fillcolor": "#114516",
+            "fontcolor": "#ffffff",
+            "penwidth": "3",
+        },
+        "legend": "parameter: rounded, thick border",
+    },
+    "constant": {
+        "style": {"style": "dashed,filled", "fillcolor": "#ffffff"},
+        "legend": "constant: dashed border",
+    },
+    "intermediate": {
+        "style": {"style": "filled", "fillcolor": "#ffffff"},
+        "legend": "intermediate: square",
+    },
+    "output": {
+        "style": {"style": "filled", "fillcolor": "#e4700b", "penwidth": "3"},
+        "legend": "output: square, thick border",
+    },
 }
+FILL = {kind: drawn["style"]["fillcolor"] for kind, drawn in KINDS.items()}
+CONSTANT_EDGE = "#767676"  # 4.5:1 against white: a dashed edge still seen
 ACTIVE_FILL = "#fff176"
 ACTIVE_EDGE = "#d62728"
 
@@ -357,7 +388,6 @@ def _graph(
     "op", "constant" for a dashed edge): the lesson page finds them by those.
     """
     graphviz = _graphviz()
-    root = nodes[-1]
     dot = {node.id: f"n{i}" for i, node in enumerate(nodes)}
     names = {node.id: node.name for node in nodes}
     kinds = {node.id: node.kind for node in nodes}
@@ -376,11 +406,10 @@ def _graph(
             if not isinstance(grad, str):
                 grad = "?" if grad is None else format_number(grad, _DIGITS)
             fields.append("grad " + _record_escape(grad))
-        style = {"shape": "record", "style": "filled", "fillcolor": FILL[node.kind]}
-        if node is root:
-            style["penwidth"] = "2"
-        if node.id == active:
-            style.update(fillcolor=ACTIVE_FILL, color=ACTIVE_EDGE, penwidth="2")
+        style = {"shape": "record", **KINDS[node.kind]["style"]}
+        if node.id == active:  # black text on the yellow, whatever the kind's
+            style.update(fillcolor=ACTIVE_FILL, color=ACTIVE_EDGE, fontcolor="#000000")
+            style["penwidth"] = "3"
         # A record's fields run across the rank direction; braces turn them, so
         # that the box reads left to right both in LR and in TB layouts.
         record = " | ".join(fields)
@@ -401,7 +430,9 @@ def _graph(
         graph.node(
             op, _escape(node.symbol), id=svg_id("op", node.id), **{"class": "op"}, **op_style
         )
-        graph.edge(op, dot[node.id], id=svg_id("out", node.id), **out_style)
+        # A heavy edge keeps the circle beside its result: where a long edge
+        # cannot be avoided, it is one into the circle, not out of it.
+        graph.edge(op, dot[node.id], id=svg_id("out", node.id), weight="4", **out_style)
         for slot, parent in enumerate(node.parents):
             edge_id = svg_id("edge", node.id, slot)
             if kinds[parent] == "constant":  # no gradient flows to a number: a plain dashed edge
@@ -409,7 +440,7 @@ def _graph(
                     dot[parent],
                     op,
                     id=edge_id,
-                    color="#aaaaaa",
+                    color=CONSTANT_EDGE,
                     style="dashed",
                     **{"class": "constant"},
                 )

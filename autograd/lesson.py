@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from autograd.draw import check_size, draw, svg_id, to_svg
+from autograd.draw import KINDS, check_size, draw, svg_id, to_svg
 from autograd.engine import Value, topological_order
 from autograd.explain import Explanation, explain
 from autograd.explain.text import local_text, sum_so_far
@@ -40,7 +40,7 @@ __all__ = ["Lesson", "lesson", "lesson_data"]
 
 UNKNOWN = "?"  # a gradient not yet sent, as the backward-step pictures show it
 NOT_A_NUMBER = "That is not a number: type one such as 2.5 or -0.25, or press Show answer."
-_MARKERS = ("@@TITLE@@", "@@SVG@@", "@@DATA@@")
+_MARKERS = ("@@TITLE@@", "@@SVG@@", "@@LEGEND@@", "@@DATA@@")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def lesson(
     )
     svg, title = data.pop("svg"), data["title"]
     # One pass over the template: a title holding a marker stays as written.
-    filling = dict(zip(_MARKERS, (html.escape(title), svg, _script_json(data))))
+    filling = dict(zip(_MARKERS, (html.escape(title), svg, _legend(), _script_json(data))))
     page = re.sub("|".join(_MARKERS), lambda m: filling[m.group(0)], _template())
     return Lesson(page, title)
 
@@ -126,14 +126,20 @@ def lesson_data(
 ) -> dict:
     """What the lesson page shows, as JSON-ready data: the data the page embeds, and ``"svg"``.
 
-    ``lesson()`` fills its template with this; the classroom server
-    (``autograd serve``) sends it to a page that is already open, which then
-    shows the new graph. ``dot_timeout`` bounds Graphviz's layout in seconds.
+    ``"svg"`` is the graph laid out left to right, ``"svg_tb"`` top to
+    bottom: the page shows the one that suits the graph's and the screen's
+    shape, and the teacher can switch. ``lesson()`` fills its template with
+    this (the first in the markup, the second in the data); the classroom
+    server (``autograd serve``) sends it to a page that is already open,
+    which then shows the new graph. ``dot_timeout`` bounds each of Graphviz's
+    layouts in seconds.
 
     >>> from autograd import Value
     >>> data = lesson_data(Value(2.0, label="a") * 3)
     >>> data["explanation"]["schema"], data["svg"].startswith("<svg")
     (1, True)
+    >>> 'id="node-a"' in data["svg_tb"]  # the same ids in both layouts
+    True
     """
     if not isinstance(root, Value):
         raise TypeError(f"lesson: expected a Value, got {type(root).__name__} {root!r}")
@@ -147,7 +153,8 @@ def lesson_data(
         "unknown": UNKNOWN,
         "start_gradients": _start_gradients(exported),
         "explanation": exported,
-        "svg": _lesson_svg(root, explanation, max_nodes, dot_timeout),
+        "svg": _lesson_svg(root, explanation, max_nodes, dot_timeout, "LR"),
+        "svg_tb": _lesson_svg(root, explanation, max_nodes, dot_timeout, "TB"),
         **_practice_page(explanation, exported),
     }
     return _finite(data)
@@ -235,24 +242,48 @@ _GRAD_TEXT = re.compile(r"(<text [^>]*)(>grad )")
 _FLOW_TEXT = re.compile(r"(<text [^>]*)(>grad \+= )")
 
 
+def _legend() -> str:
+    """The legend of node kinds, from draw's own table: a small box drawn as
+    Graphviz draws that kind (fill, corners, border), and its words."""
+    items = []
+    for kind, drawn in KINDS.items():
+        style = drawn["style"]
+        width = float(style.get("penwidth", 1))
+        dashes = ' stroke-dasharray="5 2"' if "dashed" in style["style"] else ""
+        corners = ' rx="6"' if "rounded" in style["style"] else ""
+        box = (
+            f'<svg class="swatch" width="36" height="22" viewBox="0 0 36 22" aria-hidden="true">'
+            f'<rect x="2" y="2" width="32" height="18"{corners} fill="{style["fillcolor"]}" '
+            f'stroke="#000000" stroke-width="{width:g}"{dashes}/></svg>'
+        )
+        items.append(f'<li class="{kind}">{box}{html.escape(drawn["legend"])}</li>')
+    return "\n".join(items)
+
+
 def _lesson_svg(
     root: Value,
     explanation: Explanation,
     max_nodes: int,
     dot_timeout: float | None = None,
+    rankdir: str = "LR",
 ) -> str:
-    """Graphviz's SVG of ``draw(root, explanation=explanation)``, each node and
-    edge tagged for the page's script.
+    """Graphviz's SVG of ``draw(root, explanation=explanation, rankdir=rankdir)``,
+    each node and edge tagged for the page's script.
 
     A value node's group gets ``data-node`` (its name in the explanation),
-    ``tabindex``, a role and an aria-label; an operation's circle gets
-    ``data-op``; an edge gets ``data-edge="node->parent#slot"`` and where it
-    is in the JSON's backward steps. ``data-step`` is the step that sends
-    along it. Each group is found by the ``id`` draw gave it (``svg_id``).
+    ``data-id`` (its id), a role and an aria-label, and ``tabindex``: -1, but
+    0 for the output, the graph's one Tab stop until the page moves it; an
+    operation's circle gets ``data-op``; an edge gets
+    ``data-edge="node->parent#slot"`` and where it is in the JSON's backward
+    steps (and ``tabindex="-1"``: the arrow keys move between nodes, not
+    edges). ``data-step`` is the step that sends along it. Each group is
+    found by the ``id`` draw gave it (``svg_id``), the same in both layouts.
     """
     # Each gradient as the last step shows it: all it received, summed (5 + 10 = 15).
     final = {i: sum_so_far(edge) for i, edge in explanation.arrived().items()}
-    graph = draw(root, explanation=explanation, max_nodes=max_nodes, grad_labels=final)
+    graph = draw(
+        root, explanation=explanation, max_nodes=max_nodes, grad_labels=final, rankdir=rankdir
+    )
     names = {node.id: node.name for node in explanation.nodes}
     computed = {s.id: s.text() for s in explanation.forward}
     steps = explanation.step_of()
@@ -263,9 +294,11 @@ def _lesson_svg(
         name, k = html.escape(node.name), steps.get(node.id)
         step = _step_attribute(k)
         label = html.escape(computed.get(node.id, node.name))
+        tabindex = "0" if node.kind == "output" else "-1"
         tags[svg_id("node", node.id)] = (
             node.name,
-            f'data-node="{name}" tabindex="0" role="button" aria-label="{label}"{step}',
+            f'data-node="{name}" data-id="{html.escape(node.id)}" tabindex="{tabindex}" '
+            f'role="button" aria-label="{label}"{step}',
         )
         if not node.parents:
             continue
@@ -278,7 +311,7 @@ def _lesson_svg(
             if not backward.edges[slot].constant:  # a number gets no gradient: nothing to show
                 local = html.escape(local_text(backward, backward.edges[slot]))
                 attributes += (
-                    f' data-backward="{k - 1}" data-slot="{slot}" tabindex="0"'
+                    f' data-backward="{k - 1}" data-slot="{slot}" tabindex="-1"'
                     f' aria-label="{local}"{step}'
                 )
             tags[svg_id("edge", node.id, slot)] = (key, attributes)

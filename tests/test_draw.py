@@ -41,15 +41,15 @@ def test_a_plus_a_before_and_after_backward():
     )
     op = (
         '\tn1_op [label="+" class=op fontsize=10 id="op-y" margin=0.02 shape=circle width=0.3]\n'
-        '\tn1_op -> n1 [id="out-y"]\n'
+        '\tn1_op -> n1 [id="out-y" weight=4]\n'
     )
 
     def boxes(a_grad, y_grad):
         return (
-            f'\tn0 [label="{{ a | data 3 | grad {a_grad} }}" class=input fillcolor="#c6dbef" '
-            'id="node-a" shape=record style=filled]\n'
-            f'\tn1 [label="{{ y | data 6 | grad {y_grad} }}" class=output fillcolor="#fdd0a2" '
-            'id="node-y" penwidth=2 shape=record style=filled]\n'
+            f'\tn0 [label="{{ a | data 3 | grad {a_grad} }}" class=input fillcolor="#4b96d2" '
+            'id="node-a" shape=record style="rounded,filled"]\n'
+            f'\tn1 [label="{{ y | data 6 | grad {y_grad} }}" class=output fillcolor="#e4700b" '
+            'id="node-y" penwidth=3 shape=record style=filled]\n'
         )
 
     assert draw(y).source == header + boxes(0, 0) + op + (
@@ -123,16 +123,16 @@ def test_worked_example_records_edges_and_colours():
     z, _, _ = worked_example()
     z.backward()
     source = draw(z).source
-    assert '[label="{ z | data 50 | grad 1 }" class=output fillcolor="#fdd0a2"' in source
-    assert '[label="{ b | data 4 | grad 15 }" class=input fillcolor="#c6dbef"' in source
+    assert '[label="{ z | data 50 | grad 1 }" class=output fillcolor="#e4700b"' in source
+    assert '[label="{ b | data 4 | grad 15 }" class=input fillcolor="#4b96d2"' in source
     assert '[label="{ v1 | data 6 | grad 5 }" class=intermediate fillcolor="#ffffff"' in source
-    assert '[label="{ const | data 2 }" class=constant fillcolor="#eeeeee"' in source  # no grad
+    assert '[label="{ const | data 2 }" class=constant fillcolor="#ffffff"' in source  # no grad
     assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 10"' not in source
     assert '[label="∂z/∂x = 5\\ngrad += 5×1 = 5" id="edge-z-0"]' in source
     assert '[label="∂z/∂y = 10\\ngrad += 10×1 = 10" id="edge-z-1"]' in source
     assert '[label="∂v1/∂w = 2\\ngrad += 2×5 = 10" id="edge-v1-1"]' in source
     # The constants 2 and 1: a dashed edge each.
-    assert source.count('[class=constant color="#aaaaaa" id="edge-') == 2
+    assert source.count('[class=constant color="#767676" id="edge-') == 2
     assert source.count("->") == 4 + 8  # op -> result for 4 operations, 8 parent edges
 
 

@@ -29,8 +29,11 @@ def test_the_worked_example_page_is_one_small_file():
     assert page.startswith("<!DOCTYPE html>")
     # Nothing to fetch: no scripts, styles, fonts or images from anywhere.
     assert not re.search(r"\b(src|href)\s*=", page)
-    assert "url(" not in page and "@import" not in page and "<link" not in page
-    assert re.findall(r"https?://[^\s\"'<]+", page) == ["http://www.w3.org/2000/svg"]  # xmlns
+    # url(#...) names a part of the page itself (the arrowhead of the gradient's flow).
+    assert not re.search(r"url\((?!#)", page) and "@import" not in page and "<link" not in page
+    # Only the SVG namespace, of the graph in the markup and of the other layout in the data.
+    urls = re.findall(r"https?://[^\s\"'<\\]+", page)
+    assert urls == ["http://www.w3.org/2000/svg"] * 2
 
 
 def test_every_node_is_tagged_with_its_name():
@@ -38,11 +41,14 @@ def test_every_node_is_tagged_with_its_name():
     page = lesson(z).html
     # Each group found by the id and class draw gave it, the id from the node's.
     tagged = re.findall(
-        r'<g id="node-(\w+)" class="node (\w+)" data-node="([^"]*)" tabindex="0" role="button"',
+        r'<g id="node-(\w+)" class="node (\w+)" data-node="([^"]*)" data-id="(\w+)" '
+        r'tabindex="(-1|0)" role="button"',
         page,
     )
     nodes = explain(worked_output()).nodes
-    assert sorted(tagged) == sorted((n.id, n.kind, n.name) for n in nodes)
+    # One Tab stop in the graph: the output, until the page moves it.
+    expected = [(n.id, n.kind, n.name, n.id, "0" if n.kind == "output" else "-1") for n in nodes]
+    assert sorted(tagged) == sorted(expected)
     # The edge along which y sends b its gradient, and the circle of y's operation.
     assert '<g id="edge-y-0" class="edge" data-edge="y-&gt;b#0" data-backward="3"' in page
     assert '<g id="op-y" class="node op" data-op="y" data-step="4">\n<title>y</title>' in page
