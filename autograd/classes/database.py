@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
-from autograd.classes import checks
+import autograd.classes.checks as checks
 from autograd.classes.checks import MAX_ITEMS, MAX_KEY, MAX_NODE
 from autograd.classes.connections import Transaction, connect, redact
 from autograd.classes.errors import (
