@@ -537,15 +537,16 @@ def exercise(level: int = 1, seed: int = 0) -> Exercise:
 def _candidate(program: str, at: dict[str, float], level: int, seed: int) -> Exercise | None:
     """The drawn program as an Exercise, its inputs given in the order the program uses
     them; None where an input is not one a student writes down (one decimal, and
-    small: a bias like 11 is no fun by hand) or the program cannot be computed."""
+    small: a bias like 11 is no fun by hand).
+
+    The writers keep every function in its domain (log of a positive number, and
+    so on), so an error here is a fault to report, not a draw to skip.
+    """
     if any(abs(v) > 5 or v != round(v, 1) for v in at.values()):
         return None  # before anything is computed: most draws that fail, fail here
     names = re.findall(r"[A-Za-z_]\w*", program)  # as parse_program finds the inputs
     ordered = {name: at[name] for name in dict.fromkeys(names) if name in at}
-    try:
-        return Exercise(program, ordered, level, seed)
-    except ValueError:
-        return None
+    return Exercise(program, ordered, level, seed)
 
 
 # Only rng.random() is used: Python promises its sequence for a seed across
@@ -558,6 +559,8 @@ def _chance(rng: random.Random, p: float) -> bool:
     return rng.random() < p
 
 
+# No 1 or -1 among the inputs: multiplied by 1, a forgotten factor gives the
+# right answer, and by -1 a forgotten factor is a sign slip.
 def _integer(rng: random.Random) -> float:
     return float(_pick(rng, (-4, -3, -2, 2, 3, 4, 5)))
 
@@ -784,10 +787,7 @@ _SMALLEST_GRADIENT = 0.05
 
 def _friendly(ex: Exercise) -> bool:
     """Moderate numbers, no zero gradient, paths and slips that can be told apart."""
-    try:
-        diagnoses = ex.diagnoses()
-    except ValueError:  # a DomainError, or the program's own error
-        return False
+    diagnoses = ex.diagnoses()
     numbers = [s.value for s in ex.explanation().forward] + [d.gradient for d in diagnoses]
     if not all(math.isfinite(x) and abs(x) <= 200 for x in numbers):
         return False
