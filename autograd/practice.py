@@ -24,7 +24,9 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -503,10 +505,13 @@ def _forgotten_factors(explanation: Explanation, node: str) -> Iterator[tuple]:
 def exercise(level: int = 1, seed: int = 0) -> Exercise:
     """A small program to differentiate by hand, the same for the same level and seed.
 
-    Level 1: a chain of two or three of + - * with small integers; level 2: an
-    input used on two paths (like b in the worked example); level 3: tanh,
-    exp, log, sigmoid and powers; level 4: one neuron with an activation and
-    a squared-error loss.
+    The structure is drawn as well as the numbers. Level 1: a chain of two to
+    four of + - * with small integers; level 2: a node on two or three paths
+    (like b in the worked example), some paths deeper than others; level 3:
+    tanh, sigmoid, exp, log or a power at a point a table knows, sometimes two
+    of them, sometimes a node used again after the function; level 4: one
+    neuron (one to three inputs, with or without a bias, tanh, sigmoid or
+    relu) and its loss (squared error, half of it, or cross-entropy).
 
     >>> ex = exercise(level=2, seed=1)
     >>> ex.program == exercise(level=2, seed=1).program
@@ -523,68 +528,151 @@ def exercise(level: int = 1, seed: int = 0) -> Exercise:
     # Draw until the numbers are friendly; the same draws follow from the same seed.
     for _ in range(1000):
         statements, at = write(rng)
-        candidate = Exercise("; ".join(statements), at, level, seed)
-        if _friendly(candidate):
+        candidate = _candidate("; ".join(statements), at, level, seed)
+        if candidate is not None and _friendly(candidate):
             return candidate
     raise RuntimeError(f"exercise(level={level}, seed={seed}): no friendly exercise in 1000 draws")
 
 
+def _candidate(program: str, at: dict[str, float], level: int, seed: int) -> Exercise | None:
+    """The drawn program as an Exercise, its inputs given in the order the program uses
+    them; None where an input is not one a student writes down (one decimal, and
+    small: a bias like 11 is no fun by hand).
+
+    The writers keep every function in its domain (log of a positive number, and
+    so on), so an error here is a fault to report, not a draw to skip.
+    """
+    if any(abs(v) > 5 or v != round(v, 1) for v in at.values()):
+        return None  # before anything is computed: most draws that fail, fail here
+    names = re.findall(r"[A-Za-z_]\w*", program)  # as parse_program finds the inputs
+    ordered = {name: at[name] for name in dict.fromkeys(names) if name in at}
+    return Exercise(program, ordered, level, seed)
+
+
 # Only rng.random() is used: Python promises its sequence for a seed across
-# versions, not that of choice() or randrange().
+# versions, not that of choice(), randrange() or shuffle().
 def _pick(rng: random.Random, options):
     return options[int(rng.random() * len(options))]
 
 
+def _chance(rng: random.Random, p: float) -> bool:
+    return rng.random() < p
+
+
+# No 1 or -1 among the inputs: multiplied by 1, a forgotten factor gives the
+# right answer, and by -1 a forgotten factor is a sign slip.
 def _integer(rng: random.Random) -> float:
-    return float(_pick(rng, (-4, -3, -2, -1, 1, 2, 3, 4, 5)))
+    return float(_pick(rng, (-4, -3, -2, 2, 3, 4, 5)))
 
 
 def _decimal(rng: random.Random) -> float:
-    return _pick(rng, (-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0))
+    return _pick(rng, (-2.0, -1.5, -0.5, 0.5, 1.5, 2.0, 2.5, 3.0))
+
+
+def _one_decimal(x: float) -> float:
+    """x rounded to one decimal where that is x (0.1 - 0.3 is -0.2); else x itself,
+    which ``_candidate`` refuses (an input such as 0.25 is not for these levels)."""
+    rounded = round(x, 1)
+    return rounded if abs(rounded - x) < 1e-9 else x
 
 
 def _binary(left: str, op: str, right: str) -> str:
     return f"{left}*{right}" if op == "*" else f"{left} {op} {right}"
 
 
+# The results of a chain, by its length: each statement uses the one before.
+_CHAIN = {2: ("x", "z"), 3: ("x", "y", "z"), 4: ("x", "y", "u", "z")}
+
+
 def _level1(rng: random.Random) -> tuple[list[str], dict[str, float]]:
-    """A chain: x = a*b; y = x + c; z = y - 2 (two or three operations)."""
-    count = _pick(rng, (2, 3))
+    """A chain of two to four of + - *: x = a*b; y = 3 - x; z = y*c, and so on."""
+    count = _pick(rng, (2, 3, 3, 4))
     ops = [_pick(rng, "+-*") for _ in range(count)]
     if "*" not in ops:  # a product at least, or every local derivative is ±1
         ops[int(rng.random() * count)] = "*"
-    results = ("x", "z") if count == 2 else ("x", "y", "z")
-    inputs = iter("abcd")
+    names = ["a", "b", "c", "d"]
     at: dict[str, float] = {}
 
-    def operand() -> str:
-        if rng.random() < 0.7:
-            name = next(inputs)
+    def operand(number_likely: float) -> str:
+        if names and not _chance(rng, number_likely):
+            name = names.pop(0)
             at[name] = _integer(rng)
             return name
         return str(_pick(rng, (2, 3, 4)))
 
-    first = next(inputs)
-    at[first] = _integer(rng)
-    statements, previous = [], _binary(first, ops[0], operand())
-    statements.append(f"{results[0]} = {previous}")
-    for result, op, before in zip(results[1:], ops[1:], results):
-        other = operand()
-        left, right = (before, other) if rng.random() < 0.6 else (other, before)
+    statements, before = [], ""
+    for result, op in zip(_CHAIN[count], ops):
+        # Operands drawn left to right, so that the inputs read a, b, c in the program.
+        if _chance(rng, 0.6):
+            left = before or operand(0.0)
+            right = operand(0.35)
+        else:
+            left = operand(0.35)
+            right = before or operand(0.0)
         statements.append(f"{result} = {_binary(left, op, right)}")
+        before = result
     return statements, at
 
 
+# How a path leaves the shared node s: with a number (k a factor, j a term) or
+# with an input o of its own.
+_BRANCHES = (
+    "{s} + {j}",
+    "{k}*{s}",
+    "{s} - {j}",
+    "{j} - {s}",
+    "{o}*{s}",
+    "{o} + {s}",
+    "{o} - {s}",
+    "{s} - {o}",
+    "{k}*{o} + {s}",
+    "{k}*{s} - {o}",
+)
+# One path made a step longer: p = b + 2; x = p*3.
+_DEEPER = ("{p}*{k}", "{p} + {j}", "{j} - {p}", "{k}*{p} + {o}", "{o}*{p}")
+# Where the paths meet: z from the two or three nodes that end them.
+_JOINS = {
+    2: ("{0}*{1}", "{0}*{1}", "{0} + {1}", "{0} - {1}", "{0} + {k}*{1}", "{k}*{0} - {1}"),
+    3: ("{0}*{1} + {2}", "{0}*{1} - {2}", "{0} + {1}*{2}", "{0}*{1}*{2}", "{0}*({1} + {2})"),
+}
+# The shared node computed from two inputs: both reach z along every path.
+_SHARED = ("a*b", "a + b", "a - b", "{k}*a + b")
+
+
 def _level2(rng: random.Random) -> tuple[list[str], dict[str, float]]:
-    """b on two paths: x = 2*w + b; y = b + 1; z = x*y, and variations."""
-    k = _pick(rng, (2, 3, 4))
-    x = _pick(rng, (f"{k}*w + b", "w*b", "w - b", f"{k}*w - b", "w + b"))
-    y = _pick(rng, ("b + {j}", "{j}*b", "b - {j}", "b*c", "c - b")).format(j=_pick(rng, (2, 3)))
-    z = _pick(rng, ("x*y", "x*y", "x - y", f"x + {k}*y"))
-    at = {"w": _integer(rng), "b": _integer(rng)}
-    if "c" in y:
-        at["c"] = _integer(rng)
-    return [f"x = {x}", f"y = {y}", f"z = {z}"], at
+    """A node on two or three paths, as b in x = 2*w + b; y = b + 1; z = x*y."""
+    paths = _pick(rng, (2, 2, 3))
+    others = ["w", "c", "d", "g", "m", "n"]  # the inputs the paths take on their way
+    at: dict[str, float] = {}
+    statements = []
+
+    def fill(template: str, **names: str) -> str:
+        if "{o}" in template:
+            names["o"] = others.pop(0)
+            at[names["o"]] = _integer(rng)
+        return template.format(k=_pick(rng, (2, 3, 4)), j=_pick(rng, (1, 2, 3)), **names)
+
+    if _chance(rng, 0.25):
+        at["a"], at["b"] = _integer(rng), _integer(rng)
+        statements.append(f"u = {fill(_pick(rng, _SHARED))}")
+        shared = "u"
+    else:
+        shared, at["b"] = "b", _integer(rng)
+    ends = []
+    for name, inner in zip(("x", "y", "v"), ("p", "q", "r")):
+        if len(ends) == paths:
+            break
+        if len(ends) == 2 and _chance(rng, 0.4):  # the third path: the shared node itself
+            ends.append(shared)
+            continue
+        expression = fill(_pick(rng, _BRANCHES), s=shared)
+        if _chance(rng, 0.25):
+            statements.append(f"{inner} = {expression}")
+            expression = fill(_pick(rng, _DEEPER), p=inner)
+        statements.append(f"{name} = {expression}")
+        ends.append(name)
+    statements.append(f"z = {_pick(rng, _JOINS[paths]).format(*ends, k=_pick(rng, (2, 3, 4)))}")
+    return statements, at
 
 
 # Where each function is evaluated: points a table or a calculator knows well.
@@ -595,77 +683,178 @@ _ARGUMENTS = {
     "log": (0.5, 2.0, 4.0, 5.0, 10.0),  # positive: log never sees 0 or less
     "**2": (-3.0, -1.5, -0.5, 0.5, 1.5, 2.0, 3.0),
     "**3": (-2.0, -1.0, 0.5, 1.0, 2.0),
+    "**0.5": (1.0, 4.0, 9.0),  # positive: no root of a negative number
+    "**-1": (-2.0, -0.5, 0.5, 2.0, 4.0),  # never 0
 }
+# The argument u of the function, from inputs; the last input is solved for so
+# that u lands on a point of the table.
+_ARGUMENT_FORMS = ("a + b", "a - b", "a*b + c", "a*b - c", "{k}*a + b", "{k} - a")
+# What the output does with y = f(u): d is an input of its own, g a second function.
+_OUTPUTS = ("y*d", "d - y", "y**2", "{k}*y + d", "y*u", "y*a", "y*g", "y + g", "g - y")
 
 
 def _level3(rng: random.Random) -> tuple[list[str], dict[str, float]]:
-    """A function or a power of a linear expression, then a product or a square."""
+    """A function or a power at a point a table knows: u = a*b + c; y = tanh(u); z = y*d, ..."""
     function = _pick(rng, tuple(_ARGUMENTS))
     target = _pick(rng, _ARGUMENTS[function])
-    a = _integer(rng)
-    if rng.random() < 0.5:
-        b = _decimal(rng)
-        u, at = "a*b + c", {"a": a, "b": b, "c": round(target - a * b, 1)}
+    at: dict[str, float] = {}
+    statements = []
+    if _chance(rng, 0.2):  # the function of an input itself
+        argument, at["a"] = "a", target
     else:
-        u, at = "a + b", {"a": a, "b": round(target - a, 1)}
-    last = "c" if "c" not in at else "d"
-    y = f"u{function}" if function.startswith("**") else f"{function}(u)"
-    if function.startswith("**") or rng.random() < 0.6:
-        z = f"y*{last}"
-        at[last] = _integer(rng)
-    else:
-        z = "y**2"
-    return [f"u = {u}", f"y = {y}", f"z = {z}"], at
+        form, k = _pick(rng, _ARGUMENT_FORMS), _pick(rng, (2, 3))
+        a = _integer(rng)
+        if form in ("a*b + c", "a*b - c"):
+            b = _decimal(rng)
+            c = target - a * b if form == "a*b + c" else a * b - target
+            at.update(a=a, b=b, c=_one_decimal(c))
+        elif form == "{k} - a":
+            at["a"] = _one_decimal(k - target)
+        else:
+            b = {"a + b": target - a, "a - b": a - target, "{k}*a + b": target - k * a}[form]
+            at.update(a=a, b=_one_decimal(b))
+        statements.append(f"u = {form.format(k=k)}")
+        argument = "u"
+    statements.append(f"y = {_apply(function, argument)}")
+    outputs = [o for o in _OUTPUTS if argument == "u" or "u" not in o]
+    if function == "**0.5":  # (u**0.5)**2 is u again: nothing to learn
+        outputs.remove("y**2")
+    output = _pick(rng, outputs)
+    if "g" in output:
+        second = _pick(rng, tuple(_ARGUMENTS))
+        at["d"] = _pick(rng, _ARGUMENTS[second])
+        statements.append(f"g = {_apply(second, 'd')}")
+    elif "d" in output:
+        at["d"] = _integer(rng)
+    statements.append(f"z = {output.format(k=_pick(rng, (2, 3)))}")
+    return statements, at
+
+
+def _apply(function: str, argument: str) -> str:
+    return f"{argument}{function}" if function.startswith("**") else f"{function}({argument})"
 
 
 # The weighted sum s at which each activation is evaluated (relu: where it is not flat).
 _NEURON_SUMS = {
     "tanh": (-1.0, -0.5, 0.0, 0.5, 1.0),
     "sigmoid": (-1.0, 0.0, 1.0, 2.0),
-    "relu": (0.5, 1.0, 1.5, 2.0, 3.0),
+    "relu": (1.0, 2.0, 3.0, 4.0),
 }
-_TARGETS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "relu": (0.0, 1.0, 2.0)}
+# The targets y; for relu, half-way between its sums, or e and every gradient
+# below it are small whole numbers that other slips give too.
+_TARGETS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "relu": (0.5, 1.5, 2.5)}
+# The loss of the neuron's output h against the target y.
+_LOSSES = (
+    "e = h - y; L = e**2",
+    "e = y - h; L = e**2",
+    "e = h - y; L = 0.5*e**2",
+    "L = (h - y)**2",
+)
+# Cross-entropy for a sigmoid output, written for the target it has: 1 or 0.
+_CROSS_ENTROPY = ("L = -log(h)", "L = -log(1 - h)")
 
 
 def _level4(rng: random.Random) -> tuple[list[str], dict[str, float]]:
-    """One neuron and its squared error: s = w1*x1 + w2*x2 + b; h = tanh(s); e = h - y; L = e**2."""
+    """One neuron and its loss: s = w1*x1 + w2*x2 + b; h = tanh(s); e = h - y; L = e**2."""
     activation = _pick(rng, tuple(_NEURON_SUMS))
     s = _pick(rng, _NEURON_SUMS[activation])
-    names = [("w", "x")] if rng.random() < 0.4 else [("w1", "x1"), ("w2", "x2")]
+    count = _pick(rng, (1, 2, 2, 3))
+    pairs = [("w", "x")] if count == 1 else [(f"w{i}", f"x{i}") for i in range(1, count + 1)]
     at: dict[str, float] = {}
-    for w, x in names:
+    for w, x in pairs:
         at[w], at[x] = _decimal(rng), _integer(rng)
-    at["b"] = round(s - sum(at[w] * at[x] for w, x in names), 1)
-    at["y"] = _pick(rng, _TARGETS[activation])
-    weighted = " + ".join(f"{w}*{x}" for w, x in names)
-    return [f"s = {weighted} + b", f"h = {activation}(s)", "e = h - y", "L = e**2"], at
+    weighted = " + ".join(f"{w}*{x}" for w, x in pairs)
+    if _chance(rng, 0.7):
+        at["b"] = _one_decimal(s - sum(at[w] * at[x] for w, x in pairs))
+        weighted += " + b"
+    else:  # no bias: the last weight is solved for
+        *rest, (last_w, last_x) = pairs
+        at[last_w] = _one_decimal((s - sum(at[w] * at[x] for w, x in rest)) / at[last_x])
+    losses = _LOSSES + (_CROSS_ENTROPY if activation == "sigmoid" else ())
+    loss = _pick(rng, losses)
+    if "y" in loss:
+        at["y"] = _pick(rng, _TARGETS[activation])
+    return [f"s = {weighted}", f"h = {activation}(s)", *loss.split("; ")], at
 
 
 _WRITERS = (_level1, _level2, _level3, _level4)
 
 
+# A smaller gradient is all but 0 by hand, and the slips around it lie within
+# the tolerance of one another.
+_SMALLEST_GRADIENT = 0.05
+
+
 def _friendly(ex: Exercise) -> bool:
-    """No domain error, moderate numbers, no zero gradient, paths that can be told apart."""
-    try:
-        diagnoses = ex.diagnoses()
-    except ValueError:  # a DomainError, or the program's own error
-        return False
+    """Moderate numbers, no zero gradient, paths and slips that can be told apart."""
+    diagnoses = ex.diagnoses()
     numbers = [s.value for s in ex.explanation().forward] + [d.gradient for d in diagnoses]
     if not all(math.isfinite(x) and abs(x) <= 200 for x in numbers):
         return False
-    if any(abs(v) > 5 for v in ex.at.values()):  # a bias like 11 is no fun by hand
+    if any(abs(d.gradient) < _SMALLEST_GRADIENT for d in diagnoses):
         return False
-    if any(abs(d.gradient) < ATOL for d in diagnoses):
-        return False
-    # A node on several paths: each path counts, and no two look alike.
+    # A node on several paths: each path counts (no path, nor some of them together,
+    # adds up to nothing, as b does through y = c - b and v = d + b in y + v), and
+    # no two look alike.
     for d in diagnoses:
         contributions = [math.prod(p.factors) for p in d.leaf_sum.paths]
-        if len(contributions) > 1 and (
-            any(abs(c) < ATOL for c in contributions)
-            or any(_matches(a, b) for a, b in itertools.combinations(contributions, 2))
+        some = [
+            sum(chosen)
+            for size in range(1, len(contributions))
+            for chosen in itertools.combinations(contributions, size)
+        ]
+        if any(abs(c) < ATOL for c in some) or any(
+            _matches(a, b) for a, b in itertools.combinations(contributions, 2)
         ):
             return False
-    return True
+    return _distinguishable(ex)
+
+
+# Other values for the inputs, each moved by its own amount: two slips that give
+# one number there too give it whatever the inputs (forgetting a local
+# derivative of -1 is a sign slip); two that do not are apart by the choice of
+# numbers, which the exercise must avoid.
+# Each shift is large enough to move two such slips further apart than the
+# tolerance, given gradients of at least _SMALLEST_GRADIENT.
+_SHIFTS = (
+    (0.31, -0.27, 0.43, -0.37, 0.29, 0.41, -0.33, 0.47, -0.39, 0.35),
+    (-0.41, 0.33, -0.29, 0.47, -0.35, 0.27, 0.39, -0.43, 0.31, -0.45),
+)
+
+
+def _distinguishable(ex: Exercise) -> bool:
+    """Every slip the diagnosis knows gives its own number at every node, unless it
+    gives that number at any inputs.
+
+    A diagnosis leaves out a slip that gives the right answer or the number of a
+    slip tried before it; the same program at other inputs must not keep a slip
+    that the exercise's inputs leave out. Below, at a = 3, x = 2 is both the
+    forward value of x and dz/dx = c; at a = 5 each slip has its own number, and
+    forgetting ∂x/∂b = -1 gives what a sign slip gives, at any a, b and c.
+
+    >>> _distinguishable(Exercise("x = a - b; z = x*c", {"a": 5, "b": 1, "c": 2}))
+    True
+    >>> _distinguishable(Exercise("x = a - b; z = x*c", {"a": 3, "b": 1, "c": 2}))
+    False
+    """
+    here = _slips_kept(ex.diagnoses())
+    program = parse_program(ex.program)
+    compared = 0
+    for shifts in _SHIFTS:
+        moved = {name: v + shifts[i % len(shifts)] for i, (name, v) in enumerate(ex.at.items())}
+        try:
+            output, _ = program.run(moved)
+        except ValueError:  # out of a function's domain there: the other shift may do
+            continue
+        elsewhere = _slips_kept(diagnose(explain(output)))
+        if any(elsewhere[node] - here[node] for node in here):
+            return False
+        compared += 1
+    return compared > 0
+
+
+def _slips_kept(diagnoses: tuple[Diagnosis, ...]) -> dict[str, Counter]:
+    return {d.node: Counter(m.code for m in d.mistakes) for d in diagnoses}
 
 
 def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text") -> str:
@@ -675,15 +864,15 @@ def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text")
     >>> print(worksheet(1, level=1, seed=3))  # doctest: +ELLIPSIS
     Worksheet: 1 exercise at level 1 (seed 3)
     ...
-    1. x = a - b; z = x*2   at a = 2, b = -4
-       find dz/dx, dz/da, dz/db   (seed 3)
+    1. x = 2 - a; z = x*b   at a = -3, b = 2
+       find dz/dx, dz/db, dz/da   (seed 3)
     <BLANKLINE>
     Answer key
     <BLANKLINE>
-    1. z = 12
-       dz/dx = ∂z/∂x = 2
-       dz/da = ∂z/∂x·∂x/∂a = 2·1 = 2
-       dz/db = ∂z/∂x·∂x/∂b = 2·(-1) = -2
+    1. z = 10
+       dz/dx = ∂z/∂x = b = 2
+       dz/db = ∂z/∂b = x = 5
+       dz/da = ∂z/∂x·∂x/∂a = 2·(-1) = -2
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
         raise PracticeError(f"worksheet: count must be a whole number from 1 to 100, got {count!r}")
