@@ -96,7 +96,6 @@ _DIGITS = 4  # significant digits in a picture: enough to read, short enough to 
 NOTEBOOK_WIDTH = 840
 SMALLEST_TEXT = 12
 _NODE_TEXT = 11 * 96 / 72  # node text at Graphviz's size (11 pt) in CSS pixels: 14.7
-_PNG = b"\x89PNG\r\n\x1a\n"  # how a PNG starts
 
 
 class GraphvizNotInstalledError(RuntimeError):
@@ -286,57 +285,50 @@ def _notebook_images(graph) -> dict[str, str]:
     The drawing at Graphviz's size if it fits, else shrunk to fit as long as
     its node text stays ``SMALLEST_TEXT`` pixels or more; else the same top
     to bottom (``graph.turned``, where draw chose the direction), the same
-    way; else the narrower of the two with that text size. The PNG (from the
-    same layout; with Pillow, shrunk alike and in 32 colours) is what Jupyter
-    shows in a notebook it does not trust, which shows no SVG; there is none
-    where ``dot`` writes no PNG.
+    way; else the narrower of the two with that text size. The PNG is what
+    Jupyter shows in a notebook it does not trust, which shows no SVG.
     """
     smallest = SMALLEST_TEXT / _NODE_TEXT
     layouts = [graph] + ([graph.turned()] if getattr(graph, "turned", None) else [])
     drawn = []
     for layout in layouts:  # the second is laid out only if the first does not fit
-        svg, png = _svg_and_png(layout)
+        svg = to_svg(layout)
         width, height = (float(x) for x in _SVG_SIZE.search(svg).groups())  # pt
-        drawn.append((width, height, svg, png))
+        drawn.append((width, height, svg, layout))
         if NOTEBOOK_WIDTH / (width * 4 / 3) >= smallest:
             break
-    width, height, svg, png = min(drawn, key=lambda d: d[0])
+    width, height, svg, layout = min(drawn, key=lambda d: d[0])
     scale = max(smallest, min(1.0, NOTEBOOK_WIDTH / (width * 4 / 3)))
     size = f'<svg width="{width * scale:.2f}pt" height="{height * scale:.2f}pt"'
     bundle = {"image/svg+xml": _SVG_SIZE.sub(size, svg, count=1)}
+    png = _png(layout, scale)
     if png is not None:
-        bundle["image/png"] = base64.b64encode(_smaller_png(png, scale)).decode("ascii")
+        bundle["image/png"] = base64.b64encode(png).decode("ascii")
     return bundle
 
 
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
-def _svg_and_png(graph) -> tuple[str, bytes | None]:
-    """SVG and PNG from one layout: ``dot -Tsvg -Tpng`` writes one after the
-    other (an SVG never holds the PNG's first bytes: 0x1a is not allowed in XML).
-    The PNG is None where dot cannot write one (a build without cairo or gd)."""
+def _png(graph, scale: float) -> bytes | None:
+    """The drawing as PNG at ``scale`` (in CSS pixels: 96 dpi is Graphviz's size),
+    in 32 colours with Pillow (a drawing has few: a quarter of the bytes); None
+    where dot writes no PNG (a build without cairo)."""
+    image = graph.copy()
+    image.attr(dpi=f"{96 * scale:.2f}")
     try:
-        both = _pipe(graph, ("svg", "png"), None)
-    except RuntimeError:  # dot's own error: "Format: "png" not recognized"
-        return to_svg(graph), None
-    start = both.index(_PNG)
-    return both[:start].decode("utf-8"), both[start:]
-
-
-def _smaller_png(png: bytes, scale: float) -> bytes:
-    """The PNG scaled and in 32 colours (a drawing has few: a fifth of the bytes);
-    as it is without Pillow."""
+        png = _pipe(image, "png", None)
+    except RuntimeError:  # dot's own error: Format: "png" not recognized
+        return None
     try:
         from PIL import Image
     except ImportError:
         return png
-    with Image.open(io.BytesIO(png)) as image:
-        size = (round(image.width * scale), round(image.height * scale))
-        smaller = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    smaller.quantize(colors=32).save(out, format="png", optimize=True)
-    return out.getvalue()
+    with Image.open(io.BytesIO(png)) as picture:
+        fewer = picture.convert("RGB").quantize(colors=32, method=Image.Quantize.FASTOCTREE)
+    smaller = io.BytesIO()
+    fewer.save(smaller, format="png")
+    return smaller.getvalue()
 
 
 # Jupyter asks an object for _repr_mimebundle_. Wiring it here, on the drawing
@@ -550,14 +542,13 @@ def to_svg(graph, timeout: float | None = None) -> str:
         ) from None
 
 
-def _pipe(graph, fmt: str | tuple[str, ...], timeout: float | None) -> bytes:
+def _pipe(graph, fmt: str, timeout: float | None) -> bytes:
     """The image's bytes from Graphviz's dot, as ``graph.pipe(format=fmt)`` would make
     them, but stopped after ``timeout`` seconds (pipe() has no timeout);
-    FileNotFoundError without dot. Several formats: one layout, each written in turn."""
-    formats = (fmt,) if isinstance(fmt, str) else fmt
+    FileNotFoundError without dot."""
     try:
         done = subprocess.run(
-            ["dot", "-Kdot", *(f"-T{f}" for f in formats)],
+            ["dot", "-Kdot", f"-T{fmt}"],
             input=graph.source.encode("utf-8"),
             capture_output=True,
             timeout=timeout,

@@ -81,7 +81,7 @@ class Lesson:
             'style="display: block; width: 100%; height: 720px; border: 1px solid #ccc">'
             "</iframe>"
         )
-        hint = f'<p class="autograd-hint">{html.escape(UNTRUSTED)}</p>'
+        hint = f'<p class="autograd-hint" style="{_HINT_STYLE}">{html.escape(UNTRUSTED)}</p>'
         return f'<div class="autograd-lesson">\n{hint}\n{frame}\n{_FRAME_SIZING}</div>'
 
 
@@ -90,6 +90,7 @@ UNTRUSTED = (
     "The lesson page is not shown: Jupyter shows a stored page only in a notebook you "
     "trust. Run this cell, or trust the notebook (Trust Notebook, in the command palette)."
 )
+_HINT_STYLE = "border-left: 4px solid #888888; padding-left: 0.6em; font-style: italic"
 # The frame takes the height its page posts; the cap stops a page whose height
 # follows the frame's (a height in vh) from growing it forever.
 _FRAME_SIZING = """<style>.autograd-lesson:has(> iframe) > .autograd-hint { display: none; }</style>
