@@ -206,7 +206,12 @@ def test_notebook_01_stored_then_run_in_jupyterlab(notebook):
     for k in range(2):
         picture = drawing_cells.nth(k).locator(".jp-RenderedImage img")
         expect(picture).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
-        assert picture.evaluate("(img) => img.naturalWidth") > 0
+        shown, natural, room = picture.evaluate(
+            """(img) => [img.getBoundingClientRect().width, img.naturalWidth,
+                         img.closest(".jp-OutputArea-output").clientWidth]"""
+        )
+        assert 0 < shown == natural <= room  # at the size the SVG has, inside the output
+    screenshot(page, drawing_cells.first.locator("img"), "untrusted-drawing")
     screenshot(page, hint, "untrusted")
 
     # Run All on cleared outputs: what shows is the kernel's, trusted.
