@@ -452,12 +452,13 @@ def _graph(
     node's id (``svg_id``) and its ``class`` says what it is (the node's kind,
     "op", "constant" for a dashed edge): the lesson page finds them by those.
     """
+    graphviz = _graphviz()
     root = nodes[-1]
     dot = {node.id: f"n{i}" for i, node in enumerate(nodes)}
     names = {node.id: node.name for node in nodes}
     kinds = {node.id: node.kind for node in nodes}
-    graph = _drawing_class(_graphviz().Digraph)("autograd")
-    graph.about = f"{root.name}: {len(nodes)} nodes"
+    graph = _drawing_class(graphviz.Digraph)("autograd")
+    graph.about = f"{nodes[-1].name}: {len(nodes)} nodes"
     graph.attr(rankdir=rankdir, fontname="Helvetica", fontsize="14")
     if title:
         graph.attr(label=_escape(title), labelloc="t")
