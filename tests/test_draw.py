@@ -240,10 +240,11 @@ def shown(bundle):
 
 def top_to_bottom(svg):
     """Whether the output's box is below every other box (TB), not right of them (LR)."""
-    box = r'<g id="node&#45;[^"]*" class="node ([a-z]*)">\n<title>[^<]*</title>\n<polygon [^>]*'
     bottoms = {}  # the lowest corner of each box (y grows downwards), output or not
-    for kind, points in re.findall(box + r'points="([^"]*)"', svg):
-        y = max(float(point.split(",")[1]) for point in points.split())
+    for kind, shape in re.findall(
+        r'<g id="node&#45;[^"]*" class="node ([a-z]*)">(.*?)</g>', svg, re.S
+    ):
+        y = max(float(y) for _, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", shape))
         bottoms.setdefault(kind == "output", []).append(y)
     return min(bottoms[True]) > max(bottoms[False])
 

@@ -182,10 +182,9 @@ def drawn(page, image) -> dict:
         float,
         re.search(r'class="graph" transform="[^"]*translate\(([-\d.]+) ([-\d.]+)\)', svg).groups(),
     )
-    points = re.search(
-        r'class="node output">\n<title>[^<]*</title>\n<polygon [^>]*points="([^"]*)"', svg
-    ).group(1)
-    xs = [float(p.split(",")[0]) + tx for p in points.split()]
+    # The output's box: a polygon, or a path where its corners are rounded.
+    shape = re.search(r'class="node output">(.*?)</g>', svg, re.S).group(1)
+    xs = [float(x) + tx for x, _ in re.findall(r"(-?[\d.]+),(-?[\d.]+)", shape)]
     px = box["width"] / view_width  # screen px per SVG unit (pt)
     box["text"] = 11 * px  # node text is 11 pt
     box["output_left"] = box["left"] + min(xs) * px
