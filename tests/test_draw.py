@@ -244,9 +244,15 @@ def top_to_bottom(svg):
     for kind, shape in re.findall(
         r'<g id="node&#45;[^"]*" class="node ([a-z]*)">(.*?)</g>', svg, re.S
     ):
-        y = max(float(y) for _, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", shape))
+        y = max(y for _, y in corners(shape))
         bottoms.setdefault(kind == "output", []).append(y)
     return min(bottoms[True]) > max(bottoms[False])
+
+
+def corners(shape):
+    """The (x, y) points of a drawn shape's polygons and paths."""
+    outlines = " ".join(re.findall(r' (?:points|d)="([^"]*)"', shape))
+    return [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", outlines)]
 
 
 def lecture_neuron():

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NEEDS_BROWSER
+from test_draw import corners
 
 from autograd.draw import SMALLEST_TEXT
 from autograd.lesson import UNTRUSTED
@@ -184,7 +185,7 @@ def drawn(page, image) -> dict:
     )
     # The output's box: a polygon, or a path where its corners are rounded.
     shape = re.search(r'class="node output">(.*?)</g>', svg, re.S).group(1)
-    xs = [float(x) + tx for x, _ in re.findall(r"(-?[\d.]+),(-?[\d.]+)", shape)]
+    xs = [x + tx for x, _ in corners(shape)]
     px = box["width"] / view_width  # screen px per SVG unit (pt)
     box["text"] = 11 * px  # node text is 11 pt
     box["output_left"] = box["left"] + min(xs) * px
