@@ -162,6 +162,7 @@ def screenshot(page, locator, name: str) -> None:
     folder = os.environ.get("AUTOGRAD_SCREENSHOTS")
     if folder:
         locator.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)  # the frame paints in a process of its own, after the scroll
         page.screenshot(path=str(Path(folder) / f"jupyter-{name}.png"))
 
 
