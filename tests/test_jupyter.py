@@ -166,14 +166,14 @@ def screenshot(page, locator, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"jupyter-{name}.png"))
 
 
-def drawn(page, image) -> dict:
+def drawn(image) -> dict:
     """Where a drawing Jupyter shows as <img src="data:image/svg+xml,..."> is on
     screen, its output area, the size of its node text, and its output node's box."""
     box = image.evaluate(
         """(img) => {
             const output = img.closest(".jp-OutputArea-output").getBoundingClientRect();
             const shown = img.getBoundingClientRect();
-            return { left: shown.left, top: shown.top, width: shown.width,
+            return { left: shown.left, width: shown.width,
                      area_left: output.left, area_right: output.left + output.width,
                      src: img.src };
         }"""
@@ -228,7 +228,7 @@ def test_notebook_01_stored_then_run_in_jupyterlab(notebook):
     expect(frame_element).to_have_count(1)
     expect(hint).to_be_hidden()
     frame = frame_element.element_handle().content_frame()
-    content = "() => document.body.getBoundingClientRect().height"  # the body has no margin
+    content = "() => document.body.getBoundingClientRect().height"  # the page's body: no margin
 
     def fits() -> tuple[float, float]:
         """The frame's inner height once it equals its page's (a message away)."""
@@ -260,7 +260,7 @@ def test_notebook_01_stored_then_run_in_jupyterlab(notebook):
     for k in range(2):
         image = drawing_cells.nth(k).locator(".jp-RenderedSVG img")
         image.scroll_into_view_if_needed()
-        box = drawn(page, image)
+        box = drawn(image)
         assert box["left"] + box["width"] <= box["area_right"] + 0.5, box
         assert box["text"] >= SMALLEST_TEXT - 0.05, box
         assert box["area_left"] <= box["output_left"] < box["output_right"] <= box["area_right"]
