@@ -28,13 +28,24 @@ The drawing is made from the explanation's model (``autograd.explain``): its
 node ids give each SVG element an ``id`` (``svg_id``) and its kinds a
 ``class``, by which the lesson page finds them.
 
+In a notebook a drawing (and a Value, which shows as its drawing) is fitted to
+the output: at Graphviz's size if it is at most ``NOTEBOOK_WIDTH`` pixels wide,
+else shrunk to that width as long as node text stays ``SMALLEST_TEXT`` pixels
+or more; a graph that is wider left to right is drawn top to bottom instead
+(unless ``rankdir`` was given); one wider still keeps that text size and
+scrolls. A PNG of the same drawing comes with the SVG, for where Jupyter shows
+no SVG (a notebook it does not trust).
+
 Drawing needs the ``graphviz`` Python package and Graphviz's ``dot`` program;
 both are imported or run only when a picture is asked for.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import functools
+import io
 import re
 import subprocess
 from collections import Counter
@@ -50,6 +61,8 @@ from autograd.trace import evaluation_order, format_number, local_symbol, node_n
 
 __all__ = [
     "MAX_USES",
+    "NOTEBOOK_WIDTH",
+    "SMALLEST_TEXT",
     "GraphTooBigError",
     "GraphvizNotInstalledError",
     "check_drawable",
@@ -108,6 +121,13 @@ MAX_USES = 20
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 _DIGITS = 4  # significant digits in a picture: enough to read, short enough to fit
 
+# A drawing in a notebook: the width it is fitted to, in CSS pixels (JupyterLab's
+# output on a 1280-pixel laptop screen with the file browser open is 848), and
+# the smallest its node text may be shrunk to (edge labels are 9/11 of it).
+NOTEBOOK_WIDTH = 840
+SMALLEST_TEXT = 12
+_NODE_TEXT = 11 * 96 / 72  # node text at Graphviz's size (11 pt) in CSS pixels: 14.7
+
 
 class GraphvizNotInstalledError(RuntimeError):
     """Graphviz's ``dot`` program, which lays out and draws graphs, is not installed."""
@@ -121,7 +141,7 @@ def draw(
     root: Value,
     *,
     explanation: Explanation | None = None,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     show_grad: bool = True,
     show_local: bool = True,
     max_nodes: int = 500,
@@ -138,7 +158,9 @@ def draw(
     then ``o._backward()``, ...) can be drawn one after the other. With
     ``explanation=explain(root)`` it shows that explanation's gradients, on
     the boxes and the edges, and reads the graph from it (``params`` is then
-    the explanation's). ``rankdir="TB"`` draws top to bottom.
+    the explanation's). ``rankdir="TB"`` draws top to bottom, ``"LR"`` left
+    to right; by default left to right, and in a notebook top to bottom where
+    that fits the output better (see the module's docstring).
     ``grad_labels`` replaces the gradient shown for a node, by node id (the
     lesson page writes running sums there: ``{"b": "5 + 10 = 15"}``).
 
@@ -166,14 +188,18 @@ def draw(
         locals_, sent = _edges(explanation)
     if grad_labels:
         grads.update(grad_labels)
-    return _graph(
+    layout = functools.partial(
+        _graph,
         nodes,
         locals_,
-        rankdir=rankdir,
         grads=grads if show_grad else None,
         sent=sent if show_grad else {},
         show_local=show_local,
     )
+    graph = layout(rankdir=rankdir or "LR")
+    if rankdir is None:  # the notebook may show it top to bottom
+        graph.turned = functools.partial(layout, rankdir="TB")
+    return graph
 
 
 def render(root: Value, path, *, dot_timeout: float | None = None, **draw_kwargs) -> Path:
@@ -273,21 +299,91 @@ def render_backward_steps(
 
 
 def mimebundle(value: Value, include=None, exclude=None) -> dict[str, str]:
-    """What Jupyter shows for a Value: its graph as SVG, and its repr as text.
+    """What Jupyter shows for a Value: its drawing fitted to the output, and its repr as text.
 
     Never raises: without Graphviz (or for a graph too big to draw) only the
     text is there, and the notebook shows that.
     """
-    bundle = {"text/plain": repr(value)}
+    bundle = {}
     with contextlib.suppress(Exception):  # a picture that fails must not break the cell
-        bundle["image/svg+xml"] = draw(value).pipe(format="svg", encoding="utf-8")
+        bundle = _notebook_images(draw(value))
+    return {**bundle, "text/plain": repr(value)}
+
+
+def _notebook_images(graph) -> dict[str, str]:
+    """A drawing as Jupyter shows it: SVG and PNG fitted to ``NOTEBOOK_WIDTH``.
+
+    The drawing at Graphviz's size if it fits, else shrunk to fit as long as
+    its node text stays ``SMALLEST_TEXT`` pixels or more; else the same top
+    to bottom (``graph.turned``, where draw chose the direction), the same
+    way; else the narrower of the two with that text size. The PNG is what
+    Jupyter shows in a notebook it does not trust, which shows no SVG.
+    """
+    smallest = SMALLEST_TEXT / _NODE_TEXT
+    layouts = [graph] + ([graph.turned()] if getattr(graph, "turned", None) else [])
+    drawn = []
+    for layout in layouts:  # the second is laid out only if the first does not fit
+        svg = to_svg(layout)
+        width, height = (float(x) for x in _SVG_SIZE.search(svg).groups())  # pt
+        drawn.append((width, height, svg, layout))
+        if NOTEBOOK_WIDTH / (width * 4 / 3) >= smallest:
+            break
+    width, height, svg, layout = min(drawn, key=lambda d: d[0])
+    scale = max(smallest, min(1.0, NOTEBOOK_WIDTH / (width * 4 / 3)))
+    size = f'<svg width="{width * scale:.2f}pt" height="{height * scale:.2f}pt"'
+    bundle = {"image/svg+xml": _SVG_SIZE.sub(size, svg, count=1)}
+    png = _png(layout, scale)
+    if png is not None:
+        bundle["image/png"] = base64.b64encode(png).decode("ascii")
     return bundle
+
+
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def _png(graph, scale: float) -> bytes | None:
+    """The drawing as PNG at ``scale`` (in CSS pixels: 96 dpi is Graphviz's size),
+    in 32 colours with Pillow (a drawing has few: a quarter of the bytes); None
+    where dot writes no PNG (a build without cairo)."""
+    image = graph.copy()
+    image.attr(dpi=f"{96 * scale:.2f}")
+    try:
+        png = _pipe(image, "png", None)
+    except RuntimeError:  # dot's own error: Format: "png" not recognized
+        return None
+    try:
+        from PIL import Image
+    except ImportError:
+        return png
+    with Image.open(io.BytesIO(png)) as picture:
+        fewer = picture.convert("RGB").quantize(colors=32, method=Image.Quantize.FASTOCTREE)
+    smaller = io.BytesIO()
+    fewer.save(smaller, format="png")
+    return smaller.getvalue()
 
 
 # Jupyter asks an object for _repr_mimebundle_. Wiring it here, on the drawing
 # side, keeps the engine free of any import of the views: importing autograd
 # (which imports this module) is what makes a Value display as its graph.
 Value._repr_mimebundle_ = mimebundle
+
+
+@functools.cache
+def _drawing_class(digraph: type) -> type:
+    """graphviz.Digraph, shown in a notebook by ``_notebook_images`` (the class is
+    made at the first drawing: graphviz is imported only when one is asked for)."""
+
+    class Drawing(digraph):
+        about = ""  # which graph: "z: 13 nodes"
+        turned = None  # where draw chose no direction: the same drawing top to bottom
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **_):
+            return {**_notebook_images(self), "text/plain": repr(self)}
+
+        def __repr__(self) -> str:  # a notebook's text view: no address, which changes each run
+            return f"<drawing of {self.about}; .source is its DOT text>"
+
+    return Drawing
 
 
 def _graphviz():
@@ -391,7 +487,8 @@ def _graph(
     dot = {node.id: f"n{i}" for i, node in enumerate(nodes)}
     names = {node.id: node.name for node in nodes}
     kinds = {node.id: node.kind for node in nodes}
-    graph = graphviz.Digraph("autograd")
+    graph = _drawing_class(graphviz.Digraph)("autograd")
+    graph.about = f"{nodes[-1].name}: {len(nodes)} nodes"
     graph.attr(rankdir=rankdir, fontname="Helvetica", fontsize="14")
     if title:
         graph.attr(label=_escape(title), labelloc="t")

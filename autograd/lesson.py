@@ -24,7 +24,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -47,13 +47,18 @@ _MARKERS = ("@@TITLE@@", "@@SVG@@", "@@LEGEND@@", "@@DATA@@")
 class Lesson:
     """One lesson page: ``html`` is the whole file; Jupyter shows it inline.
 
+    Its repr is short (the page is ``.html``, or ``.save(path)``), and in a
+    notebook it is a frame that grows and shrinks with the page.
+
     >>> from autograd import Value
-    >>> page = lesson(Value(2.0, label="a") * 3)
-    >>> page._repr_html_().startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
+    >>> page = lesson(Value(2.0, label="a") * 3, title="Twice a")
+    >>> page
+    Lesson(title='Twice a')
+    >>> 'srcdoc="&lt;!DOCTYPE html&gt;' in page._repr_html_()
     True
     """
 
-    html: str
+    html: str = field(repr=False)  # tens of kilobytes: a notebook's text view shows the title
     title: str
 
     def save(self, path) -> Path:
@@ -65,12 +70,44 @@ class Lesson:
 
     def _repr_html_(self) -> str:
         # An iframe's srcdoc keeps each lesson's ids, styles and scripts to
-        # itself, so two lessons in one notebook never clash.
-        return (
+        # itself, so two lessons in one notebook never clash. The page posts
+        # its height (the @@frame-height script of lesson.html) and the script
+        # here sizes the frame to it. A notebook that is not trusted shows
+        # neither frame, style nor script, only the hint: the style hides it
+        # wherever the frame is there.
+        frame = (
             f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
             f'title="{html.escape(self.title, quote=True)}" sandbox="allow-scripts" '
-            'style="width: 100%; height: 720px; border: 1px solid #ccc"></iframe>'
+            'style="display: block; width: 100%; height: 720px; border: 1px solid #ccc">'
+            "</iframe>"
         )
+        hint = f'<p class="autograd-hint" style="{_HINT_STYLE}">{html.escape(UNTRUSTED)}</p>'
+        return f'<div class="autograd-lesson">\n{hint}\n{frame}\n{_FRAME_SIZING}</div>'
+
+
+# Shown in place of the lesson where Jupyter strips its frame (a notebook not trusted).
+UNTRUSTED = (
+    "The lesson page is not shown: Jupyter shows a stored page only in a notebook you "
+    "trust. Run this cell, or trust the notebook (Trust Notebook, in the command palette)."
+)
+_HINT_STYLE = "border-left: 4px solid #888888; padding-left: 0.6em; font-style: italic"
+# The frame takes the height its page posts; the cap stops a page whose height
+# follows the frame's (a height in vh) from growing it forever.
+_FRAME_SIZING = """<style>.autograd-lesson:has(> iframe) > .autograd-hint { display: none; }</style>
+<script>
+(function () {
+  const box = document.currentScript && document.currentScript.parentElement;
+  const frame = box && box.querySelector("iframe");
+  if (!frame) return;
+  window.addEventListener("message", function resize(event) {
+    if (!frame.isConnected) return window.removeEventListener("message", resize);
+    if (event.source !== frame.contentWindow || !event.data) return;
+    const height = event.data.autogradLessonHeight;
+    if (Number.isFinite(height) && height > 0) frame.style.height = Math.min(height, 20000) + "px";
+  });
+})();
+</script>
+"""
 
 
 def lesson(

@@ -1,7 +1,7 @@
 """Shared test set-up.
 
-Tests that need torch, Graphviz's `dot`, Playwright and Chromium, Babel and
-hatchling, or a PostgreSQL server skip, with a reason, where those are
+Tests that need torch, Graphviz's `dot`, Playwright and Chromium, Babel,
+hatchling and JupyterLab, or a PostgreSQL server skip, with a reason, where those are
 missing. In CI (CI=true) they must run, so a missing one is an error there.
 """
 
@@ -49,8 +49,9 @@ def pytest_configure(config):
         missing.append("Graphviz's dot (apt-get install graphviz)")
     if importlib.util.find_spec("pytest_playwright") is None:
         missing.append("Playwright (pip install -e '.[dev]')")
-    # the catalog tests extract with Babel and build a wheel with hatchling
-    for package in ("babel", "hatchling"):
+    # the catalog tests extract with Babel and build a wheel with hatchling; the
+    # notebook's test runs JupyterLab
+    for package in ("babel", "hatchling", "jupyterlab"):
         if importlib.util.find_spec(package) is None:
             missing.append(f"{package} (pip install -e '.[dev]')")
     if not CHROMIUM.exists():

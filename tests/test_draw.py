@@ -1,6 +1,10 @@
 """Graph pictures: the DOT source exactly, and real renders with Graphviz's dot."""
 
+import base64
 import importlib
+import io
+import os
+import re
 import shutil
 import sys
 
@@ -10,6 +14,8 @@ from worked import named, worked_example
 from autograd import Value, explain
 from autograd.draw import (
     FILL,
+    NOTEBOOK_WIDTH,
+    SMALLEST_TEXT,
     GraphvizNotInstalledError,
     draw,
     mimebundle,
@@ -19,6 +25,7 @@ from autograd.draw import (
 )
 
 graphviz = pytest.importorskip("graphviz")
+image = pytest.importorskip("PIL.Image")  # the PNG beside the SVG is made with Pillow
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot program is not installed"
 )
@@ -216,6 +223,94 @@ def test_jupyter_shows_the_graph():
     bundle = Value(2.0, label="a")._repr_mimebundle_()
     assert bundle["text/plain"] == "Value(data=2.0, grad=0.0, label='a')"
     assert "<svg" in bundle["image/svg+xml"]
+    # The PNG is for a notebook Jupyter does not trust, where it shows no SVG.
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+
+
+def shown(bundle):
+    """What Jupyter shows: the SVG's width in CSS px, its node text's size in px,
+    whether it is drawn top to bottom, and the PNG's width in px."""
+    svg = bundle["image/svg+xml"]
+    width_pt = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    view_width = float(re.search(r'viewBox="[\d.]+ [\d.]+ ([\d.]+) ', svg).group(1))
+    scale = width_pt / view_width  # the fit; Graphviz's own size is 1
+    png = image.open(io.BytesIO(base64.b64decode(bundle["image/png"])))
+    return round(width_pt * 4 / 3), round(11 * scale * 4 / 3, 1), top_to_bottom(svg), png.width
+
+
+def top_to_bottom(svg):
+    """Whether the output's box is below every other box (TB), not right of them (LR)."""
+    bottoms = {}  # the lowest corner of each box (y grows downwards), output or not
+    for kind, shape in re.findall(
+        r'<g id="node&#45;[^"]*" class="node ([a-z]*)">(.*?)</g>', svg, re.S
+    ):
+        y = max(y for _, y in corners(shape))
+        bottoms.setdefault(kind == "output", []).append(y)
+    return min(bottoms[True]) > max(bottoms[False])
+
+
+def corners(shape):
+    """The (x, y) points of a drawn shape's polygons and paths."""
+    outlines = " ".join(re.findall(r' (?:points|d)="([^"]*)"', shape))
+    return [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", outlines)]
+
+
+def lecture_neuron():
+    """The micrograd lecture's neuron: o = tanh(x1·w1 + x2·w2 + b), after backward()."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = named(x1 * w1 + x2 * w2 + b, "n")
+    o = named(n.tanh(), "o")
+    o.backward()
+    return o
+
+
+@needs_dot
+def test_jupyter_fits_the_drawing_to_the_output():
+    # A small graph: left to right, at Graphviz's size (node text 14.7 px).
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    width, text, down, png = shown(named(a * b, "c")._repr_mimebundle_())
+    assert (text, down, png) == (14.7, False, width) and width <= NOTEBOOK_WIDTH
+    # The worked example is 1,477 px wide left to right, 1,227 px even at 12 px
+    # text: top to bottom it is 659 px wide, at Graphviz's size.
+    z, _, _ = worked_example()
+    z.backward()
+    width, text, down, png = shown(z._repr_mimebundle_())
+    assert (text, down, png) == (14.7, True, width) and 600 < width <= NOTEBOOK_WIDTH
+    assert shown(draw(z)._repr_mimebundle_()) == (width, text, down, png)
+    # The lecture neuron: 2,123 px left to right, 843 px top to bottom, shrunk to fit.
+    width, text, down, png = shown(lecture_neuron()._repr_mimebundle_())
+    assert (down, width, png) == (True, NOTEBOOK_WIDTH, width) and 14.5 < text < 14.7
+
+
+@needs_dot
+def test_jupyter_keeps_the_direction_asked_for():
+    # Left to right as asked: at the smallest text it is still wider than the
+    # output, which scrolls.
+    z, _, _ = worked_example()
+    z.backward()
+    width, text, down, _ = shown(draw(z, rankdir="LR")._repr_mimebundle_())
+    assert (text, down) == (SMALLEST_TEXT, False) and width > NOTEBOOK_WIDTH
+
+
+@needs_dot
+def test_jupyter_without_png_from_dot(monkeypatch, tmp_path):
+    # A Graphviz built without PNG: the SVG alone.
+    fake = tmp_path / "dot"
+    fake.write_text(
+        '#!/bin/sh\ncase "$*" in *-Tpng*) echo "Format: png not recognized" >&2; exit 1;; esac\n'
+        f'exec {shutil.which("dot")} "$@"\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    bundle = Value(2.0, label="a")._repr_mimebundle_()
+    assert sorted(bundle) == ["image/svg+xml", "text/plain"]
+
+
+def test_a_drawing_says_what_it_draws_without_an_address():
+    z, _, _ = worked_example()
+    assert repr(draw(z)) == "<drawing of z: 8 nodes; .source is its DOT text>"
 
 
 @needs_dot

@@ -277,6 +277,8 @@ def test_markdown():
         "- dy/da = 6\n"
     )
     assert explanation._repr_markdown_() == explanation.to_markdown()
+    # A notebook stores the repr as the text beside them: one short line.
+    assert repr(explanation) == "<Explanation of y: print() it, or .to_markdown(), .to_latex()>"
 
 
 def test_markdown_escapes_names():

@@ -146,9 +146,11 @@ def test_save_and_the_notebook_view(tmp_path):
     path = page.save(tmp_path / "out" / "lesson.html")
     assert path.read_text(encoding="utf-8") == page.html
     frame = page._repr_html_()
-    assert frame.startswith('<iframe srcdoc="') and 'sandbox="allow-scripts"' in frame
-    srcdoc = re.match(r'<iframe srcdoc="([^"]*)"', frame).group(1)
+    assert frame.count("<iframe ") == 1 and 'sandbox="allow-scripts"' in frame
+    srcdoc = re.search(r'<iframe srcdoc="([^"]*)"', frame).group(1)
     assert html.unescape(srcdoc) == page.html
+    # In a notebook's text view (and the .ipynb's text/plain) a lesson is its title.
+    assert repr(page) == "Lesson(title='Backpropagation through z = x·y = 10·5 = 50')"
 
 
 def test_parameters_are_drawn_as_parameters():

@@ -68,7 +68,7 @@ class TangentStep:
         return written(self, "latex")
 
 
-@dataclass
+@dataclass(repr=False)  # Shown's: short
 class ForwardExplanation(Shown):
     """The forward pass, then the forward-mode sweep of tangents for one input.
 
