@@ -20,6 +20,7 @@ httpx = pytest.importorskip("httpx", reason="httpx is not installed")
 import uvicorn  # noqa: E402  (after the skips: without the extra, skip the module)
 
 from autograd.cli import WORKED_EXAMPLE  # noqa: E402
+from autograd.connections import uvicorn_config  # noqa: E402
 from autograd.serve import create_app  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
@@ -32,11 +33,11 @@ WORKED = {"program": WORKED_EXAMPLE, "at": {"w": 3, "b": 4}}
 class Running:
     """A uvicorn server on a free loopback port, in a thread, stopped by its own handle."""
 
-    def __init__(self, app):
+    def __init__(self, app, connections=None):
         with socket.socket() as probe:  # a port no one uses: bind to 0 and let the OS pick
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        config = uvicorn_config(app, connections, host="127.0.0.1", port=self.port)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -54,8 +55,8 @@ class Running:
         self.thread.join(timeout=10)
 
 
-def running(**options):
-    return Running(create_app(**options))
+def running(connections=None, **options):
+    return Running(create_app(**options), connections)
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +212,7 @@ def test_a_lying_content_length_is_counted(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
         body = b'{"program": "' + b"a" * 70_000 + b'"}'
         connection.sendall(
-            b"POST /api/lesson HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"POST /api/lesson HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 10\r\nConnection: close\r\n\r\n" + body
         )
         reply = read_all(connection)
@@ -221,7 +222,7 @@ def test_a_lying_content_length_is_counted(server):
 def test_an_absurd_content_length_is_413(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
         connection.sendall(
-            b"POST /api/lesson HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"POST /api/lesson HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 999999999999\r\n\r\n{}"
         )
         reply = read_all(connection)
@@ -369,8 +370,8 @@ def test_busy_server_answers_503_with_retry_after():
         )
         first.start()
         assert entered.wait(10)
-        for request in (
-            lambda c: c.post("/api/lesson", json=WORKED),
+        for request in (  # not the first request again: that one waits for the first's answer
+            lambda c: c.post("/api/lesson", json={**WORKED, "at": {"w": 5, "b": 4}}),
             lambda c: c.get("/api/exercise"),
         ):
             busy = request(server.client)
@@ -395,9 +396,11 @@ def test_a_short_wait_for_a_slot_is_queued_not_refused():
         results = []
         threads = [
             threading.Thread(
-                target=lambda: results.append(server.client.post("/api/lesson", json=WORKED))
+                target=lambda w=w: results.append(
+                    server.client.post("/api/lesson", json={**WORKED, "at": {"w": w, "b": 4}})
+                )
             )
-            for _ in range(3)
+            for w in (1, 2, 3)  # three lessons, three computations
         ]
         for thread in threads:
             thread.start()

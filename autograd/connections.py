@@ -1,0 +1,301 @@
+"""The classroom server's connections: how long a client may take, and how many may be open.
+
+uvicorn reads HTTP for ``autograd serve`` (with h11). On its own it closes a
+connection only after a response: one that sends nothing, or trickles its
+headers or its body a byte at a time, stays open for ever (uvicorn issue
+160), and a few hundred of them use up the process's open files. ``Connection``
+is uvicorn's h11 protocol with the limits a classroom network needs:
+
+- a connection waiting for a request is closed after ``keep_alive`` seconds of
+  silence, or ``header_timeout`` seconds after it began waiting if the
+  request's head has not all arrived by then (408);
+- a request's body must arrive within ``body_timeout`` seconds of its head (408);
+- at most ``max_connections`` are open: a new one first closes the connections
+  that have waited longest on their client, then the oldest event streams,
+  so that a new request always gets in;
+- nothing is timed while a response is on its way: a lesson is bounded by the
+  app's own limits, and an event stream (``text/event-stream``, a class's live
+  dashboard) may last a whole lesson; at most ``max_streams`` are open, the
+  oldest closed first (a browser's EventSource reconnects by itself);
+- the server's own answers (a request that is not HTTP, a timeout, no room,
+  stopping) are one line of JSON with the same security headers as the app's;
+- when the server stops, a request still waiting on its client or streaming
+  is cut with 503, one cut after the grace period gets one line in the log,
+  never a traceback.
+
+No limit here is per client address: a whole class may reach the server through
+one school NAT address.
+
+>>> limits = ConnectionLimits(max_connections=4)
+>>> limits.streams
+2
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from http import HTTPStatus
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = [
+    "Connection",
+    "ConnectionLimits",
+    "connection_class",
+    "security_headers",
+    "uvicorn_config",
+]
+
+log = logging.getLogger("autograd.serve")
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """How long a client may take, and how many connections may be open at once."""
+
+    keep_alive: float = 5.0  # seconds of silence while waiting for a request
+    header_timeout: float = 10.0  # seconds from the start of the wait to a complete head
+    body_timeout: float = 10.0  # seconds from the head to the end of the body (64 KiB at most)
+    # A class of 500 keeps about two connections each (the page, and later its
+    # live events): 2,000 leaves room; run() lowers it to what the open-file limit allows.
+    max_connections: int = 2000
+    max_streams: int | None = None  # event streams at once; default half of max_connections
+
+    @property
+    def streams(self) -> int:
+        return self.max_streams if self.max_streams is not None else self.max_connections // 2
+
+
+def security_headers(nonce: str) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries; ``nonce`` lets the page run its own script and style.
+
+    The Content-Security-Policy lets a page run only its own inline script and
+    style (by nonce), load nothing, and talk only to this server.
+    """
+    policy = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+        "img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cache-control", b"no-store"),
+    ]
+
+
+def connection_class(limits: ConnectionLimits) -> type[Connection]:
+    """uvicorn's ``http=`` option: a ``Connection`` class holding these limits."""
+    return type("Connection", (Connection,), {"limits": limits})
+
+
+def uvicorn_config(app, limits: ConnectionLimits | None = None, **options):
+    """uvicorn's settings for ``app``: these connections, quiet logs, a short grace to stop.
+
+    ``options`` are uvicorn.Config's (``host``, ``port``, ``backlog``, ...).
+    """
+    import uvicorn
+
+    limits = limits or ConnectionLimits()
+    settings = {
+        "http": connection_class(limits),
+        "ws": "none",  # no WebSocket upgrades: the server has no use for them
+        "timeout_keep_alive": limits.keep_alive,
+        # Stopping waits this long for responses being computed (a layout is
+        # at most 3 s); then they are cut, each with one line in the log.
+        "timeout_graceful_shutdown": 5,
+        "log_level": "warning",
+        **options,
+    }
+    return uvicorn.Config(app, **settings)
+
+
+def _response(status: int, message: str) -> bytes:
+    """A whole response, written by hand: the connection's state no longer matters."""
+    body = json.dumps({"error": message}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+        *security_headers(secrets.token_urlsafe(16)),
+    ]
+    if status == 503:
+        headers.append((b"retry-after", b"1"))
+    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode()]
+    lines += [name + b": " + value for name, value in headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+class Connection(H11Protocol):
+    """One client connection: uvicorn's h11 protocol, with timeouts and a share of the room."""
+
+    limits = ConnectionLimits()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.inner_app, self.app = self.app, self._watch  # every request passes _watch
+        self.waiting_since = 0.0  # when it began waiting for its next request
+        self.heard = False  # whether a byte of that request has come
+        self.head_at = 0.0  # when the current request's head was complete
+        self.stream_since: float | None = None  # when its event stream began, if it sends one
+        self.timer: asyncio.TimerHandle | None = None
+
+    # uvicorn's protocol, extended
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._wait()
+        self._make_room()
+
+    def connection_lost(self, exc) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self.heard = True
+        super().data_received(data)
+
+    def handle_events(self) -> None:
+        cycle = self.cycle
+        super().handle_events()
+        if self.cycle is not cycle:  # a request's head is complete; the body may follow
+            self.head_at = self.loop.time()
+            self.stream_since = None
+
+    def on_response_complete(self) -> None:
+        self.stream_since = None
+        if not self.transport.is_closing():
+            self._wait()
+        super().on_response_complete()  # which may start a pipelined request at once
+
+    def send_400_response(self, msg: str) -> None:
+        # h11 could not read the request: the answer carries the security headers too.
+        self._answer(400, "the request is not valid HTTP/1.1")
+
+    def shutdown(self) -> None:
+        """The server is stopping: finish a response being computed; cut what waits on a client."""
+        if self.stream_since is not None or self._reading_body():
+            self._answer(503, "the server is stopping; try again in a moment")
+        else:
+            super().shutdown()
+
+    # Timeouts: one timer, which looks at where the connection is when it fires.
+
+    def _wait(self) -> None:
+        self.waiting_since = self.loop.time()
+        self.heard = bool(self.conn.trailing_data[0])  # a pipelined request may have begun
+        self._arm(self.limits.header_timeout if self.heard else self.limits.keep_alive)
+
+    def _arm(self, seconds: float) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = self.loop.call_later(max(seconds, 0.0), self._check)
+
+    def _check(self) -> None:
+        self.timer = None
+        if self.transport.is_closing():
+            return
+        deadline = self._deadline()
+        if deadline is None:  # the app is answering: on_response_complete arms the next wait
+            return
+        if self.loop.time() < deadline:
+            self._arm(deadline - self.loop.time())
+        elif self._waiting() and not self.heard:
+            self._close()  # a silent keep-alive connection: closed without a word, as usual
+        else:
+            self._answer(408, "the request took too long to arrive; send it again")
+
+    def _deadline(self) -> float | None:
+        if self._reading_body():
+            return self.head_at + self.limits.body_timeout
+        if not self._waiting():
+            return None
+        if self.heard:
+            return self.waiting_since + self.limits.header_timeout
+        return self.waiting_since + self.limits.keep_alive
+
+    def _waiting(self) -> bool:
+        """Waiting for a request: before the first, or after a response."""
+        return self.cycle is None or self.cycle.response_complete
+
+    def _reading_body(self) -> bool:
+        return self.conn.their_state is h11.SEND_BODY
+
+    # Room: at most max_connections open, at most limits.streams of them streaming.
+
+    def _make_room(self) -> None:
+        if len(self.connections) <= self.limits.max_connections:
+            return
+        others = [c for c in self.connections if c is not self and not c.transport.is_closing()]
+        excess = len(others) + 1 - self.limits.max_connections
+        if excess <= 0:
+            return
+        # First those waiting on their client (between requests, or for a body), longest first.
+        on_client = [c for c in others if c._waiting() or c._reading_body()]
+        on_client.sort(key=lambda c: c.head_at if c._reading_body() else c.waiting_since)
+        streams = sorted(
+            (c for c in others if c.stream_since is not None and c not in on_client),
+            key=lambda c: c.stream_since,
+        )
+        victims = (on_client + streams)[:excess]
+        for victim in victims:
+            victim._close()
+        if len(victims) < excess:  # every other connection is being answered right now
+            self._answer(503, "the server has too many connections open; try again in a moment")
+
+    def _limit_streams(self) -> None:
+        streams = [
+            c
+            for c in self.connections
+            if c.stream_since is not None and not c.transport.is_closing()
+        ]
+        streams.sort(key=lambda c: c.stream_since)
+        for oldest in streams[: max(len(streams) - self.limits.streams, 0)]:
+            oldest._close()
+
+    # Ending a connection
+
+    def _close(self) -> None:
+        """Close at once; a request in progress sees its client gone (http.disconnect)."""
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.disconnected = True  # the app's next send is dropped, not written
+            self.cycle.message_event.set()
+        with contextlib.suppress(h11.LocalProtocolError):  # mid-message: just close
+            self.conn.send(h11.ConnectionClosed())
+        self.transport.close()
+
+    def _answer(self, status: int, message: str) -> None:
+        """The server's own one-line answer, then close; a response already begun is just cut."""
+        if not self.transport.is_closing() and (
+            self.cycle is None or not self.cycle.response_started
+        ):
+            self.transport.write(_response(status, message))
+        self._close()
+
+    async def _watch(self, scope, receive, send) -> None:
+        """The app, with event streams noted and the shutdown's cut kept out of the log."""
+
+        async def noted(message) -> None:
+            if message["type"] == "http.response.start" and _is_stream(message):
+                self.stream_since = self.loop.time()
+                self._limit_streams()
+            await send(message)
+
+        try:
+            await self.inner_app(scope, receive, noted)
+        except asyncio.CancelledError:  # uvicorn's grace period for stopping is over
+            log.warning("stopping: %s %s was cut short", scope.get("method"), scope.get("path"))
+            self._answer(503, "the server is stopping; try again in a moment")
+
+
+def _is_stream(message) -> bool:
+    headers = dict(message.get("headers", []))
+    return headers.get(b"content-type", b"").startswith(b"text/event-stream")
