@@ -38,6 +38,7 @@ import contextlib
 import json
 import logging
 import secrets
+import socket
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -48,6 +49,7 @@ __all__ = [
     "Connection",
     "ConnectionLimits",
     "connection_class",
+    "listening_socket",
     "security_headers",
     "uvicorn_config",
 ]
@@ -96,16 +98,48 @@ def connection_class(limits: ConnectionLimits) -> type[Connection]:
     return type("Connection", (Connection,), {"limits": limits})
 
 
+# asyncio accepts as many connections at each wake-up as the backlog it is
+# given, and each becomes a Connection (which makes room) a few turns of the
+# loop later: a small batch keeps the open files within reach of the cap.
+ACCEPT_BATCH = 16
+# Files a burst of new connections may hold before the cap closes others.
+HEADROOM = 8 * ACCEPT_BATCH
+BACKLOG = 2048  # connections the system queues before the server accepts them
+
+
+class _Listener(socket.socket):
+    """A listening socket whose queue stays ``BACKLOG`` long whatever asyncio asks for."""
+
+    def listen(self, backlog: int = BACKLOG) -> None:
+        super().listen(max(backlog, BACKLOG))
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` and listening (port 0: any free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = _Listener(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen()
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def uvicorn_config(app, limits: ConnectionLimits | None = None, **options):
     """uvicorn's settings for ``app``: these connections, quiet logs, a short grace to stop.
 
-    ``options`` are uvicorn.Config's (``host``, ``port``, ``backlog``, ...).
+    ``options`` are uvicorn.Config's. Serve it on a ``listening_socket``:
+    ``uvicorn.Server(config).run(sockets=[sock])``.
     """
     import uvicorn
 
     limits = limits or ConnectionLimits()
     settings = {
         "http": connection_class(limits),
+        "backlog": ACCEPT_BATCH,  # what asyncio accepts at once; the socket's queue is longer
         "ws": "none",  # no WebSocket upgrades: the server has no use for them
         "timeout_keep_alive": limits.keep_alive,
         # Stopping waits this long for responses being computed (a layout is
@@ -150,7 +184,7 @@ class Connection(H11Protocol):
     # uvicorn's protocol, extended
 
     def connection_made(self, transport) -> None:
-        super().connection_made(transport)
+        super().connection_made(_Lingering(transport, self))
         self._wait()
         self._make_room()
 
@@ -160,6 +194,8 @@ class Connection(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.lingering:  # the rest of a body no one will read
+            return
         self.heard = True
         super().data_received(data)
 
@@ -235,8 +271,8 @@ class Connection(H11Protocol):
         if len(self.connections) <= self.limits.max_connections:
             return
         others = [c for c in self.connections if c is not self and not c.transport.is_closing()]
-        excess = len(others) + 1 - self.limits.max_connections
-        if excess <= 0:
+        needed = len(others) + 1 - self.limits.max_connections
+        if needed <= 0:
             return
         # First those waiting on their client (between requests, or for a body), longest first.
         on_client = [c for c in others if c._waiting() or c._reading_body()]
@@ -245,10 +281,11 @@ class Connection(H11Protocol):
             (c for c in others if c.stream_since is not None and c not in on_client),
             key=lambda c: c.stream_since,
         )
-        victims = (on_client + streams)[:excess]
+        # A few more than needed: the next new connections then find room without a search.
+        victims = (on_client + streams)[: needed + self.limits.max_connections // 32]
         for victim in victims:
-            victim._close()
-        if len(victims) < excess:  # every other connection is being answered right now
+            victim._close(linger=False)  # their files are wanted now
+        if len(victims) < needed:  # every other connection is being answered right now
             self._answer(503, "the server has too many connections open; try again in a moment")
 
     def _limit_streams(self) -> None:
@@ -259,18 +296,21 @@ class Connection(H11Protocol):
         ]
         streams.sort(key=lambda c: c.stream_since)
         for oldest in streams[: max(len(streams) - self.limits.streams, 0)]:
-            oldest._close()
+            oldest._close(linger=False)
 
     # Ending a connection
 
-    def _close(self) -> None:
-        """Close at once; a request in progress sees its client gone (http.disconnect)."""
+    def _close(self, linger: bool = True) -> None:
+        """Close; a request in progress sees its client gone (http.disconnect)."""
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True  # the app's next send is dropped, not written
             self.cycle.message_event.set()
         with contextlib.suppress(h11.LocalProtocolError):  # mid-message: just close
             self.conn.send(h11.ConnectionClosed())
-        self.transport.close()
+        if linger:
+            self.transport.close()
+        else:
+            self.transport.raw.close()
 
     def _answer(self, status: int, message: str) -> None:
         """The server's own one-line answer, then close; a response already begun is just cut."""
@@ -294,6 +334,46 @@ class Connection(H11Protocol):
         except asyncio.CancelledError:  # uvicorn's grace period for stopping is over
             log.warning("stopping: %s %s was cut short", scope.get("method"), scope.get("path"))
             self._answer(503, "the server is stopping; try again in a moment")
+
+
+LINGER = 2.0  # seconds a connection reads on, and drops, what its client still sends
+
+
+class _Lingering:
+    """A connection's transport, whose ``close()`` lingers while the client is still sending.
+
+    Closing a socket with unread data in it makes the system answer with a
+    reset, which can reach the client before the response sent just before
+    (a 413 while the body is still coming): so the sending side is closed first,
+    what still comes is dropped, and the socket closes when the client closes
+    its side, or after ``LINGER`` seconds.
+    """
+
+    def __init__(self, transport: asyncio.Transport, connection: Connection):
+        self.raw = transport
+        self.connection = connection
+        self.lingering = False
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
+
+    def is_closing(self) -> bool:
+        return self.lingering or self.raw.is_closing()
+
+    def close(self) -> None:
+        if self.lingering:  # closes by itself
+            return
+        if self.raw.is_closing() or not self.connection._reading_body():
+            self.raw.close()
+            return
+        try:
+            self.raw.write_eof()  # the response so far, then the end of it
+        except OSError:  # the client has gone already
+            self.raw.close()
+            return
+        self.lingering = True
+        self.raw.resume_reading()
+        self.connection.loop.call_later(LINGER, self.raw.close)
 
 
 def _is_stream(message) -> bool:

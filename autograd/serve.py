@@ -82,7 +82,13 @@ from autograd.cli import (
     parse_program,
     parse_values,
 )
-from autograd.connections import ConnectionLimits, security_headers, uvicorn_config
+from autograd.connections import (
+    HEADROOM,
+    ConnectionLimits,
+    listening_socket,
+    security_headers,
+    uvicorn_config,
+)
 from autograd.engine import DomainError, topological_order
 from autograd.fairshare import Answer, Answers, Busy, Slots
 
@@ -799,20 +805,14 @@ def run(
     address of this machine for ``0.0.0.0``), or a name in ``allow_hosts``.
     """
     import signal
-    import socket
     import threading
     import webbrowser
 
     import uvicorn
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-        sock.listen(BACKLOG)
+        sock = listening_socket(host, port)
     except OSError as error:
-        sock.close()
         raise OSError(
             f"cannot listen on {host}:{port} ({error.strerror}); "
             "choose another port with --port, e.g. --port 8001"
@@ -821,7 +821,7 @@ def run(
     names = [*_own_names(host), *allow_hosts]
     app = create_app(max_concurrent=os.cpu_count() or 2, allowed_hosts=names)
     connections = ConnectionLimits(max_connections=_connections_allowed())
-    server = uvicorn.Server(uvicorn_config(app, connections, backlog=BACKLOG))
+    server = uvicorn.Server(uvicorn_config(app, connections))
     for line in addresses(host, port):
         print(line, flush=True)
     if connections.max_connections < ConnectionLimits().max_connections:
@@ -848,7 +848,6 @@ def run(
     return 0
 
 
-BACKLOG = 2048  # connections the system queues before the server accepts them
 SPARE_FILES = 64  # open files kept for other things: dot's pipes, logs, a database
 
 
@@ -862,7 +861,8 @@ def _connections_allowed() -> int:
     The soft limit is raised towards the hard one first (a desktop's soft
     limit is often 1,024; its hard limit much higher).
     """
-    wanted = ConnectionLimits().max_connections + SPARE_FILES
+    spare = SPARE_FILES + HEADROOM  # and for a burst of connections not yet counted
+    wanted = ConnectionLimits().max_connections + spare
     try:
         import resource
     except ImportError:  # Windows: no such limit
@@ -877,7 +877,7 @@ def _connections_allowed() -> int:
             pass
     if soft == resource.RLIM_INFINITY:
         return ConnectionLimits().max_connections
-    return max(min(soft - SPARE_FILES, ConnectionLimits().max_connections), 16)
+    return max(min(soft - spare, ConnectionLimits().max_connections), 16)
 
 
 def _own_names(host: str) -> list[str]:

@@ -20,7 +20,7 @@ httpx = pytest.importorskip("httpx", reason="httpx is not installed")
 import uvicorn  # noqa: E402  (after the skips: without the extra, skip the module)
 
 from autograd.cli import WORKED_EXAMPLE  # noqa: E402
-from autograd.connections import uvicorn_config  # noqa: E402
+from autograd.connections import listening_socket, uvicorn_config  # noqa: E402
 from autograd.serve import create_app  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
@@ -31,15 +31,18 @@ WORKED = {"program": WORKED_EXAMPLE, "at": {"w": 3, "b": 4}}
 
 
 class Running:
-    """A uvicorn server on a free loopback port, in a thread, stopped by its own handle."""
+    """A uvicorn server on a free loopback port, in a thread, stopped by its own handle.
+
+    It serves as ``autograd serve`` does: on a listening socket, with its connection limits.
+    """
 
     def __init__(self, app, connections=None):
-        with socket.socket() as probe:  # a port no one uses: bind to 0 and let the OS pick
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        config = uvicorn_config(app, connections, host="127.0.0.1", port=self.port)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.socket = listening_socket("127.0.0.1", 0)  # port 0: the OS picks a free one
+        self.port = self.socket.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn_config(app, connections))
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -53,6 +56,7 @@ class Running:
         self.client.close()
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.socket.close()
 
 
 def running(connections=None, **options):
