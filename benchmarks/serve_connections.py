@@ -237,7 +237,7 @@ def main() -> int:
         cells = [" / ".join(str(n) for n in counts[k]) for k in counts]
         p95 = statistics.quantiles(held["healthz"], n=20)[18] * 1e3 if held["healthz"] else 0
         print(f"| {kind} | {' | '.join(cells)} | {p95:.0f} ms | {held['failures']} |")
-    print(f"\nThen 1,100 silent connections against a limit of {FILES} open files, and a bad request:\n")
+    print(f"\nThen 1,100 silent connections (a limit of {FILES} open files), and a bad request:\n")
     print("| server | connections opened | /healthz after | its own 400 | alive |")
     print("|---|--:|---|---|---|")
     for kind, _, opened, latency, status, alive in rows:
