@@ -828,6 +828,7 @@ def run(
     address of this machine for ``0.0.0.0``), or a name in ``allow_hosts``.
     """
     import signal
+    import sys
     import threading
     import webbrowser
 
@@ -855,6 +856,10 @@ def run(
         )
     if open_browser:
         webbrowser.open(f"http://{_url_host(host)}:{port}/")
+    # While a worker thread lays out a lesson, the event loop's thread waits for
+    # the GIL after each socket call, up to the switch interval: Python's 5 ms
+    # would make every send and receive of every connection that slow.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     # uvicorn stops gracefully on SIGINT and SIGTERM, then sends the signal on
     # to the handler that was there before it: SIGTERM then ends here as Ctrl-C does.
     main_thread = threading.current_thread() is threading.main_thread()
@@ -872,6 +877,7 @@ def run(
 
 
 SPARE_FILES = 64  # open files kept for other things: dot's pipes, logs, a database
+SWITCH_INTERVAL = 0.001  # seconds a thread holds the GIL while another waits for it
 
 
 def _interrupt(signum, frame):

@@ -19,7 +19,7 @@ pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 httpx = pytest.importorskip("httpx", reason="httpx is not installed")
 import uvicorn  # noqa: E402  (after the skips: without the extra, skip the module)
 
-from autograd.cli import WORKED_EXAMPLE, parse_program  # noqa: E402
+from autograd.cli import WORKED_EXAMPLE  # noqa: E402
 from autograd.connections import listening_socket, uvicorn_config  # noqa: E402
 from autograd.serve import create_app  # noqa: E402
 
@@ -700,11 +700,15 @@ def test_heavy_requests_from_one_address_queue_behind_each_other():
 
 
 def test_the_estimate_counts_nodes_edges_fan_out_and_labels():
+    from autograd import Value
     from autograd.serve import estimate
 
-    program = parse_program("u = w*x; L = u*u + w")
-    output, _ = program.run({"w": 2.0, "x": 3.0})
-    cost = estimate(output)
+    w, x = Value(2.0, label="w"), Value(3.0, label="x")
+    u = w * x
+    u.label = "u"
+    loss = u * u + w
+    loss.label = "L"
+    cost = estimate(loss)
     assert (cost.nodes, cost.edges, cost.busiest, cost.label_chars) == (5, 6, 2, 4)
     assert cost.work == 5 + 6 + 1 + 0
 
