@@ -364,11 +364,12 @@ def _integer(query, name: str, default: int) -> int:
 
 @dataclass
 class Graph:
-    """A checked program's graph, ready to lay out."""
+    """A checked program's graph, ready to lay out, and what its layout will cost."""
 
     program: object  # the command line's Program
     output: object  # the Value the program computes last
     values: dict[str, float]
+    cost: Estimate
 
 
 def _graph(program_text: str, values: dict[str, float], limits: Limits) -> Graph:
@@ -395,7 +396,7 @@ def _graph(program_text: str, values: dict[str, float], limits: Limits) -> Graph
             f"({limits.max_uses}); give the repeated part a name of its own, or run "
             "autograd explain on your own machine"
         )
-    return Graph(program, output, values)
+    return Graph(program, output, values, estimate(output))
 
 
 def _lesson(graph: Graph, practice: bool, limits: Limits) -> dict:
@@ -478,10 +479,9 @@ async def _lesson_answer(
         graph = await anyio.to_thread.run_sync(
             _graph, program_text, values, limits, limiter=state.checking
         )
-        cost = estimate(graph.output)
-        if cost.bytes_at_least > limits.max_response:
-            raise _too_large(cost.bytes_at_least, limits, at_least=True)
-        heavy = cost.work > limits.heavy_work
+        if graph.cost.bytes_at_least > limits.max_response:
+            raise _too_large(graph.cost.bytes_at_least, limits, at_least=True)
+        heavy = graph.cost.work > limits.heavy_work
         return await _in_slot(request, heavy, _lesson_json, graph, practice, limits)
     except RequestError as error:
         return Answer.of(error.status, _render(_error_data(error)))
@@ -547,13 +547,14 @@ def _accepts_gzip(request: Request) -> bool:
     >>> def ask(codings):
     ...     headers = [(b"accept-encoding", codings)]
     ...     return _accepts_gzip(Request({"type": "http", "headers": headers}))
-    >>> ask(b"gzip, deflate, br"), ask(b"br;q=1, gzip;q=0"), ask(b"identity")
+    >>> ask(b"gzip, deflate, br"), ask(b"br;q=1, gzip;q=0.0"), ask(b"identity")
     (True, False, False)
     """
     for coding in request.headers.get("accept-encoding", "").split(","):
-        name, _, parameters = coding.strip().partition(";")
+        name, _, parameter = coding.partition(";")
         if name.strip().lower() == "gzip":
-            return parameters.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+            weight = parameter.strip().lower().removeprefix("q=")
+            return not re.fullmatch(r"0(\.0{0,3})?", weight)
     return False
 
 
