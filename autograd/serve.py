@@ -157,10 +157,11 @@ def create_app(*, slow_hook=None, allowed_hosts: Iterable[str] = (), **limits) -
             Route("/api/exercise", api_exercise, methods=["GET"]),
         ],
         middleware=[
-            # Outermost first: the headers go on every response, the 500s included.
+            # Outermost first: the headers go on every response, the 500s included;
+            # everything inside them is CatchAll's, so no error passes it unanswered.
             Middleware(SecurityHeaders),
-            Middleware(AllowedHosts, names=(*LOCAL_NAMES, *allowed_hosts)),
             Middleware(CatchAll),
+            Middleware(AllowedHosts, names=(*LOCAL_NAMES, *allowed_hosts)),
             Middleware(BodyLimit, limit=limits.get("max_body", MAX_BODY)),
         ],
         exception_handlers={HTTPException: http_error},
