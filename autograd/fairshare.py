@@ -68,7 +68,7 @@ class Answer:
 class Answers:
     """Computed answers by key, least recently used dropped first; one computation per key."""
 
-    def __init__(self, max_entries: int = 512, max_bytes: int = 32 * 2**20, keep=(200, 400)):
+    def __init__(self, max_entries: int = 512, max_bytes: int = 16 * 2**20, keep=(200, 400)):
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.keep = keep  # the statuses worth keeping: the same request gets the same answer

@@ -128,7 +128,7 @@ class Limits:
     # 17, a chain of 50 is 101 (about a tenth of a second of dot).
     heavy_work: int = 100
     cache_entries: int = 512  # answers kept
-    cache_bytes: int = 32 * 2**20  # and their bytes at most
+    cache_bytes: int = 16 * 2**20  # and their bytes at most: some 400 lessons of the usual size
 
 
 class RequestError(ValueError):
