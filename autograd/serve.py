@@ -128,7 +128,7 @@ class Limits:
     # 17, a chain of 50 is 101 (about a tenth of a second of dot).
     heavy_work: int = 100
     cache_entries: int = 512  # answers kept
-    cache_bytes: int = 16 * 2**20  # and their bytes at most: some 400 lessons of the usual size
+    cache_bytes: int = 16 * 2**20  # and their bytes, gzipped: some 3,000 lessons of the usual size
 
 
 class RequestError(ValueError):
@@ -528,17 +528,17 @@ async def _answer(request: Request, key, work, *args) -> Response:
     """The kept answer for ``key``, or ``work(*args)``'s (kept for the next request); else 503.
 
     ``work`` returns an ``Answer``; it raises ``Busy`` when no slot came free
-    in time, which is not kept. A client that accepts gzip gets the answer
-    compressed once, when it was kept: a lesson's JSON shrinks about six times.
+    in time, which is not kept. A client that accepts gzip (every browser) gets
+    the answer as it is kept, compressed once.
     """
     state = request.app.state
     try:
         answer = await state.answers.answer(key, lambda: work(*args))
     except Busy:
         return _busy(state.limits)
-    if answer.gzipped is not None and _accepts_gzip(request):
+    if answer.gzipped and _accepts_gzip(request):
         headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-        return Response(answer.gzipped, answer.status, headers, "application/json")
+        return Response(answer.data, answer.status, headers, "application/json")
     return Response(answer.body, answer.status, media_type="application/json")
 
 

@@ -198,13 +198,15 @@ async def a_class(port: int, lessons: list[dict], requests: int, deadline: float
     return results
 
 
-async def attack(port: int, lessons: list[dict], requests: int, deadline: float) -> list:
+async def attack(
+    port: int, lessons: list[dict], requests: int, deadline: float, round_: int = 0
+) -> list:
     results: list = []
     done = asyncio.Event()
     held = {"closed by the server": 0}
 
     async def heavy(seed: int) -> None:
-        rng, client = random.Random(1000 + seed), Client(port)
+        rng, client = random.Random(1000 * round_ + seed), Client(port)  # new programs
         while not done.is_set():
             await timed(results, "heavy", client.post(heavy_program(rng)))
         client.close()
@@ -332,14 +334,14 @@ def main() -> int:
         for name in args.scenario.split(","):
             before, rss, results = rss_kib(process.pid), [], []
             start = time.perf_counter()
-            for _ in range(args.rounds):
+            for round_ in range(args.rounds):
                 deadline = time.monotonic() + args.seconds
                 if name == "mixed":
                     run = mixed(port, args, deadline)
                 elif name == "class":
                     run = a_class(port, lessons, args.requests, deadline)
                 else:
-                    run = attack(port, lessons, args.requests, deadline)
+                    run = attack(port, lessons, args.requests, deadline, round_)
                 results += asyncio.run(run)
                 time.sleep(1.0)
                 rss.append(rss_kib(process.pid))

@@ -662,6 +662,9 @@ def test_the_answers_kept_are_bounded_in_entries_and_bytes():
     assert answers.bytes <= 10_000 and answers.get("big") is not None
     answers.put("busy", Answer(503, b"{}"))
     assert answers.get("busy") is None  # a busy server is not an answer to keep
+    lesson = Answer.of(200, json.dumps({"svg": "<g/>" * 10_000}).encode())
+    answers.put("lesson", lesson)  # 40 KB of JSON, kept gzipped in a few hundred bytes
+    assert lesson.gzipped and len(lesson.data) < 1000 and answers.bytes < 10_000
 
 
 def test_a_client_that_accepts_gzip_gets_the_kept_answer_compressed(client):
