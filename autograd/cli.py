@@ -660,7 +660,7 @@ def _serve(args: argparse.Namespace) -> int:
 
         from autograd import serve
     except ImportError as error:
-        if error.name not in ("starlette", "uvicorn", "anyio"):
+        if error.name not in ("starlette", "uvicorn", "anyio", "httptools"):
             raise
         raise ModuleNotFoundError(
             f"autograd serve needs Starlette and uvicorn ({error.name} is missing): "

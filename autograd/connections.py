@@ -1,15 +1,18 @@
 """The classroom server's connections: how long a client may take, and how many may be open.
 
-uvicorn reads HTTP for ``autograd serve`` (with h11). On its own it closes a
-connection only after a response: one that sends nothing, or trickles its
-headers or its body a byte at a time, stays open for ever (uvicorn issue
-160), and a few hundred of them use up the process's open files. ``Connection``
-is uvicorn's h11 protocol with the limits a classroom network needs:
+uvicorn reads HTTP for ``autograd serve``, with httptools (llhttp's parser, in
+C: half the event loop's time per request of h11's, in pure Python). On its
+own uvicorn closes a connection only after a response: one that sends nothing,
+or trickles its headers or its body a byte at a time, stays open for ever
+(uvicorn issue 160), and a few hundred of them use up the process's open
+files. ``Connection`` is uvicorn's httptools protocol with the limits a
+classroom network needs:
 
 - a connection waiting for a request is closed after ``keep_alive`` seconds of
   silence, or ``header_timeout`` seconds after it began waiting if the
   request's head has not all arrived by then (408);
-- a request's body must arrive within ``body_timeout`` seconds of its head (408);
+- a request's body must arrive within ``body_timeout`` seconds of its head (408),
+  and its line and headers may take ``MAX_HEAD`` bytes (431);
 - at most ``max_connections`` are open: a new one first closes the connections
   that have waited longest on their client, then the oldest event streams,
   so that a new request always gets in;
@@ -34,7 +37,6 @@ one school NAT address.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import secrets
@@ -42,8 +44,7 @@ import socket
 from dataclasses import dataclass
 from http import HTTPStatus
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 __all__ = [
     "Connection",
@@ -105,6 +106,7 @@ ACCEPT_BATCH = 16
 # Files a burst of new connections may hold before the cap closes others.
 HEADROOM = 8 * ACCEPT_BATCH
 BACKLOG = 2048  # connections the system queues before the server accepts them
+MAX_HEAD = 16 * 1024  # bytes in a request's line and headers (431 beyond)
 
 
 class _Listener(socket.socket):
@@ -144,6 +146,8 @@ def uvicorn_config(app, limits: ConnectionLimits | None = None, **options):
         "http": connection_class(limits),
         "backlog": ACCEPT_BATCH,  # what asyncio accepts at once; the socket's queue is longer
         "ws": "none",  # no WebSocket upgrades: the server has no use for them
+        # No proxy in front: X-Forwarded-For from a local client is not its address.
+        "proxy_headers": False,
         "timeout_keep_alive": limits.keep_alive,
         # Stopping waits this long for responses being computed (a layout is
         # at most 3 s); then they are cut, each with one line in the log.
@@ -170,8 +174,8 @@ def _response(status: int, message: str) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
-class Connection(H11Protocol):
-    """One client connection: uvicorn's h11 protocol, with timeouts and a share of the room."""
+class Connection(HttpToolsProtocol):
+    """One client connection: uvicorn's protocol, with timeouts and a share of the room."""
 
     limits = ConnectionLimits()
 
@@ -179,8 +183,10 @@ class Connection(H11Protocol):
         super().__init__(*args, **kwargs)
         self.inner_app, self.app = self.app, self._watch  # every request passes _watch
         self.waiting_since = 0.0  # when it began waiting for its next request
-        self.heard = False  # whether a byte of that request has come
-        self.head_at = 0.0  # when the current request's head was complete
+        self.in_head = False  # whether a request has begun and its head is still coming
+        self.head_bytes = 0  # and how long that head is so far
+        self.in_body = False  # whether a request's body is still coming
+        self.head_at = 0.0  # when the last request's head was complete
         self.stream_since: float | None = None  # when its event stream began, if it sends one
         self.timer: asyncio.TimerHandle | None = None
 
@@ -197,17 +203,29 @@ class Connection(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.transport.lingering:  # the rest of a body no one will read
-            return
-        self.heard = True
-        super().data_received(data)
+        if not self.transport.lingering:  # else: the rest of a body no one will read
+            super().data_received(data)
 
-    def handle_events(self) -> None:
-        cycle = self.cycle
-        super().handle_events()
-        if self.cycle is not cycle:  # a request's head is complete; the body may follow
-            self.head_at = self.loop.time()
-            self.stream_since = None
+    def on_message_begin(self) -> None:
+        self.in_head, self.head_bytes = True, 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(name + value)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self.in_head, self.in_body = False, True
+        self.head_at = self.loop.time()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self.in_body = False
+        super().on_message_complete()
 
     def on_response_complete(self) -> None:
         self.stream_since = None
@@ -216,22 +234,29 @@ class Connection(H11Protocol):
         super().on_response_complete()  # which may start a pipelined request at once
 
     def send_400_response(self, msg: str) -> None:
-        # h11 could not read the request: the answer carries the security headers too.
-        self._answer(400, "the request is not valid HTTP/1.1")
+        # The parser could not read the request: the answer carries the security headers too.
+        if self.head_bytes > MAX_HEAD:
+            self._answer(431, f"the request's head is over {MAX_HEAD // 1024} KiB")
+        else:
+            self._answer(400, "the request is not valid HTTP/1.1")
 
     def shutdown(self) -> None:
         """The server is stopping: finish a response being computed; cut what waits on a client."""
-        if self.stream_since is not None or self._reading_body():
+        if self.stream_since is not None or self.in_body:
             self._answer(503, "the server is stopping; try again in a moment")
         else:
             super().shutdown()
+
+    def _count_head(self, part: bytes) -> None:
+        self.head_bytes += len(part)
+        if self.head_bytes > MAX_HEAD:
+            raise ValueError("head too large")  # the parser stops: send_400_response answers
 
     # Timeouts: one timer, which looks at where the connection is when it fires.
 
     def _wait(self) -> None:
         self.waiting_since = self.loop.time()
-        self.heard = bool(self.conn.trailing_data[0])  # a pipelined request may have begun
-        self._arm(self.limits.header_timeout if self.heard else self.limits.keep_alive)
+        self._arm(self.limits.header_timeout if self.in_head else self.limits.keep_alive)
 
     def _arm(self, seconds: float) -> None:
         if self.timer is not None:
@@ -247,26 +272,23 @@ class Connection(H11Protocol):
             return
         if self.loop.time() < deadline:
             self._arm(deadline - self.loop.time())
-        elif self._waiting() and not self.heard:
+        elif self._waiting() and not self.in_head:
             self._close()  # a silent keep-alive connection: closed without a word, as usual
         else:
             self._answer(408, "the request took too long to arrive; send it again")
 
     def _deadline(self) -> float | None:
-        if self._reading_body():
+        if self.in_body:
             return self.head_at + self.limits.body_timeout
         if not self._waiting():
             return None
-        if self.heard:
+        if self.in_head:
             return self.waiting_since + self.limits.header_timeout
         return self.waiting_since + self.limits.keep_alive
 
     def _waiting(self) -> bool:
-        """Waiting for a request: before the first, or after a response."""
-        return self.cycle is None or self.cycle.response_complete
-
-    def _reading_body(self) -> bool:
-        return self.conn.their_state is h11.SEND_BODY
+        """Waiting for a request: before the first, or after the last response."""
+        return not self.pipeline and (self.cycle is None or self.cycle.response_complete)
 
     # Room: at most max_connections open, at most limits.streams of them streaming.
 
@@ -278,8 +300,8 @@ class Connection(H11Protocol):
         if needed <= 0:
             return
         # First those waiting on their client (between requests, or for a body), longest first.
-        on_client = [c for c in others if c._waiting() or c._reading_body()]
-        on_client.sort(key=lambda c: c.head_at if c._reading_body() else c.waiting_since)
+        on_client = [c for c in others if c._waiting() or c.in_body]
+        on_client.sort(key=lambda c: c.head_at if c.in_body else c.waiting_since)
         streams = sorted(
             (c for c in others if c.stream_since is not None and c not in on_client),
             key=lambda c: c.stream_since,
@@ -308,8 +330,6 @@ class Connection(H11Protocol):
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True  # the app's next send is dropped, not written
             self.cycle.message_event.set()
-        with contextlib.suppress(h11.LocalProtocolError):  # mid-message: just close
-            self.conn.send(h11.ConnectionClosed())
         if linger:
             self.transport.close()
         else:
@@ -317,9 +337,8 @@ class Connection(H11Protocol):
 
     def _answer(self, status: int, message: str) -> None:
         """The server's own one-line answer, then close; a response already begun is just cut."""
-        if not self.transport.is_closing() and (
-            self.cycle is None or not self.cycle.response_started
-        ):
+        begun = self.cycle is not None and self.cycle.response_started
+        if not begun and not self.transport.is_closing():
             self.transport.write(_response(status, message))
         self._close()
 
@@ -366,7 +385,7 @@ class _Lingering:
     def close(self) -> None:
         if self.lingering:  # closes by itself
             return
-        if self.raw.is_closing() or not self.connection._reading_body():
+        if self.raw.is_closing() or not self.connection.in_body:
             self.raw.close()
             return
         try:

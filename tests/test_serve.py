@@ -16,6 +16,7 @@ pytest.importorskip(
     "starlette", reason="the serve extra is not installed (pip install -e '.[dev]')"
 )
 pytest.importorskip("uvicorn", reason="the serve extra is not installed")
+pytest.importorskip("httptools", reason="the serve extra is not installed")
 httpx = pytest.importorskip("httpx", reason="httpx is not installed")
 import uvicorn  # noqa: E402  (after the skips: without the extra, skip the module)
 

@@ -24,6 +24,7 @@ pytest.importorskip(
     "starlette", reason="the serve extra is not installed (pip install -e '.[dev]')"
 )
 pytest.importorskip("uvicorn", reason="the serve extra is not installed")
+pytest.importorskip("httptools", reason="the serve extra is not installed")
 httpx = pytest.importorskip("httpx", reason="httpx is not installed")
 from starlette.applications import Starlette  # noqa: E402  (after the skips)
 from starlette.responses import StreamingResponse  # noqa: E402
@@ -129,6 +130,16 @@ def test_a_request_that_is_not_http_gets_400_with_the_security_headers(server):
         assert status == "HTTP/1.1 400 Bad Request"
         assert_headers(Reply(headers))
         assert json.loads(body) == {"error": "the request is not valid HTTP/1.1"}
+
+
+def test_a_head_over_16_kib_gets_431(server):
+    with connect(server) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        connection.sendall(b"".join(b"X-Filler-%d: %s\r\n" % (i, b"a" * 100) for i in range(200)))
+        status, headers, body = head_and_body(reply_until_closed(connection))
+    assert status == "HTTP/1.1 431 Request Header Fields Too Large"
+    assert_headers(Reply(headers))
+    assert json.loads(body) == {"error": "the request's head is over 16 KiB"}
 
 
 def test_a_client_that_leaves_in_the_middle_of_its_body_is_not_an_error(server, caplog):
