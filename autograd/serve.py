@@ -310,7 +310,7 @@ def _lesson_request(body) -> tuple[str, dict[str, float], bool]:
     if not isinstance(practice, bool):
         raise RequestError(f"practice must be true or false, not {_json_type(practice)}")
 
-    items = []
+    values = {}
     for name, value in at.items():
         if not name.isidentifier():
             raise RequestError(f"at: {name!r} is not a name (e.g. w, x1, bias)")
@@ -327,9 +327,7 @@ def _lesson_request(body) -> tuple[str, dict[str, float], bool]:
                 f"at: {name} = {number:g} is too large for a lesson; "
                 f"use a number between {-MAX_NUMBER:g} and {MAX_NUMBER:g}"
             )
-        items.append(f"{name}={number!r}")
-    # The command line's own reading of NAME=NUMBER, so that its checks and words apply.
-    values = _program_error_as_request_error(parse_values, items)
+        values[name] = number
     return program, values, practice
 
 
@@ -375,6 +373,9 @@ class Graph:
 
 def _graph(program_text: str, values: dict[str, float], limits: Limits) -> Graph:
     """Parse, bind and run the program, and check its graph is one this server draws."""
+    # The command line's own reading of NAME=NUMBER, so that its checks and words apply.
+    items = [f"{name}={number!r}" for name, number in values.items()]
+    values = _program_error_as_request_error(parse_values, items)
     program = _program_error_as_request_error(parse_program, program_text)
     try:
         values = program.bind(values)

@@ -9,12 +9,12 @@ allocator's high-water mark, memory that keeps growing is a leak.
   bodies, exercises): no 5xx but a deliberate 503, no traceback in any body;
 - ``class``: 100 clients, each opening the page and then asking 20 times, as
   fast as it can, for the lessons a class uses (the worked example, a neuron, a
-  squared error, practice mode, four exercises): latency p50 and p95;
+  squared error, practice mode, four exercises), while ``/healthz`` is asked
+  every 50 ms: latency p50 and p95;
 - ``attack``: the class again, while 4 clients send heavy programs (dense
   graphs, each new, so that no kept answer helps), 300 connections are held
-  open sending nothing (opened again whenever the server closes one), and
-  ``/healthz`` is asked every 50 ms: the share of the class's requests
-  answered 200, and ``/healthz``'s latency.
+  open sending nothing (opened again whenever the server closes one): the
+  share of the class's requests answered 200, and ``/healthz``'s latency.
 
 It exits 1 on any 5xx other than a deliberate 503, a traceback in a body, a
 dead server or memory that grows round after round.
@@ -183,7 +183,9 @@ async def class_lessons(port: int) -> list[dict]:
 
 
 async def a_class(port: int, lessons: list[dict], requests: int, deadline: float) -> list:
+    """100 students, and /healthz asked every 50 ms meanwhile."""
     results: list = []
+    done = asyncio.Event()
 
     async def student(seed: int) -> None:
         rng, client = random.Random(seed), Client(port)
@@ -194,7 +196,17 @@ async def a_class(port: int, lessons: list[dict], requests: int, deadline: float
             await timed(results, "lesson", client.post(rng.choice(lessons)))
         client.close()
 
+    async def health() -> None:
+        client = Client(port)
+        while not done.is_set():
+            await timed(results, "healthz", client.request("GET", "/healthz"))
+            await asyncio.sleep(0.05)
+        client.close()
+
+    prober = asyncio.ensure_future(health())
     await asyncio.gather(*(student(i) for i in range(100)))
+    done.set()
+    await prober
     return results
 
 
@@ -227,14 +239,7 @@ async def attack(
             waiting.cancel()
             writer.close()
 
-    async def health() -> None:
-        client = Client(port)
-        while not done.is_set():
-            await timed(results, "healthz", client.request("GET", "/healthz"))
-            await asyncio.sleep(0.05)
-        client.close()
-
-    others = [asyncio.ensure_future(task) for task in (*(idle() for _ in range(300)), health())]
+    others = [asyncio.ensure_future(idle()) for _ in range(300)]
     others += [asyncio.ensure_future(heavy(i)) for i in range(4)]
     await asyncio.sleep(1.0)  # the idle connections are open before the class comes
     results += await a_class(port, lessons, requests, deadline)
