@@ -186,6 +186,7 @@ async def a_class(port: int, lessons: list[dict], requests: int, deadline: float
     """100 students, and /healthz asked every 50 ms meanwhile."""
     results: list = []
     done = asyncio.Event()
+    bodies = [json.dumps(lesson).encode() for lesson in lessons]  # encoded once: cheaper clients
 
     async def student(seed: int) -> None:
         rng, client = random.Random(seed), Client(port)
@@ -193,7 +194,7 @@ async def a_class(port: int, lessons: list[dict], requests: int, deadline: float
         for _ in range(requests):
             if time.monotonic() > deadline:
                 break
-            await timed(results, "lesson", client.post(rng.choice(lessons)))
+            await timed(results, "lesson", client.post(rng.choice(bodies)))
         client.close()
 
     async def health() -> None:
@@ -252,6 +253,12 @@ async def attack(
 # Running and reporting
 
 
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time, user and system: what it cost, however busy the machine was."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -292,7 +299,9 @@ def codes(results) -> str:
     return ", ".join(f"{code or 'no answer'}: {n}" for code, n in sorted(counted.items()))
 
 
-def report(name: str, results: list, elapsed: float, rss: list[int], before: int) -> None:
+def report(
+    name: str, results: list, elapsed: float, rss: list[int], before: int, cpu: float
+) -> None:
     by_kind: dict[str, list] = {}
     for result in results:
         by_kind.setdefault(result[0], []).append(result)
@@ -309,6 +318,8 @@ def report(name: str, results: list, elapsed: float, rss: list[int], before: int
         )
     requests = sum(kind != "idle" for kind, *_ in results)
     print(f"- throughput: {requests / elapsed:.0f} requests/s over {elapsed:.1f} s (all rounds)")
+    print(f"- server CPU: {cpu:.1f} s, {1e3 * cpu / requests:.2f} ms a request")
+    print(f"- load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     after = ", ".join(f"{kib / 1024:.1f}" for kib in rss)
     print(f"- server RSS: {before / 1024:.1f} MiB before; after each round {after} MiB")
 
@@ -338,7 +349,7 @@ def main() -> int:
         lessons = asyncio.run(warm_up())
         for name in args.scenario.split(","):
             before, rss, results = rss_kib(process.pid), [], []
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), cpu_seconds(process.pid)
             for round_ in range(args.rounds):
                 deadline = time.monotonic() + args.seconds
                 if name == "mixed":
@@ -350,7 +361,8 @@ def main() -> int:
                 results += asyncio.run(run)
                 time.sleep(1.0)
                 rss.append(rss_kib(process.pid))
-            report(name, results, time.perf_counter() - start, rss, before)
+            cpu = cpu_seconds(process.pid) - cpu
+            report(name, results, time.perf_counter() - start, rss, before, cpu)
             bad = sum(1 for kind, _, code, _ in results if kind != "idle" and 500 <= code != 503)
             leaks = sum(1 for *_, traceback in results if traceback)
             if bad or leaks:
