@@ -14,12 +14,11 @@ lesson finds a slot soon and a few heavy requests queue behind each other,
 not in front of everyone. Nothing here counts how often an address asks: a
 whole class reaches the server through one school NAT address.
 
->>> import asyncio
 >>> answers = Answers(max_entries=2)
->>> async def compute():
-...     return Answer(200, b'{"x": 1}')
->>> asyncio.run(answers.answer(("lesson", "z = w"), compute))
+>>> answers.put(("lesson", "z = w"), Answer.of(200, b'{"x": 1}'))
+>>> answers.get(("lesson", "z = w"))
 Answer(status=200, data=b'{"x": 1}', gzipped=False)
+>>> answers.put(("lesson", "z = w"), Answer.of(503, b'{"error": "busy"}'))  # not kept
 >>> answers.get(("lesson", "z = w")).status, len(answers)
 (200, 1)
 """
