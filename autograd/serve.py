@@ -222,9 +222,6 @@ async def api_exercise(request: Request) -> Response:
     return await _answer(request, ("exercise", level, seed), _exercise_answer, request, level, seed)
 
 
-ROUTES = ("/", "/healthz", "/api/lesson", "/api/exercise")
-
-
 async def http_error(request: Request, error: HTTPException) -> Response:
     """404, 405 and the like as one line of JSON, like every other error.
 
@@ -233,7 +230,7 @@ async def http_error(request: Request, error: HTTPException) -> Response:
     """
     path = request.url.path
     twin = path[:-1] if path.endswith("/") else path + "/"
-    if error.status_code == 404 and twin in ROUTES:
+    if error.status_code == 404 and twin in {route.path for route in request.app.routes}:
         query = request.scope.get("query_string", b"").decode("latin-1")
         return RedirectResponse(twin + ("?" + query if query else ""), 307)
     messages = {
