@@ -210,6 +210,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve_parser.add_argument("--open", action="store_true", help="open the page in a browser")
+    serve_parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name the page may be opened by besides localhost and the address it listens "
+        "on, e.g. teacher-laptop.local (repeatable)",
+    )
 
     codegen_parser = command(
         "codegen",
@@ -285,7 +293,7 @@ def _serve(args: argparse.Namespace) -> int:
 
         from autograd import serve
     except ImportError as error:
-        if error.name not in ("starlette", "uvicorn", "anyio"):
+        if error.name not in ("starlette", "uvicorn", "anyio", "httptools"):
             raise
         raise ModuleNotFoundError(
             f"autograd serve needs Starlette and uvicorn ({error.name} is missing): "
@@ -297,7 +305,7 @@ def _serve(args: argparse.Namespace) -> int:
             f"autograd serve draws graphs with Graphviz's dot program, which is not installed; "
             f"install it with {INSTALL_DOT}"
         )
-    return serve.run(args.host, args.port, args.open)
+    return serve.run(args.host, args.port, args.open, args.allow_host)
 
 
 def _explain(args: argparse.Namespace) -> int:

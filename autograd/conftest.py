@@ -22,12 +22,15 @@ PACKAGE = Path(__file__).resolve().parent
 NEEDS = {
     "draw.py": ["graphviz"],  # draw() returns a graphviz.Digraph
     "lesson.py": ["graphviz", "dot"],  # a lesson page holds the graph laid out by dot
-    "serve.py": ["starlette"],  # imported by the module itself
+    "serve.py": ["starlette", "uvicorn", "httptools"],  # imported by the module itself
+    "connections.py": ["uvicorn", "httptools"],  # a uvicorn protocol of our own
 }
 HOW_TO_INSTALL = {
     "graphviz": "the graphviz Python package (pip install 'scalar-autograd[viz]')",
     "dot": "Graphviz's dot program (apt-get install graphviz)",
     "starlette": "Starlette (pip install 'scalar-autograd[serve]')",
+    "uvicorn": "uvicorn (pip install 'scalar-autograd[serve]')",
+    "httptools": "httptools (pip install 'scalar-autograd[serve]')",
 }
 
 

@@ -18,12 +18,26 @@ The API (the page uses it; so can other tools):
   embeds, and the graph's SVG under ``"svg"``), or 400 and ``{"error": "..."}``;
 - ``GET /api/exercise?level=2&seed=7``: an exercise's program and values.
 
-Hostile input costs little: bodies are capped (413), every field is checked
-before any work (400), a graph may have at most ``max_nodes`` nodes, ``dot``
-runs with a timeout, and at most ``max_concurrent`` requests compute at once,
-each in a worker thread; a request that finds no free slot within
-``queue_seconds`` gets 503 with ``Retry-After``. No response ever holds a
-traceback: an unexpected error is logged here and answered with one line.
+Hostile input costs little, and a few heavy requests cannot starve a class:
+
+- bodies are capped (413) and every field is checked before any work (400);
+- answers are kept (``fairshare.Answers``): a class asking for the same few
+  lessons costs one layout each, and a kept answer needs no computing slot;
+- a program is parsed, run and checked (``max_nodes``, ``max_uses``) before it
+  asks for a slot, and its cost is estimated from its graph: a lesson that
+  would be larger than ``max_response`` bytes is refused before the layout,
+  and one over it after the layout too;
+- at most ``max_concurrent`` computations run at once, each in a worker thread;
+  heavy ones (``heavy_work``) queue behind their client address's other heavy
+  work and never hold every slot; a request that finds no slot within
+  ``queue_seconds`` gets 503 with ``Retry-After``; ``dot`` runs with a timeout;
+- requests must name this server in their ``Host`` header (DNS rebinding), and
+  redirects are relative;
+- connections are bounded in time and number by ``autograd.connections``.
+
+No response ever holds a traceback: an unexpected error is logged here and
+answered with one line. No limit counts requests per client address: a whole
+class reaches the server through one school NAT address.
 
 >>> app = create_app(max_concurrent=1)
 >>> [route.path for route in app.routes]
@@ -32,14 +46,16 @@ traceback: an unexpected error is logged here and answered with one line.
 
 from __future__ import annotations
 
-import asyncio
 import html
+import ipaddress
 import json
 import logging
 import math
 import os
 import re
 import secrets
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -48,12 +64,27 @@ from anyio import CapacityLimiter
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from autograd.connections import (
+    HEADROOM,
+    ConnectionLimits,
+    listening_socket,
+    security_headers,
+    uvicorn_config,
+)
 from autograd.draw import MAX_USES, GraphTooBigError, check_drawable
+from autograd.engine import DomainError, topological_order
+from autograd.fairshare import Answer, Answers, Busy, Slots
 from autograd.program import (
     WORKED_EXAMPLE,
     WORKED_EXAMPLE_AT,
@@ -69,6 +100,8 @@ log = logging.getLogger("autograd.serve")
 MAX_BODY = 64 * 1024  # bytes in a request body: a program is at most 10,000 characters
 MAX_NUMBER = 1e6  # |value| of an input: beyond this nothing on the page is readable
 MAX_SEED = 2**32 - 1
+# The names every server answers to; run() adds the address it listens on, and --allow-host.
+LOCAL_NAMES = ("localhost",)
 
 
 @dataclass(frozen=True)
@@ -86,6 +119,15 @@ class Limits:
     dot_timeout: float = 3.0  # seconds for one layout; a slower graph is refused
     max_body: int = MAX_BODY
     retry_after: int = 1  # seconds, in the 503's Retry-After
+    # A lesson's JSON, its SVG included, is about 4-9 KB per node: 512 KiB is a
+    # chain of about 100 nodes (the worked example is 31 KB).
+    max_response: int = 512 * 1024
+    # Estimated layout work (nodes + edges + (busiest fan-out)^2/4 + label
+    # characters/20) above which a computation is heavy: the worked example is
+    # 17, a chain of 50 is 101 (about a tenth of a second of dot).
+    heavy_work: int = 100
+    cache_entries: int = 512  # answers kept
+    cache_bytes: int = 16 * 2**20  # and their bytes, gzipped: some 3,000 lessons of the usual size
 
 
 class RequestError(ValueError):
@@ -97,12 +139,14 @@ class RequestError(ValueError):
         self.extra = extra
 
 
-def create_app(*, slow_hook=None, **limits) -> Starlette:
+def create_app(*, slow_hook=None, allowed_hosts: Iterable[str] = (), **limits) -> Starlette:
     """The Starlette app: four routes, and middleware for limits and headers.
 
     Keyword arguments are the fields of ``Limits`` (e.g. ``max_concurrent=1``).
-    ``slow_hook``, if given, is called in the worker thread before each
-    computation: tests use it to hold the only slot busy.
+    ``allowed_hosts`` are names the ``Host`` header may give besides
+    ``localhost`` and the loopback addresses. ``slow_hook``, if given, is
+    called in the worker thread before each computation: tests use it to hold
+    the only slot busy.
     """
     app = Starlette(
         routes=[
@@ -112,19 +156,26 @@ def create_app(*, slow_hook=None, **limits) -> Starlette:
             Route("/api/exercise", api_exercise, methods=["GET"]),
         ],
         middleware=[
-            # Outermost first: the headers go on every response, the 500s included.
+            # Outermost first: the headers go on every response, the 500s included;
+            # everything inside them is CatchAll's, so no error passes it unanswered.
             Middleware(SecurityHeaders),
             Middleware(CatchAll),
+            Middleware(AllowedHosts, names=(*LOCAL_NAMES, *allowed_hosts)),
             Middleware(BodyLimit, limit=limits.get("max_body", MAX_BODY)),
         ],
         exception_handlers={HTTPException: http_error},
     )
+    # A path with or without its trailing slash: http_error redirects, relatively.
+    app.router.redirect_slashes = False
     app.state.limits = Limits(**limits)
     # The slots bound the requests computing at once and time out the wait; the
-    # thread limiter bounds the worker threads themselves, since a thread goes on
-    # after its client has gone and its slot is free again.
-    app.state.slots = asyncio.Semaphore(app.state.limits.max_concurrent)
+    # thread limiters bound the worker threads themselves, since a thread goes on
+    # after its client has gone and its slot is free again. Checking a program
+    # (parse, run, count) has threads of its own: it needs no slot.
+    app.state.slots = Slots(app.state.limits.max_concurrent, app.state.limits.queue_seconds)
     app.state.threads = CapacityLimiter(app.state.limits.max_concurrent)
+    app.state.checking = CapacityLimiter(app.state.limits.max_concurrent)
+    app.state.answers = Answers(app.state.limits.cache_entries, app.state.limits.cache_bytes)
     app.state.slow_hook = slow_hook
     app.state.page = None  # built on the first GET /, when the lesson module is wanted
     return app
@@ -137,10 +188,10 @@ async def page(request: Request) -> Response:
     """The lesson page of the worked example, with the controls that make it live."""
     state = request.app.state
     if state.page is None:  # built once, on the first visit
-        built = await _compute(request, _page_template, state.limits)
-        if isinstance(built, Response):  # busy: nothing was built
-            return built
-        state.page = built
+        try:
+            state.page = await _in_slot(request, False, _page_template, state.limits)
+        except Busy:
+            return _busy(state.limits)
     nonce = request.scope["state"]["csp_nonce"]
     return HTMLResponse(state.page.replace(NONCE, nonce))
 
@@ -155,9 +206,10 @@ async def api_lesson(request: Request) -> Response:
         program, values, practice = _lesson_request(await _json_body(request))
     except RequestError as error:
         return _error(error)
-    return _json(
-        await _compute(request, _lesson, program, values, practice, request.app.state.limits)
-    )
+    # repr keeps -0.0 apart from 0.0; the order the client sent the values in does not matter.
+    at = tuple(sorted((name, repr(value)) for name, value in values.items()))
+    key = ("lesson", program, at, practice)
+    return await _answer(request, key, _lesson_answer, request, program, values, practice)
 
 
 async def api_exercise(request: Request) -> Response:
@@ -166,15 +218,24 @@ async def api_exercise(request: Request) -> Response:
         level, seed = _exercise_request(request.query_params)
     except RequestError as error:
         return _error(error)
-    return _json(await _compute(request, _exercise, level, seed))
+    return await _answer(request, ("exercise", level, seed), _exercise_answer, request, level, seed)
 
 
 async def http_error(request: Request, error: HTTPException) -> Response:
-    """404, 405 and the like as one line of JSON, like every other error."""
+    """404, 405 and the like as one line of JSON, like every other error.
+
+    A known path with a slash too many or too few is redirected, by a relative
+    address: the ``Host`` header is never written back into a response.
+    """
+    path = request.url.path
+    twin = path[:-1] if path.endswith("/") else path + "/"
+    if error.status_code == 404 and twin in {route.path for route in request.app.routes}:
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        return RedirectResponse(twin + ("?" + query if query else ""), 307)
     messages = {
-        404: f"there is nothing at {request.url.path}; the page is at /, the API at "
+        404: f"there is nothing at {path}; the page is at /, the API at "
         "/api/lesson (POST) and /api/exercise (GET)",
-        405: f"{request.method} is not allowed for {request.url.path}",
+        405: f"{request.method} is not allowed for {path}",
     }
     message = messages.get(error.status_code, error.detail)
     return JSONResponse({"error": message}, error.status_code, headers=error.headers)
@@ -245,7 +306,7 @@ def _lesson_request(body) -> tuple[str, dict[str, float], bool]:
     if not isinstance(practice, bool):
         raise RequestError(f"practice must be true or false, not {_json_type(practice)}")
 
-    items = []
+    values = {}
     for name, value in at.items():
         if not name.isidentifier():
             raise RequestError(f"at: {name!r} is not a name (e.g. w, x1, bias)")
@@ -262,9 +323,7 @@ def _lesson_request(body) -> tuple[str, dict[str, float], bool]:
                 f"at: {name} = {number:g} is too large for a lesson; "
                 f"use a number between {-MAX_NUMBER:g} and {MAX_NUMBER:g}"
             )
-        items.append(f"{name}={number!r}")
-    # The command line's own reading of NAME=NUMBER, so that its checks and words apply.
-    values = _program_error_as_request_error(parse_values, items)
+        values[name] = number
     return program, values, practice
 
 
@@ -294,13 +353,25 @@ def _integer(query, name: str, default: int) -> int:
     return int(text)
 
 
-# The work, done in a worker thread.
+# The work. A lesson is checked first (parse, bind, run, count), in a thread
+# that needs no computing slot; only its layout and explanation take a slot.
 
 
-def _lesson(program_text: str, values: dict[str, float], practice: bool, limits: Limits) -> dict:
-    """The lesson's JSON for a program at some values: the same code as the command line."""
-    from autograd.lesson import lesson_data
+@dataclass
+class Graph:
+    """A checked program's graph, ready to lay out, and what its layout will cost."""
 
+    program: object  # the command line's Program
+    output: object  # the Value the program computes last
+    values: dict[str, float]
+    cost: Estimate
+
+
+def _graph(program_text: str, values: dict[str, float], limits: Limits) -> Graph:
+    """Parse, bind and run the program, and check its graph is one this server draws."""
+    # The command line's own reading of NAME=NUMBER, so that its checks and words apply.
+    items = [f"{name}={number!r}" for name, number in values.items()]
+    values = _program_error_as_request_error(parse_values, items)
     program = _program_error_as_request_error(parse_program, program_text)
     try:
         values = program.bind(values)
@@ -310,13 +381,110 @@ def _lesson(program_text: str, values: dict[str, float], practice: bool, limits:
     output, _ = _program_error_as_request_error(program.run, values)
     try:
         check_drawable(output, max_nodes=limits.max_nodes, max_uses=limits.max_uses)
+    except GraphTooBigError as error:
+        raise RequestError(_one_line(error)) from None
+    return Graph(program, output, values, estimate(output))
+
+
+def _lesson(graph: Graph, practice: bool, limits: Limits) -> dict:
+    """The lesson's JSON for a checked graph: the same code as the command line."""
+    from autograd.lesson import lesson_data
+
+    program, output, values = graph.program, graph.output, graph.values
+    try:
         data = lesson_data(
             output, practice=practice, max_nodes=limits.max_nodes, dot_timeout=limits.dot_timeout
         )
     except (GraphTooBigError, TimeoutError) as error:
         # The same graph would be as big or slow again: the request's limit, not the server's.
         raise RequestError(_one_line(error)) from None
+    except OverflowError as error:  # until the engine raises DomainError for it (issue 18)
+        raise RequestError(
+            "overflow in the backward pass: a gradient exceeds the largest float; try other values"
+        ) from error
+    except DomainError as error:  # e.g. a local derivative too large for a float
+        raise RequestError(_one_line(error)) from None
     return {**data, "inputs": list(program.inputs), "at": values}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a graph will cost, from its shape, before Graphviz lays it out.
+
+    >>> from autograd import Value
+    >>> w = Value(3.0, label="w")
+    >>> estimate(w * w + 1)
+    Estimate(nodes=4, edges=4, busiest=2, label_chars=1)
+    """
+
+    nodes: int
+    edges: int
+    busiest: int  # the most operations that use one node (Graphviz's layout suffers)
+    label_chars: int
+
+    @property
+    def work(self) -> int:
+        """Layout work in rough units: a chain of 50 nodes is about 100."""
+        return self.nodes + self.edges + self.busiest**2 // 4 + self.label_chars // 20
+
+    @property
+    def bytes_at_least(self) -> int:
+        """A lesson's JSON, its SVG included, is never smaller than this (measured: 2.5-9 KB
+        a node): a graph over the response cap is refused before its layout."""
+        return 2500 * self.nodes + 1000 * self.edges + 4 * self.label_chars
+
+
+def estimate(output) -> Estimate:
+    """The ``Estimate`` of the graph that computes ``output``."""
+    order = topological_order(output)
+    uses = Counter(parent for node in order for parent in node.parents)
+    return Estimate(
+        nodes=len(order),
+        edges=sum(uses.values()),
+        busiest=max(uses.values(), default=0),
+        label_chars=sum(len(node.label or "") for node in order),
+    )
+
+
+def _too_large(size: int, limits: Limits, at_least: bool = False) -> RequestError:
+    return RequestError(
+        f"the lesson of this graph is {'at least ' if at_least else ''}{size // 1024} KiB, "
+        f"more than this server sends ({limits.max_response // 1024} KiB); split the "
+        "program into smaller pieces, or run autograd explain --html on your own machine"
+    )
+
+
+async def _lesson_answer(
+    request: Request, program_text: str, values: dict[str, float], practice: bool
+) -> Answer:
+    state = request.app.state
+    limits: Limits = state.limits
+    try:
+        graph = await anyio.to_thread.run_sync(
+            _graph, program_text, values, limits, limiter=state.checking
+        )
+        if graph.cost.bytes_at_least > limits.max_response:
+            raise _too_large(graph.cost.bytes_at_least, limits, at_least=True)
+        heavy = graph.cost.work > limits.heavy_work
+        return await _in_slot(request, heavy, _lesson_json, graph, practice, limits)
+    except RequestError as error:
+        return Answer.of(error.status, _render(_error_data(error)))
+
+
+def _lesson_json(graph: Graph, practice: bool, limits: Limits) -> Answer:
+    """The lesson as the bytes to send and keep (rendered in the worker thread, not the loop)."""
+    body = _render(_lesson(graph, practice, limits))
+    if len(body) > limits.max_response:
+        raise _too_large(len(body), limits)
+    return Answer.of(200, body)
+
+
+async def _exercise_answer(request: Request, level: int, seed: int) -> Answer:
+    return await _in_slot(request, False, _rendered, _exercise, level, seed)
+
+
+def _rendered(work, *args) -> Answer:
+    return Answer.of(200, _render(work(*args)))
 
 
 def _exercise(level: int, seed: int) -> dict:
@@ -339,40 +507,69 @@ def _program_error_as_request_error(function, *args):
         raise RequestError(_one_line(error)) from None
 
 
-async def _compute(request: Request, work, *args):
-    """Run ``work(*args)`` in a worker thread if a slot frees up in time; else 503.
+async def _answer(request: Request, key, work, *args) -> Response:
+    """The kept answer for ``key``, or ``work(*args)``'s (kept for the next request); else 503.
+
+    ``work`` returns an ``Answer``; it raises ``Busy`` when no slot came free
+    in time, which is not kept. A client that accepts gzip (every browser) gets
+    the answer as it is kept, compressed once.
+    """
+    state = request.app.state
+    try:
+        answer = await state.answers.answer(key, lambda: work(*args))
+    except Busy:
+        return _busy(state.limits)
+    if answer.gzipped and _accepts_gzip(request):
+        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return Response(answer.data, answer.status, headers, "application/json")
+    return Response(answer.body, answer.status, media_type="application/json")
+
+
+def _accepts_gzip(request: Request) -> bool:
+    """Whether Accept-Encoding names gzip (and not with q=0).
+
+    >>> def ask(codings):
+    ...     headers = [(b"accept-encoding", codings)]
+    ...     return _accepts_gzip(Request({"type": "http", "headers": headers}))
+    >>> ask(b"gzip, deflate, br"), ask(b"br;q=1, gzip;q=0.0"), ask(b"identity")
+    (True, False, False)
+    """
+    for coding in request.headers.get("accept-encoding", "").split(","):
+        name, _, parameter = coding.partition(";")
+        if name.strip().lower() == "gzip":
+            weight = parameter.strip().lower().removeprefix("q=")
+            return not re.fullmatch(r"0(\.0{0,3})?", weight)
+    return False
+
+
+async def _in_slot(request: Request, heavy: bool, work, *args):
+    """``work(*args)`` in a worker thread, once a computing slot is free; ``Busy`` if none in time.
 
     The slots bound how many requests compute at once (threads hold the GIL
     in turn, so more would only make each slower); a short queue absorbs a
     class pressing Enter together, and past it a client is told when to retry.
     """
     state = request.app.state
-    limits: Limits = state.limits
-    slots: asyncio.Semaphore = state.slots
-    if slots.locked():
-        try:
-            await asyncio.wait_for(slots.acquire(), timeout=max(limits.queue_seconds, 1e-3))
-        except asyncio.TimeoutError:
-            return JSONResponse(
-                {"error": "the server is busy; try again in a moment"},
-                503,
-                headers={"Retry-After": str(limits.retry_after)},
-            )
-    else:
-        await slots.acquire()
-    try:
-        result = await anyio.to_thread.run_sync(
+    async with state.slots.slot(_address(request), heavy):
+        return await anyio.to_thread.run_sync(
             _call, state.slow_hook, work, args, limiter=state.threads
         )
-    except RequestError as error:
-        return _error(error)
-    finally:
-        slots.release()
-    return result
 
 
-def _json(result) -> Response:
-    return result if isinstance(result, Response) else JSONResponse(result)
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _busy(limits: Limits) -> Response:
+    return JSONResponse(
+        {"error": "the server is busy; try again in a moment"},
+        503,
+        headers={"Retry-After": str(limits.retry_after)},
+    )
+
+
+def _render(data) -> bytes:
+    return JSONResponse(data).body
 
 
 def _call(hook, work, args):
@@ -381,9 +578,12 @@ def _call(hook, work, args):
     return work(*args)
 
 
+def _error_data(error: RequestError) -> dict:
+    return {"error": _one_line(error), **error.extra}
+
+
 def _error(error: RequestError) -> JSONResponse:
-    headers = {"Retry-After": "1"} if error.status == 503 else None
-    return JSONResponse({"error": _one_line(error), **error.extra}, error.status, headers=headers)
+    return JSONResponse(_error_data(error), error.status)
 
 
 def _one_line(error: BaseException | str) -> str:
@@ -443,8 +643,8 @@ def _add_controls(text: str) -> str:
 class SecurityHeaders:
     """The headers every response carries, and the nonce for the page's own script and style.
 
-    The Content-Security-Policy lets the page run only its own inline script
-    and style (by nonce), load nothing, and talk only to this server.
+    The server's own answers (a request that is not HTTP, a timeout) carry the
+    same headers: ``autograd.connections`` writes them.
     """
 
     def __init__(self, app: ASGIApp):
@@ -455,17 +655,7 @@ class SecurityHeaders:
             return await self.app(scope, receive, send)
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
-        policy = (
-            f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
-            "img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
-            "frame-ancestors 'none'"
-        )
-        extra = [
-            (b"content-security-policy", policy.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"no-referrer"),
-            (b"cache-control", b"no-store"),
-        ]
+        extra = security_headers(nonce)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -475,8 +665,66 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class AllowedHosts:
+    """400 for a request whose ``Host`` is not a name of this server.
+
+    DNS rebinding: a page on ``evil.example`` whose name is then made to point at
+    a teacher's laptop could otherwise call this server from the teacher's own
+    browser. The names allowed: ``localhost``, any loopback address, and the
+    names given (run() adds the address it listens on and ``--allow-host``).
+
+    >>> AllowedHosts(None, names=["Class.Example"]).allows(b"class.example:8000")
+    True
+    >>> [AllowedHosts(None).allows(h) for h in (b"127.0.0.2", b"[::1]:80", b"evil.example")]
+    [True, True, False]
+    """
+
+    def __init__(self, app: ASGIApp, names: Iterable[str] = LOCAL_NAMES):
+        self.app = app
+        self.names = {_host_name(name) for name in names}
+
+    def allows(self, host: bytes) -> bool:
+        name = _host_name(host.decode("latin-1"))
+        if name in self.names:
+            return True
+        try:
+            return ipaddress.ip_address(name).is_loopback
+        except ValueError:
+            return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        host = dict(scope.get("headers", [])).get(b"host")
+        if host is not None and self.allows(host):
+            return await self.app(scope, receive, send)
+        if host is None:
+            message = "the request has no Host header; send the name of this server in it"
+        else:
+            shown = host.decode("latin-1")[:100]
+            message = (
+                f"this server does not answer to the name {shown!r}; open the address "
+                "autograd serve printed, or start it with --allow-host NAME to add a name"
+            )
+        await JSONResponse({"error": message}, 400)(scope, receive, send)
+
+
+def _host_name(host: str) -> str:
+    """The name in a Host header: no port, no brackets, lower case, no final dot."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    return host.rstrip(".")
+
+
 class CatchAll:
-    """An unexpected error: the traceback to the log, one generic line to the client."""
+    """An unexpected error: the traceback to the log, one generic line to the client.
+
+    A client that went away in the middle of its body is not an error: there
+    is no one to answer, and nothing to log.
+    """
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -491,6 +739,8 @@ class CatchAll:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:
+            return
         except Exception:
             log.exception("error in %s %s", scope.get("method"), scope.get("path"))
             if scope["type"] != "http" or started:
@@ -548,45 +798,107 @@ class BodyLimit:
 # The command: autograd serve
 
 
-def run(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> int:
-    """Serve until Ctrl-C; return the exit status (0).
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    open_browser: bool = False,
+    allow_hosts: Iterable[str] = (),
+) -> int:
+    """Serve until Ctrl-C or SIGTERM; return the exit status (0).
 
-    The socket is bound here, before uvicorn starts, so that the address
-    printed is the real one (also with ``--port 0``) and a browser opened at
-    once finds it listening.
+    The socket is bound and listening before the address is printed, so that
+    the address printed is the real one (also with ``--port 0``) and a browser
+    opened at once finds it. Requests must name the server in their ``Host``
+    header: ``localhost``, a loopback address, the address it listens on (every
+    address of this machine for ``0.0.0.0``), or a name in ``allow_hosts``.
     """
-    import socket
+    import signal
+    import sys
+    import threading
     import webbrowser
 
     import uvicorn
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        sock = listening_socket(host, port)
     except OSError as error:
-        sock.close()
         raise OSError(
             f"cannot listen on {host}:{port} ({error.strerror}); "
             "choose another port with --port, e.g. --port 8001"
         ) from None
     port = sock.getsockname()[1]
-    app = create_app(max_concurrent=os.cpu_count() or 2)
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2)
-    server = uvicorn.Server(config)
+    names = [*_own_names(host), *allow_hosts]
+    app = create_app(max_concurrent=os.cpu_count() or 2, allowed_hosts=names)
+    connections = ConnectionLimits(max_connections=_connections_allowed())
+    server = uvicorn.Server(uvicorn_config(app, connections))
     for line in addresses(host, port):
         print(line, flush=True)
+    if connections.max_connections < ConnectionLimits().max_connections:
+        print(
+            f"note: this system lets the server keep {connections.max_connections} "
+            "connections open at once (raise it with ulimit -n)",
+            flush=True,
+        )
     if open_browser:
         webbrowser.open(f"http://{_url_host(host)}:{port}/")
+    # While a worker thread lays out a lesson, the event loop's thread waits for
+    # the GIL after each socket call, up to the switch interval: Python's 5 ms
+    # would make every send and receive of every connection that slow.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    # uvicorn stops gracefully on SIGINT and SIGTERM, then sends the signal on
+    # to the handler that was there before it: SIGTERM then ends here as Ctrl-C does.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
     try:
         server.run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn has shut down cleanly, then passes Ctrl-C on
+    except KeyboardInterrupt:  # uvicorn has shut down cleanly, then passes the signal on
         pass
     finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
         sock.close()
     print("autograd serve: stopped", flush=True)
     return 0
+
+
+SPARE_FILES = 64  # open files kept for other things: dot's pipes, logs, a database
+SWITCH_INTERVAL = 0.001  # seconds a thread holds the GIL while another waits for it
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _connections_allowed() -> int:
+    """As many connections as the open-file limit allows, up to the default cap.
+
+    The soft limit is raised towards the hard one first (a desktop's soft
+    limit is often 1,024; its hard limit much higher).
+    """
+    spare = SPARE_FILES + HEADROOM  # and for a burst of connections not yet counted
+    wanted = ConnectionLimits().max_connections + spare
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit
+        return ConnectionLimits().max_connections
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return ConnectionLimits().max_connections
+    return max(min(soft - spare, ConnectionLimits().max_connections), 16)
+
+
+def _own_names(host: str) -> list[str]:
+    """The names a browser may give for this server, besides localhost and loopback."""
+    if host in ("0.0.0.0", "::", ""):
+        return _local_addresses()
+    return [host]
 
 
 def addresses(host: str, port: int) -> list[str]:

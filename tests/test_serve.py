@@ -16,9 +16,11 @@ pytest.importorskip(
     "starlette", reason="the serve extra is not installed (pip install -e '.[dev]')"
 )
 pytest.importorskip("uvicorn", reason="the serve extra is not installed")
+pytest.importorskip("httptools", reason="the serve extra is not installed")
 httpx = pytest.importorskip("httpx", reason="httpx is not installed")
 import uvicorn  # noqa: E402  (after the skips: without the extra, skip the module)
 
+from autograd.connections import listening_socket, uvicorn_config  # noqa: E402
 from autograd.program import WORKED_EXAMPLE  # noqa: E402
 from autograd.serve import create_app  # noqa: E402
 
@@ -30,15 +32,18 @@ WORKED = {"program": WORKED_EXAMPLE, "at": {"w": 3, "b": 4}}
 
 
 class Running:
-    """A uvicorn server on a free loopback port, in a thread, stopped by its own handle."""
+    """A uvicorn server on a free loopback port, in a thread, stopped by its own handle.
 
-    def __init__(self, app):
-        with socket.socket() as probe:  # a port no one uses: bind to 0 and let the OS pick
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+    It serves as ``autograd serve`` does: on a listening socket, with its connection limits.
+    """
+
+    def __init__(self, app, connections=None):
+        self.socket = listening_socket("127.0.0.1", 0)  # port 0: the OS picks a free one
+        self.port = self.socket.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn_config(app, connections))
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
+        )
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -52,10 +57,11 @@ class Running:
         self.client.close()
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.socket.close()
 
 
-def running(**options):
-    return Running(create_app(**options))
+def running(connections=None, **options):
+    return Running(create_app(**options), connections)
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +219,7 @@ def test_a_lying_content_length_is_counted(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
         body = b'{"program": "' + b"a" * 70_000 + b'"}'
         connection.sendall(
-            b"POST /api/lesson HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"POST /api/lesson HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 10\r\nConnection: close\r\n\r\n" + body
         )
         reply = read_all(connection)
@@ -223,7 +229,7 @@ def test_a_lying_content_length_is_counted(server):
 def test_an_absurd_content_length_is_413(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
         connection.sendall(
-            b"POST /api/lesson HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"POST /api/lesson HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Content-Length: 999999999999\r\n\r\n{}"
         )
         reply = read_all(connection)
@@ -371,8 +377,8 @@ def test_busy_server_answers_503_with_retry_after():
         )
         first.start()
         assert entered.wait(10)
-        for request in (
-            lambda c: c.post("/api/lesson", json=WORKED),
+        for request in (  # not the first request again: that one waits for the first's answer
+            lambda c: c.post("/api/lesson", json={**WORKED, "at": {"w": 5, "b": 4}}),
             lambda c: c.get("/api/exercise"),
         ):
             busy = request(server.client)
@@ -397,9 +403,11 @@ def test_a_short_wait_for_a_slot_is_queued_not_refused():
         results = []
         threads = [
             threading.Thread(
-                target=lambda: results.append(server.client.post("/api/lesson", json=WORKED))
+                target=lambda w=w: results.append(
+                    server.client.post("/api/lesson", json={**WORKED, "at": {"w": w, "b": 4}})
+                )
             )
-            for _ in range(3)
+            for w in (1, 2, 3)  # three lessons, three computations
         ]
         for thread in threads:
             thread.start()
@@ -492,3 +500,288 @@ def test_serve_rejects_a_bad_port(capsys):
 
     assert main(["serve", "--port", "70000"]) == 2
     assert "a port is a number from 0 to 65535" in capsys.readouterr().err
+
+
+# Names and redirects: DNS rebinding, and no Host written back into a response
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "localhost", "LOCALHOST:8000", "127.0.0.2:1", "[::1]:8000", "localhost."]
+)
+def test_local_names_are_answered(client, host):
+    assert client.get("/healthz", headers={"Host": host}).text == "ok"
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example"])
+def test_another_name_is_refused(client, host):
+    response = client.get("/healthz", headers={"Host": host})
+    assert_one_line_error(response, 400, "does not answer to the name", "--allow-host")
+
+
+def test_a_request_without_a_host_is_refused(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+        reply = read_all(connection)
+    assert reply.startswith(b"HTTP/1.1 400") and b"no Host header" in reply
+
+
+def test_names_given_are_answered():
+    server = running(allowed_hosts=["class.example"])
+    try:
+        assert server.client.get("/healthz", headers={"Host": "class.example"}).text == "ok"
+    finally:
+        server.stop()
+
+
+def test_the_names_of_a_server_on_every_interface_are_its_addresses():
+    from autograd.serve import _own_names
+
+    assert _own_names("192.168.1.5") == ["192.168.1.5"]
+    assert "127.0.0.1" in _own_names("0.0.0.0")
+
+
+def test_a_slash_too_many_or_too_few_is_redirected_relatively(client):
+    response = client.get("/healthz/", headers={"Host": "localhost"})
+    assert response.status_code == 307
+    assert response.headers["location"] == "/healthz"  # no scheme, no host
+    assert_headers(response)
+    response = client.get("/api/exercise/?level=2&seed=7")
+    assert (response.status_code, response.headers["location"]) == (
+        307,
+        "/api/exercise?level=2&seed=7",
+    )
+    assert client.get("/healthz/", follow_redirects=True).text == "ok"
+
+
+def test_a_path_that_looks_like_another_site_is_not_redirected(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        connection.sendall(
+            b"GET //evil.example/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        reply = read_all(connection)
+    assert reply.startswith(b"HTTP/1.1 404") and b"location" not in reply.lower()
+
+
+# Kept answers: a class asking for the same lesson costs one layout
+
+
+class Calls:
+    """A slow_hook that counts the computations, and can hold them until released."""
+
+    def __init__(self, hold_first: int = 0):
+        self.count = 0
+        self.lock = threading.Lock()
+        self.hold_first = hold_first
+        self.release = threading.Event()
+        self.entered = threading.Semaphore(0)
+
+    def __call__(self):
+        with self.lock:
+            self.count += 1
+            held = self.count <= self.hold_first
+        self.entered.release()
+        if held:
+            assert self.release.wait(10)
+
+
+def in_threads(server, bodies):
+    """POST each body at once, each from its own thread; the responses in order."""
+    responses = [None] * len(bodies)
+
+    def post(i):
+        with httpx.Client(base_url=server.url, timeout=20) as client:
+            responses[i] = client.post("/api/lesson", json=bodies[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(bodies))]
+    for thread in threads:
+        thread.start()
+    return threads, responses
+
+
+def test_the_same_lesson_is_computed_once_and_then_needs_no_slot():
+    calls = Calls()
+    server = running(max_concurrent=1, slow_hook=calls)
+    threads = []
+    try:
+        first = server.client.post("/api/lesson", json=WORKED)
+        again = server.client.post(
+            "/api/lesson", json={"at": {"b": 4.0, "w": 3}, "program": WORKED["program"]}
+        )
+        assert first.status_code == again.status_code == 200
+        assert first.content == again.content and calls.count == 1
+        # With the only slot held by another lesson, the kept one still comes at once.
+        calls.hold_first = 2
+        threads, _ = in_threads(server, [{**WORKED, "at": {"w": 9, "b": 4}}])
+        assert calls.entered.acquire(timeout=10) and calls.entered.acquire(timeout=10)
+        assert server.client.post("/api/lesson", json=WORKED).content == first.content
+        assert calls.count == 2
+        # Practice mode is another lesson.
+        calls.release.set()
+        assert server.client.post("/api/lesson", json={**WORKED, "practice": True}).json()[
+            "practice_mode"
+        ]
+        assert calls.count == 3
+    finally:
+        calls.release.set()
+        for thread in threads:
+            thread.join(10)
+        server.stop()
+
+
+def test_a_class_asking_at_once_waits_for_one_computation():
+    calls = Calls(hold_first=1)
+    server = running(max_concurrent=2, slow_hook=calls)
+    try:
+        threads, responses = in_threads(server, [WORKED] * 8)
+        assert calls.entered.acquire(timeout=10)
+        time.sleep(0.2)  # the other seven have arrived and wait for the first
+        calls.release.set()
+        for thread in threads:
+            thread.join(20)
+        assert [r.status_code for r in responses] == [200] * 8
+        assert len({r.content for r in responses}) == 1 and calls.count == 1
+    finally:
+        calls.release.set()
+        server.stop()
+
+
+def test_a_refusal_after_the_layout_is_kept_too():
+    calls = Calls()
+    server = running(dot_timeout=1e-6, slow_hook=calls)
+    try:
+        first, again = (server.client.post("/api/lesson", json=WORKED) for _ in range(2))
+        assert first.status_code == again.status_code == 400
+        assert first.json() == again.json() and calls.count == 1
+    finally:
+        server.stop()
+
+
+def test_the_answers_kept_are_bounded_in_entries_and_bytes():
+    from autograd.fairshare import Answer, Answers
+
+    answers = Answers(max_entries=2, max_bytes=10_000)
+    for key in "abc":
+        answers.put(key, Answer(200, b"x" * 100))
+    assert (answers.get("a"), len(answers)) == (None, 2)  # the least recently used went
+    answers.get("b")
+    answers.put("d", Answer(200, b"x" * 100))
+    assert answers.get("b") is not None and answers.get("c") is None
+    answers.put("big", Answer(200, b"x" * 9_950))
+    assert answers.bytes <= 10_000 and answers.get("big") is not None
+    answers.put("busy", Answer(503, b"{}"))
+    assert answers.get("busy") is None  # a busy server is not an answer to keep
+    lesson = Answer.of(200, json.dumps({"svg": "<g/>" * 10_000}).encode())
+    answers.put("lesson", lesson)  # 40 KB of JSON, kept gzipped in a few hundred bytes
+    assert lesson.gzipped and len(lesson.data) < 1000 and answers.bytes < 10_000
+
+
+def test_a_client_that_accepts_gzip_gets_the_kept_answer_compressed(client):
+    plain = client.post("/api/lesson", json=WORKED, headers={"Accept-Encoding": "identity"})
+    packed = client.post("/api/lesson", json=WORKED, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert int(packed.headers["content-length"]) < len(plain.content) / 4
+    assert packed.json() == plain.json()  # httpx unpacks it
+
+
+# Heavy work queues behind its own address's heavy work, never in front of everyone
+
+
+def test_heavy_requests_from_one_address_queue_behind_each_other():
+    # The worked example's work is 17; a chain of 40 is 81: heavy above 50.
+    calls = Calls(hold_first=1)
+    server = running(max_concurrent=2, heavy_work=50, queue_seconds=15, slow_hook=calls)
+    chain = "z = " + "-" * 40 + "w"
+    try:
+        heavy = [{"program": chain, "at": {"w": w}} for w in (1, 2, 3)]
+        threads, responses = in_threads(server, heavy)
+        assert calls.entered.acquire(timeout=10)  # the first heavy one computes (and is held)
+        time.sleep(0.3)
+        assert calls.count == 1  # the other two wait for it, and leave the second slot free
+        light = server.client.post("/api/lesson", json=WORKED)
+        assert light.status_code == 200 and calls.count == 2
+        calls.release.set()
+        for thread in threads:
+            thread.join(20)
+        assert [r.status_code for r in responses] == [200] * 3
+    finally:
+        calls.release.set()
+        server.stop()
+
+
+def test_the_estimate_counts_nodes_edges_fan_out_and_labels():
+    from autograd import Value
+    from autograd.serve import estimate
+
+    w, x = Value(2.0, label="w"), Value(3.0, label="x")
+    u = w * x
+    u.label = "u"
+    loss = u * u + w
+    loss.label = "L"
+    cost = estimate(loss)
+    assert (cost.nodes, cost.edges, cost.busiest, cost.label_chars) == (5, 6, 2, 4)
+    assert cost.work == 5 + 6 + 1 + 0
+
+
+# Responses are bounded: the 205-byte program that made 956 KB
+
+
+def test_a_lesson_larger_than_the_cap_is_refused_before_its_layout():
+    calls = Calls()
+    server = running(slow_hook=calls)
+    try:
+        program = "z = " + "-" * 199 + "w"
+        assert len(program) == 204
+        response = server.client.post("/api/lesson", json={"program": program, "at": {"w": 1}})
+        assert_one_line_error(
+            response, 400, "is at least", "KiB, more than this server sends (512 KiB)"
+        )
+        assert len(response.content) < 1000 and calls.count == 0  # no slot, no layout
+    finally:
+        server.stop()
+
+
+def test_a_lesson_found_larger_than_the_cap_after_its_layout_is_refused():
+    from autograd.lesson import lesson_data
+    from autograd.program import parse_program
+    from autograd.serve import estimate
+
+    def measured(program, at):
+        parsed = parse_program(program)
+        output, _ = parsed.run(parsed.bind(at))
+        return len(json.dumps(lesson_data(output))), estimate(output).bytes_at_least
+
+    # A chain of 10 passes the estimate but is larger once laid out than the
+    # worked example: a cap between the two refuses the chain after its layout.
+    chain = {"program": "z = " + "-" * 10 + "w", "at": {"w": 1}}
+    chain_bytes, chain_estimate = measured(**chain)
+    worked_bytes, _ = measured(**WORKED)
+    cap = (worked_bytes + chain_bytes) // 2
+    assert chain_estimate < cap < chain_bytes
+    server = running(max_response=cap)
+    try:
+        error = assert_one_line_error(server.client.post("/api/lesson", json=chain), 400)
+        assert f"KiB, more than this server sends ({cap // 1024} KiB)" in error
+        assert "at least" not in error
+        assert server.client.post("/api/lesson", json=WORKED).status_code == 200
+    finally:
+        server.stop()
+
+
+def test_the_default_cap_holds_a_chain_of_a_hundred():
+    from autograd.serve import Limits
+
+    assert Limits().max_response == 512 * 1024
+
+
+# Numbers too large for a float in the backward pass: 400, never 500
+
+
+@pytest.mark.parametrize(
+    ("program", "at"), [("z = w**-1.5", {"w": 1e-200}), ("z = sigmoid(w**1e-3)", {"w": 5e-324})]
+)
+def test_overflow_in_the_backward_pass_is_a_400(client, program, at):
+    response = client.post("/api/lesson", json={"program": program, "at": at})
+    error = assert_one_line_error(response, 400)
+    assert "overflow" in error.lower() or "too large" in error.lower()
