@@ -29,7 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autograd import __version__
-from autograd.engine import OPS, DomainError, Value, _lift, grad, no_grad, topological_order
+from autograd.engine import OPS, DomainError, Value, grad, no_grad, topological_order
+from autograd.engine import lift as _lift
 from autograd.explain import explain, format_number
 
 __all__ = ["NUMBER", "Program", "ProgramError", "main", "parse_program", "parse_values"]

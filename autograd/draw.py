@@ -28,8 +28,9 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from autograd.engine import Value, operation, topological_order
+from autograd.engine import Value, topological_order
 from autograd.explain import forward_formula
+from autograd.notation import notation
 from autograd.trace import (
     backward_trace,
     evaluation_order,
@@ -304,8 +305,7 @@ def _graph(
         op_style = {"shape": "circle", "fontsize": "10", "width": "0.3", "margin": "0.02"}
         if node is active:
             op_style.update(color=ACTIVE_EDGE, penwidth="2")
-        op = operation(node)
-        graph.node(op_id, _escape(op.symbol if op else node.op), **op_style)
+        graph.node(op_id, _escape(notation(node).symbol), **op_style)
         out_style = {"color": ACTIVE_EDGE, "penwidth": "2"} if node is active else {}
         graph.edge(op_id, ids[node], **out_style)
         for slot, (parent, local) in enumerate(zip(node.parents, node.local_derivatives())):

@@ -27,8 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from autograd.engine import Value, operation
+from autograd.engine import Value
 from autograd.forward import sweep_cost
+from autograd.notation import notation
 from autograd.trace import (
     backward_trace,
     evaluation_order,
@@ -888,16 +889,12 @@ def _formula(node: Value, names: dict[Value, str], template: tuple[str, str]) ->
 
 
 def _notation(node: Value) -> tuple[tuple[str, str], tuple[tuple[str, str], ...]]:
-    """(text, LaTeX) of the forward formula and of each local derivative, from the table."""
-    arity = len(node.parents)
-    op = operation(node)
-    if op is None:  # a Value made by hand with an unknown op: explained by its numbers
-        slots = ", ".join(f"{{{i}}}" for i in range(arity))
-        return (f"{node.op}({slots})", ""), (("", ""),) * arity
-    formula, derivatives = op.written(arity)
-    derivatives = derivatives or ("",) * arity
-    latex_derivatives = op.latex_derivatives or ("",) * arity
-    return (formula, op.latex), tuple(zip(derivatives, latex_derivatives))
+    """(text, LaTeX) of the forward formula and of each local derivative, from the
+    notation table (an operation without a row there is written by its name)."""
+    written = notation(node)
+    return (written.formula, written.latex), tuple(
+        zip(written.derivatives, written.latex_derivatives)
+    )
 
 
 def _backward_steps(edges, names) -> tuple[BackwardStep, ...]:

@@ -57,3 +57,19 @@ def browser_type_launch_args(browser_type_launch_args):
         "executable_path": str(CHROMIUM),
         "args": CHROMIUM_ARGS,
     }
+
+
+@pytest.fixture
+def restore_tables():
+    """The tables of operations as they were before the test: an operation a
+    test defines with define_op is gone from every table afterwards."""
+    from autograd.compile import CODE
+    from autograd.engine import OPS
+    from autograd.notation import NOTATION
+
+    tables = (OPS, NOTATION, CODE)
+    saved = [dict(table) for table in tables]
+    yield
+    for table, rows in zip(tables, saved):
+        table.clear()
+        table.update(rows)
