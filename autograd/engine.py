@@ -18,23 +18,14 @@ the output back to the leaves: every parent receives ``local * upstream``.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import functools
 import math
-import numbers
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from autograd.errors import (
-    DomainError,
-    derivative_refused,
-    division_by_zero,
-    exp_overflow,
-    log_of_non_positive,
-    power_refused,
-    refused,
-)
+import autograd.errors as errors
+from autograd.errors import DomainError, real
+from autograd.grad_mode import grad_enabled, is_grad_enabled, no_grad
 
 Number = int | float
 
@@ -67,8 +58,9 @@ class Op:
     ``forward`` takes the operands' numbers; ``local(out, *operands)`` returns
     d(out)/d(operand) for each operand. ``backward()`` calls ``local`` with
     floats; ``grad(create_graph=True)`` calls the very same rule with Values,
-    so its answer is itself differentiable. ``refuse``, for an operation with
-    a domain, says why the operands (Values) are outside it.
+    so its answer is itself differentiable. Where Python refuses the forward
+    computation (1 / 0, log of -1), the engine raises a DomainError that says
+    why (autograd.errors).
 
     >>> MUL.forward(2.0, 3.0), MUL.local(6.0, 2.0, 3.0)
     (6.0, (3.0, 2.0))
@@ -77,7 +69,6 @@ class Op:
     name: str  # as Value.op shows it: '+', 'tanh', '**2', ...
     forward: Callable[..., float]
     local: Callable[..., tuple]
-    refuse: Callable[..., str] | None = None
 
 
 def sigmoid(x: float) -> float:
@@ -117,21 +108,24 @@ def _d_linear(out, *operands):  # ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/�
     return (*operands[n : 2 * n], *operands[:n], 1.0)
 
 
-# The table: each operation's forward computation and local derivatives.
-ADD = Op("+", lambda a, b: a + b, lambda out, a, b: (1.0, 1.0))
-SUB = Op("-", lambda a, b: a - b, lambda out, a, b: (1.0, -1.0))
-MUL = Op("*", lambda a, b: a * b, lambda out, a, b: (b, a))
-# d(a/b)/db = -a/b² = -out/b
-DIV = Op("/", lambda a, b: a / b, lambda out, a, b: (1.0 / b, -out / b), division_by_zero)
-NEG = Op("neg", lambda a: -a, lambda out, a: (-1.0,))
-EXP = Op("exp", math.exp, lambda out, a: (out,), exp_overflow)  # eᵃ is its own derivative
-LOG = Op("log", math.log, lambda out, a: (1.0 / a,), log_of_non_positive)
-TANH = Op("tanh", math.tanh, lambda out, a: (1.0 - out * out,))  # tanh' = 1 - tanh²
-SIGMOID = Op("sigmoid", sigmoid, lambda out, a: (out * (1.0 - out),))  # σ' = σ·(1 - σ)
-# a step: 0 at a = 0, as in PyTorch
-RELU = Op("relu", lambda a: a if a > 0 else 0.0, lambda out, a: (1.0 if a > 0 else 0.0,))
-POW = Op("**", math.pow, _d_pow, lambda a, n: power_refused(a, n.data, exponent=n))
-LINEAR = Op("linear", _linear, _d_linear)  # Σ wᵢ·xᵢ + b: a neuron before its activation
+# The derivative table: each operation's result from its operands' numbers, and
+# its local derivatives d(out)/d(operand) from the result (out) and the operands.
+# For a / b, -out/b is -a/b²; eᵃ is its own derivative; tanh' = 1 - tanh²;
+# σ' = σ·(1 - σ); relu's step is 0 at a = 0, as in PyTorch.
+# fmt: off
+ADD     = Op("+",       lambda a, b: a + b,             lambda out, a, b: (1.0, 1.0))
+SUB     = Op("-",       lambda a, b: a - b,             lambda out, a, b: (1.0, -1.0))
+MUL     = Op("*",       lambda a, b: a * b,             lambda out, a, b: (b, a))
+DIV     = Op("/",       lambda a, b: a / b,             lambda out, a, b: (1.0 / b, -out / b))
+NEG     = Op("neg",     lambda a: -a,                   lambda out, a: (-1.0,))
+EXP     = Op("exp",     math.exp,                       lambda out, a: (out,))
+LOG     = Op("log",     math.log,                       lambda out, a: (1.0 / a,))
+TANH    = Op("tanh",    math.tanh,                      lambda out, a: (1.0 - out * out,))
+SIGMOID = Op("sigmoid", sigmoid,                        lambda out, a: (out * (1.0 - out),))
+RELU    = Op("relu",    lambda a: a if a > 0 else 0.0,  lambda out, a: (1.0 if a > 0 else 0.0,))
+POW     = Op("**",      math.pow,                       _d_pow)  # aⁿ with n a Value
+LINEAR  = Op("linear",  _linear,                        _d_linear)  # Σ wᵢ·xᵢ + b
+# fmt: on
 
 OPS: dict[str, Op] = {
     op.name: op for op in (ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, RELU, POW, LINEAR)
@@ -152,39 +146,7 @@ def power(n: float) -> Op:
     ('**2', 9.0, (6.0,))
     """
     n_text = f"{n:g}" if float(f"{n:g}") == n else repr(n)  # the name gives n back exactly
-    return Op(
-        "**" + n_text,
-        lambda a: math.pow(a, n),
-        lambda out, a: (power_rule(a, n),),
-        lambda a: power_refused(a, n, n_text),
-    )
-
-
-# no_grad() switches this off; a ContextVar is per thread (and per asyncio
-# task), so one notebook thread cannot switch tracking off for another.
-_grad_enabled = contextvars.ContextVar("autograd_grad_enabled", default=True)
-
-
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block operations build no graph (optimizer steps, evaluation).
-
-    >>> w = Value(2.0)
-    >>> with no_grad():
-    ...     y = w * 3
-    >>> y.parents
-    ()
-    """
-    token = _grad_enabled.set(False)
-    try:
-        yield
-    finally:
-        _grad_enabled.reset(token)
-
-
-def is_grad_enabled() -> bool:
-    """False inside ``no_grad()``."""
-    return _grad_enabled.get()
+    return Op("**" + n_text, lambda a: math.pow(a, n), lambda out, a: (power_rule(a, n),))
 
 
 def _unary(op: Op) -> Callable[[Value], Value]:
@@ -195,7 +157,7 @@ def _unary(op: Op) -> Callable[[Value], Value]:
         try:
             data = forward(self.data)
         except (ArithmeticError, ValueError) as error:
-            raise _refused(op, (self,), error) from None
+            raise errors.refused(op.name, (self,), error) from None
         return Value(data, "", (self,), op)
 
     method.__name__ = method.__qualname__ = op.name
@@ -212,7 +174,7 @@ def _binary(op: Op) -> Callable[[Value, Operand], Value]:
         try:
             data = forward(self.data, other.data)
         except (ArithmeticError, ValueError) as error:
-            raise _refused(op, (self, other), error) from None
+            raise errors.refused(op.name, (self, other), error) from None
         return Value(data, "", (self, other), op)
 
     method.__name__ = method.__qualname__ = op.name
@@ -243,7 +205,7 @@ class Value:
         self.data = data if type(data) is float else real(data, "Value(data)")
         self.grad = 0.0
         self.label = label
-        if _prev and not _grad_enabled.get():  # inside no_grad(): a result without a graph
+        if _prev and not grad_enabled.get():  # inside no_grad(): a result without a graph
             _prev, _op = (), LEAF
         self._prev = _prev
         self._op = _op
@@ -276,7 +238,9 @@ class Value:
                 return self._op.local(self, *self._prev)
             return self._op.local(self.data, *[p.data for p in self._prev])
         except ArithmeticError as error:
-            raise derivative_refused(self.op, self._prev, error) from None
+            if create_graph:  # the rule on numbers says why, as backward() would
+                self.local_derivatives()
+            raise errors.derivative_refused(self.op, self._prev, error) from None
 
     def _backward(self) -> None:
         """Apply this node's local rule once: each parent's ``.grad`` gets local × ``self.grad``.
@@ -383,26 +347,6 @@ def _power_method(n: float) -> Callable[[Value], Value]:
     return _unary(power(n))
 
 
-def real(x, where: str) -> float:
-    """x as a float, or a TypeError that says what was passed where."""
-    if type(x) is float or type(x) is int:  # the common case, without the slower ABC check
-        return float(x)
-    if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy reals
-        return float(x)
-    if isinstance(x, Value):
-        raise TypeError(
-            f"{where}: got {x!r}; a Value does not hold another Value. "
-            "Use the Value itself, or Value(v.data) for an independent copy"
-        )
-    if isinstance(x, complex):
-        raise TypeError(
-            f"{where}: got the complex number {x!r}; this engine differentiates real numbers only"
-        )
-    if isinstance(x, str):
-        raise TypeError(f"{where}: got the text {x!r}; convert it first, e.g. float({x!r})")
-    raise TypeError(f"{where}: expected a real number, got {type(x).__name__} {x!r}")
-
-
 def lift(x: Operand, op: str) -> Value:
     """``x`` as an operand of ``op``: a Value stays, a number becomes a constant leaf."""
     if isinstance(x, Value):
@@ -426,14 +370,8 @@ def apply(op: Op, *operands: Value) -> Value:
     try:
         data = op.forward(*[x.data for x in operands])
     except (ArithmeticError, ValueError) as error:
-        raise _refused(op, operands, error) from None
+        raise errors.refused(op.name, operands, error) from None
     return Value(real(data, f"the result of {op.name}"), "", operands, op)
-
-
-def _refused(op: Op, operands: tuple[Value, ...], error: Exception) -> DomainError:
-    if op.refuse is None:
-        return refused(op.name, operands, error)
-    return DomainError(op.refuse(*operands))
 
 
 def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -> Value:
@@ -527,7 +465,7 @@ def _chain_rule_unrolled(nodes: Iterator[Value]) -> None:
                 for parent, local in zip(parents, local_derivatives):
                     parent.grad += local * upstream
     except ArithmeticError as error:
-        raise derivative_refused(node.op, node._prev, error) from None
+        raise errors.derivative_refused(node.op, node._prev, error) from None
 
 
 def backpropagate(root: Value, seed=1.0, create_graph: bool = False, trace=None) -> dict:

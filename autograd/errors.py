@@ -1,4 +1,6 @@
-"""What the engine says when an operation refuses its operands: ``DomainError``.
+"""What the engine says when it refuses a number: ``real`` (a TypeError for
+what is not a real number) and ``DomainError`` (an operation's operands outside
+its domain, or a result beyond the largest float).
 
 Each message names the operation and its operands (by their labels, x and y
 where they have none, a constant by its value) and the value that is out of
@@ -14,6 +16,8 @@ module; it imports nothing of autograd (an operand is anything with
 
 from __future__ import annotations
 
+import numbers
+
 __all__ = [
     "DomainError",
     "derivative_refused",
@@ -21,6 +25,7 @@ __all__ = [
     "exp_overflow",
     "log_of_non_positive",
     "power_refused",
+    "real",
     "refused",
 ]
 
@@ -32,6 +37,26 @@ class DomainError(ValueError, ArithmeticError):
 
     Where Python's float arithmetic gives an infinity instead of an error
     (1e308 * 10, 1 / 1e-320), so does the engine: IEEE arithmetic."""
+
+
+def real(x, where: str) -> float:
+    """x as a float, or a TypeError that says what was passed where."""
+    if type(x) is float or type(x) is int:  # the common case, without the slower ABC check
+        return float(x)
+    if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy reals
+        return float(x)
+    if hasattr(x, "local_derivatives"):  # a Value
+        raise TypeError(
+            f"{where}: got {x!r}; a Value does not hold another Value. "
+            "Use the Value itself, or Value(v.data) for an independent copy"
+        )
+    if isinstance(x, complex):
+        raise TypeError(
+            f"{where}: got the complex number {x!r}; this engine differentiates real numbers only"
+        )
+    if isinstance(x, str):
+        raise TypeError(f"{where}: got the text {x!r}; convert it first, e.g. float({x!r})")
+    raise TypeError(f"{where}: expected a real number, got {type(x).__name__} {x!r}")
 
 
 def _name(v, default: str) -> str:
@@ -75,10 +100,30 @@ def power_refused(base, n: float, n_text: str = "", exponent=None) -> str:
 
 
 def refused(name: str, operands, error: Exception) -> DomainError:
-    """An operation without a message of its own (one made with define_op)
-    refused its operands: Python's reason, with the operation and the numbers."""
+    """Python refused the operation ``name`` on ``operands`` (with ``error``):
+    the built-in operations say why in their own words; another (define_op's)
+    gives Python's reason, with the operation and the numbers.
+
+    >>> class X:
+    ...     data, label, op = -4.0, "x", ""
+    >>> print(refused("**0.5", [X()], ValueError("math domain error")))
+    negative base to a fractional power in x ** 0.5 with x = -4.0: the result is not a real number
+    """
+    if name in _REFUSALS:
+        return DomainError(_REFUSALS[name](*operands))
+    if name.startswith("**"):  # a power with a number exponent: '**0.5'
+        return DomainError(power_refused(operands[0], float(name[2:]), name[2:]))
     shown = ", ".join(repr(x.data) for x in operands)
     return DomainError(f"{name}({shown}): {error}")
+
+
+# The built-in operations with a domain, by name, and what they say.
+_REFUSALS = {
+    "/": division_by_zero,
+    "exp": exp_overflow,
+    "log": log_of_non_positive,
+    "**": lambda base, exponent: power_refused(base, exponent.data, exponent=exponent),
+}
 
 
 def derivative_refused(name: str, operands, error: Exception) -> DomainError:

@@ -15,6 +15,8 @@ import pytest
 from expressions import BUILT_INS
 
 import autograd.engine
+import autograd.errors
+import autograd.grad_mode
 from autograd import DomainError, Value, define_op, explain, grad, gradcheck
 from autograd.compile import CALLS_ITS_FUNCTIONS, CODE, coded
 from autograd.engine import BUILT_IN, OPS, operation, power
@@ -175,7 +177,8 @@ def test_x_times_x_times_x_keeps_total_and_local_apart():
 
 def test_the_engine_imports_no_view():
     # The views import the engine, never the other way round (no import cycle):
-    # the engine imports only autograd.errors, which imports nothing of autograd.
+    # the engine imports only the ground floor (its errors, the no_grad switch),
+    # which imports nothing of autograd.
     # Jupyter's display of a Value is wired from autograd.draw.
     def imports(module):
         tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
@@ -187,8 +190,9 @@ def test_the_engine_imports_no_view():
         ]
 
     engine_imports = {name for name in imports(autograd.engine) if name.startswith("autograd")}
-    assert engine_imports == {"autograd.errors"}
-    assert not [name for name in imports(autograd.errors) if name.startswith("autograd")]
+    assert engine_imports == {"autograd.errors", "autograd.grad_mode"}
+    for ground in (autograd.errors, autograd.grad_mode):
+        assert not [name for name in imports(ground) if name.startswith("autograd")]
     assert Value(1.0)._repr_mimebundle_()["text/plain"] == "Value(data=1.0, grad=0.0)"
 
 
