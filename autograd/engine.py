@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -98,7 +99,7 @@ def _d_pow(out, a, n):  # aⁿ with n a Value: n·aⁿ⁻¹, and aⁿ·ln a (und
 def _linear(*numbers: float) -> float:  # parents w1..wn, x1..xn, b: from b, left to right
     n = len(numbers) // 2
     total = numbers[-1]
-    for w, x in zip(numbers[:n], numbers[n : 2 * n]):
+    for w, x in zip(numbers, numbers[n : 2 * n]):  # zip stops after the n weights
         total += w * x
     return total
 
@@ -113,11 +114,11 @@ def _d_linear(out, *operands):  # ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/�
 # For a / b, -out/b is -a/b²; eᵃ is its own derivative; tanh' = 1 - tanh²;
 # σ' = σ·(1 - σ); relu's step is 0 at a = 0, as in PyTorch.
 # fmt: off
-ADD     = Op("+",       lambda a, b: a + b,             lambda out, a, b: (1.0, 1.0))
-SUB     = Op("-",       lambda a, b: a - b,             lambda out, a, b: (1.0, -1.0))
-MUL     = Op("*",       lambda a, b: a * b,             lambda out, a, b: (b, a))
-DIV     = Op("/",       lambda a, b: a / b,             lambda out, a, b: (1.0 / b, -out / b))
-NEG     = Op("neg",     lambda a: -a,                   lambda out, a: (-1.0,))
+ADD     = Op("+",       operator.add,                   lambda out, a, b: (1.0, 1.0))
+SUB     = Op("-",       operator.sub,                   lambda out, a, b: (1.0, -1.0))
+MUL     = Op("*",       operator.mul,                   lambda out, a, b: (b, a))
+DIV     = Op("/",       operator.truediv,               lambda out, a, b: (1.0 / b, -out / b))
+NEG     = Op("neg",     operator.neg,                   lambda out, a: (-1.0,))
 EXP     = Op("exp",     math.exp,                       lambda out, a: (out,))
 LOG     = Op("log",     math.log,                       lambda out, a: (1.0 / a,))
 TANH    = Op("tanh",    math.tanh,                      lambda out, a: (1.0 - out * out,))
@@ -149,8 +150,10 @@ def power(n: float) -> Op:
     return Op("**" + n_text, lambda a: math.pow(a, n), lambda out, a: (power_rule(a, n),))
 
 
+# Value's methods for one- and two-operand operations: apply(op, self, other)
+# written out, the result made without calling Value() (in Python a call costs
+# more than the arithmetic). Every Value is made with its five slots set.
 def _unary(op: Op) -> Callable[[Value], Value]:
-    """Value's method for a one-operand operation: apply(op, self), without its calls."""
     forward = op.forward
 
     def method(self: Value) -> Value:
@@ -158,14 +161,17 @@ def _unary(op: Op) -> Callable[[Value], Value]:
             data = forward(self.data)
         except (ArithmeticError, ValueError) as error:
             raise errors.refused(op.name, (self,), error) from None
-        return Value(data, "", (self,), op)
+        out = _new(Value)
+        out.data = data if type(data) is float else real(data, f"the result of {op.name}")
+        out.grad, out.label = 0.0, ""
+        out._prev, out._op = ((self,), op) if grad_enabled.get() else ((), LEAF)
+        return out
 
     method.__name__ = method.__qualname__ = op.name
     return method
 
 
 def _binary(op: Op) -> Callable[[Value, Operand], Value]:
-    """Value's method for a two-operand operation: apply(op, self, other), without its calls."""
     forward = op.forward
 
     def method(self: Value, other: Operand) -> Value:
@@ -175,10 +181,17 @@ def _binary(op: Op) -> Callable[[Value, Operand], Value]:
             data = forward(self.data, other.data)
         except (ArithmeticError, ValueError) as error:
             raise errors.refused(op.name, (self, other), error) from None
-        return Value(data, "", (self, other), op)
+        out = _new(Value)
+        out.data = data if type(data) is float else real(data, f"the result of {op.name}")
+        out.grad, out.label = 0.0, ""
+        out._prev, out._op = ((self, other), op) if grad_enabled.get() else ((), LEAF)
+        return out
 
     method.__name__ = method.__qualname__ = op.name
     return method
+
+
+_new = object.__new__
 
 
 class Value:
@@ -362,16 +375,25 @@ def _data(x: Operand) -> float:
 
 def apply(op: Op, *operands: Value) -> Value:
     """The result of ``op`` on ``operands``: its number from the row's forward,
-    the operands as its parents; a DomainError where the row refuses them.
+    the operands as its parents; a DomainError where Python refuses them.
 
     >>> apply(MUL, Value(2.0), Value(3.0))
     Value(data=6.0, grad=0.0)
     """
+    return _result(op, operands, [x.data for x in operands])
+
+
+def _result(op: Op, operands: tuple[Value, ...], numbers: list[float]) -> Value:
+    """apply(), given the operands' numbers."""
     try:
-        data = op.forward(*[x.data for x in operands])
+        data = op.forward(*numbers)
     except (ArithmeticError, ValueError) as error:
         raise errors.refused(op.name, operands, error) from None
-    return Value(real(data, f"the result of {op.name}"), "", operands, op)
+    out = _new(Value)
+    out.data = data if type(data) is float else real(data, f"the result of {op.name}")
+    out.grad, out.label = 0.0, ""
+    out._prev, out._op = (operands, op) if grad_enabled.get() else ((), LEAF)
+    return out
 
 
 def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -> Value:
@@ -388,9 +410,21 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -
         raise ValueError(
             f"linear: {len(weights)} weights but {len(inputs)} inputs; they must pair up one to one"
         )
-    # Skip the call to lift for what is already a Value: a neuron's weights always are.
-    operands = [x if type(x) is Value else lift(x, "linear") for x in (*weights, *inputs, bias)]
-    return apply(LINEAR, *operands)
+    operands = (*weights, *inputs, bias)
+    try:  # their numbers, in one pass (calls are slow in Python): a neuron's are all Values
+        numbers = [x.data if type(x) is Value else _not_a_value() for x in operands]
+    except _NotAValue:  # a plain number among them becomes a constant leaf
+        operands = tuple(lift(x, "linear") for x in operands)
+        numbers = [x.data for x in operands]
+    return _result(LINEAR, operands, numbers)
+
+
+class _NotAValue(Exception):
+    pass
+
+
+def _not_a_value():
+    raise _NotAValue
 
 
 def operation(node: Value) -> Op | None:
