@@ -28,6 +28,9 @@ import autograd.errors as errors
 from autograd.errors import DomainError, real
 from autograd.grad_mode import grad_enabled, is_grad_enabled, no_grad
 
+_recording = grad_enabled.get  # False inside no_grad(): results keep no parents
+_new = object.__new__  # a Value with its slots unset: a result is made without calling Value()
+
 Number = int | float
 
 __all__ = [
@@ -164,7 +167,8 @@ def _unary(op: Op) -> Callable[[Value], Value]:
         out = _new(Value)
         out.data = data if type(data) is float else real(data, f"the result of {op.name}")
         out.grad, out.label = 0.0, ""
-        out._prev, out._op = ((self,), op) if grad_enabled.get() else ((), LEAF)
+        out._prev = (self,) if _recording() else ()  # inside no_grad(): no graph
+        out._op = op if out._prev else LEAF
         return out
 
     method.__name__ = method.__qualname__ = op.name
@@ -184,14 +188,12 @@ def _binary(op: Op) -> Callable[[Value, Operand], Value]:
         out = _new(Value)
         out.data = data if type(data) is float else real(data, f"the result of {op.name}")
         out.grad, out.label = 0.0, ""
-        out._prev, out._op = ((self, other), op) if grad_enabled.get() else ((), LEAF)
+        out._prev = (self, other) if _recording() else ()  # inside no_grad(): no graph
+        out._op = op if out._prev else LEAF
         return out
 
     method.__name__ = method.__qualname__ = op.name
     return method
-
-
-_new = object.__new__
 
 
 class Value:
@@ -218,7 +220,7 @@ class Value:
         self.data = data if type(data) is float else real(data, "Value(data)")
         self.grad = 0.0
         self.label = label
-        if _prev and not grad_enabled.get():  # inside no_grad(): a result without a graph
+        if _prev and not _recording():  # inside no_grad(): a result without a graph
             _prev, _op = (), LEAF
         self._prev = _prev
         self._op = _op
@@ -392,7 +394,8 @@ def _result(op: Op, operands: tuple[Value, ...], numbers: list[float]) -> Value:
     out = _new(Value)
     out.data = data if type(data) is float else real(data, f"the result of {op.name}")
     out.grad, out.label = 0.0, ""
-    out._prev, out._op = (operands, op) if grad_enabled.get() else ((), LEAF)
+    out._prev = operands if _recording() else ()  # inside no_grad(): no graph
+    out._op = op if out._prev else LEAF
     return out
 
 
