@@ -117,6 +117,7 @@ def _d_linear(out, *operands):  # ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/�
 # For a / b, -out/b is -a/b²; eᵃ is its own derivative; tanh' = 1 - tanh²;
 # σ' = σ·(1 - σ); relu's step is 0 at a = 0, as in PyTorch.
 # fmt: off
+#            name       result                          local derivatives
 ADD     = Op("+",       operator.add,                   lambda out, a, b: (1.0, 1.0))
 SUB     = Op("-",       operator.sub,                   lambda out, a, b: (1.0, -1.0))
 MUL     = Op("*",       operator.mul,                   lambda out, a, b: (b, a))
@@ -423,7 +424,7 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -
 
 
 class _NotAValue(Exception):
-    pass
+    """A plain number among linear's operands."""
 
 
 def _not_a_value():
