@@ -48,18 +48,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from autograd.engine import (
-    ADD,
-    DIV,
-    EXP,
-    LINEAR,
-    LOG,
-    MUL,
-    NEG,
-    POW,
-    RELU,
-    SIGMOID,
-    SUB,
-    TANH,
+    OPS,
     Op,
     Value,
     apply,
@@ -99,20 +88,21 @@ def _linear(arity: int) -> Code:
 # own forward and local functions, bound in its namespace (see _bind_user_ops).
 CALLS_ITS_FUNCTIONS = Code("", ())
 
-# One row per operation; a function of the number of operands where that varies.
+# One row per operation, found by its name in the engine's table; a function of
+# the number of operands where that varies.
 CODE: dict[Op, Code | Callable[[int], Code]] = {
-    ADD: Code("{0} + {1}", ("1.0", "1.0")),
-    SUB: Code("{0} - {1}", ("1.0", "-1.0")),
-    MUL: Code("{0} * {1}", ("{1}", "{0}")),
-    DIV: Code("{0} / {1}", ("1.0 / {1}", "-{out} / {1}"), check="{1} == 0"),
-    NEG: Code("-{0}", ("-1.0",)),
+    OPS["+"]: Code("{0} + {1}", ("1.0", "1.0")),
+    OPS["-"]: Code("{0} - {1}", ("1.0", "-1.0")),
+    OPS["*"]: Code("{0} * {1}", ("{1}", "{0}")),
+    OPS["/"]: Code("{0} / {1}", ("1.0 / {1}", "-{out} / {1}"), check="{1} == 0"),
+    OPS["neg"]: Code("-{0}", ("-1.0",)),
     # above 709.78... eᵃ exceeds the largest float
-    EXP: Code("math.exp({0})", ("{out}",), check="{0} > 709.782712893384"),
-    LOG: Code("math.log({0})", ("1.0 / {0}",), check="{0} <= 0"),
-    TANH: Code("math.tanh({0})", ("1.0 - {out} * {out}",)),
-    SIGMOID: Code("sigmoid({0})", ("{out} * (1.0 - {out})",)),
-    RELU: Code("{0} if {0} > 0 else 0.0", ("1.0 if {0} > 0 else 0.0",)),
-    POW: Code(
+    OPS["exp"]: Code("math.exp({0})", ("{out}",), check="{0} > 709.782712893384"),
+    OPS["log"]: Code("math.log({0})", ("1.0 / {0}",), check="{0} <= 0"),
+    OPS["tanh"]: Code("math.tanh({0})", ("1.0 - {out} * {out}",)),
+    OPS["sigmoid"]: Code("sigmoid({0})", ("{out} * (1.0 - {out})",)),
+    OPS["relu"]: Code("{0} if {0} > 0 else 0.0", ("1.0 if {0} > 0 else 0.0",)),
+    OPS["**"]: Code(
         "{0} ** {1}",
         (
             "power_rule({0}, {1})",
@@ -121,7 +111,7 @@ CODE: dict[Op, Code | Callable[[int], Code]] = {
         # a ≤ 0, or aⁿ or aⁿ⁻¹ = e^(n·ln a) near the largest float
         check="{0} <= 0 or max({1}, {1} - 1) * math.log({0}) > 709.78",
     ),
-    LINEAR: _linear,
+    OPS["linear"]: _linear,
 }
 
 

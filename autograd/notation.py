@@ -22,23 +22,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from autograd.engine import (
-    ADD,
-    DIV,
-    EXP,
-    LINEAR,
-    LOG,
-    MUL,
-    NEG,
-    POW,
-    RELU,
-    SIGMOID,
-    SUB,
-    TANH,
-    Op,
-    Value,
-    operation,
-)
+from autograd.engine import OPS, Op, Value, operation
 
 __all__ = ["NOTATION", "Notation", "notation", "written"]
 
@@ -66,20 +50,21 @@ def _linear(arity: int) -> Notation:
     return Notation("Σwx+b", formula, (*local, "1"))
 
 
-# One row per operation; a function of the number of operands where that varies.
+# One row per operation, found by its name in the engine's table; a function of
+# the number of operands where that varies.
 NOTATION: dict[Op, Notation | Callable[[int], Notation]] = {
-    ADD: Notation("+", "{0} + {1}", ("1", "1")),
-    SUB: Notation("−", "{0} - {1}", ("1", "-1")),
-    MUL: Notation("×", "{0}·{1}", ("{1}", "{0}")),
-    DIV: Notation("÷", "{0}/{1}", ("1/{1}", "-{0}/{1}^2")),
-    NEG: Notation("−x", "-{0}", ("-1",)),
-    EXP: Notation("exp", "exp({0})", ("exp({0})",)),
-    LOG: Notation("log", "log({0})", ("1/{0}",)),
-    TANH: Notation("tanh", "tanh({0})", ("1 - {out}^2",)),
-    SIGMOID: Notation("σ", "σ({0})", ("{out}·(1 - {out})",)),
-    RELU: Notation("relu", "relu({0})", ("1 if {0} > 0 else 0",)),
-    POW: Notation("xʸ", "{0}^{1}", ("{1}·{0}^({1} - 1)", "{0}^{1}·ln({0})")),
-    LINEAR: _linear,
+    OPS["+"]: Notation("+", "{0} + {1}", ("1", "1")),
+    OPS["-"]: Notation("−", "{0} - {1}", ("1", "-1")),
+    OPS["*"]: Notation("×", "{0}·{1}", ("{1}", "{0}")),
+    OPS["/"]: Notation("÷", "{0}/{1}", ("1/{1}", "-{0}/{1}^2")),
+    OPS["neg"]: Notation("−x", "-{0}", ("-1",)),
+    OPS["exp"]: Notation("exp", "exp({0})", ("exp({0})",)),
+    OPS["log"]: Notation("log", "log({0})", ("1/{0}",)),
+    OPS["tanh"]: Notation("tanh", "tanh({0})", ("1 - {out}^2",)),
+    OPS["sigmoid"]: Notation("σ", "σ({0})", ("{out}·(1 - {out})",)),
+    OPS["relu"]: Notation("relu", "relu({0})", ("1 if {0} > 0 else 0",)),
+    OPS["**"]: Notation("xʸ", "{0}^{1}", ("{1}·{0}^({1} - 1)", "{0}^{1}·ln({0})")),
+    OPS["linear"]: _linear,
 }
 
 
