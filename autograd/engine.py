@@ -74,6 +74,13 @@ class Op:
     forward: Callable[..., float]
     local: Callable[..., tuple]
 
+    # One row per operation: a copied Value (copy.deepcopy of a model) keeps its row.
+    def __copy__(self) -> Op:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> Op:
+        return self
+
 
 def sigmoid(x: float) -> float:
     """1 / (1 + e⁻ˣ), in the form whose exp never sees a large positive number."""

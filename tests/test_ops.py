@@ -8,6 +8,7 @@ draw like a built-in.
 """
 
 import ast
+import copy
 import math
 from pathlib import Path
 
@@ -17,7 +18,16 @@ from expressions import BUILT_INS
 import autograd.engine
 import autograd.errors
 import autograd.grad_mode
-from autograd import DomainError, Value, define_op, explain, grad, gradcheck
+from autograd import (
+    DomainError,
+    Value,
+    compile_graph,
+    define_op,
+    explain,
+    grad,
+    gradcheck,
+    topological_order,
+)
 from autograd.compile import CALLS_ITS_FUNCTIONS, CODE, coded
 from autograd.engine import BUILT_IN, OPS, operation, power
 from autograd.notation import NOTATION, notation, written
@@ -68,6 +78,21 @@ def test_every_operation_has_its_row_in_every_table(softplus):
     assert coded(OPS["linear"], 5).forward == "{4} + {0} * {2} + {1} * {3}"
     assert NOTATION[OPS["softplus"]].symbol == "sp" and CODE[OPS["softplus"]] is CALLS_ITS_FUNCTIONS
     assert {*OPS, "const"} - {"softplus"} == BUILT_IN
+
+
+def test_a_copied_graph_keeps_its_operations():
+    # copy.deepcopy(model) before training: the copy's nodes have the same rows,
+    # so explain, draw and compile_graph know them.
+    w = Value(3.0, label="w")
+    z = (w**2 * 2).tanh()
+    z.label = "z"
+    twin = copy.deepcopy(z)
+    assert [operation(n) for n in topological_order(twin)] == [
+        operation(n) for n in topological_order(z)
+    ]
+    assert "z = tanh(v2)" in str(explain(twin))
+    twin_w = twin.parents[0].parents[0].parents[0]
+    assert compile_graph(twin, [twin_w])(3.0) == compile_graph(z, [w])(3.0)
 
 
 def test_powers_with_a_number_exponent_are_one_operation_per_exponent():
