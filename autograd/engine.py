@@ -31,8 +31,6 @@ from autograd.grad_mode import grad_enabled, is_grad_enabled, no_grad
 _recording = grad_enabled.get  # False inside no_grad(): results keep no parents
 _new = object.__new__  # a Value with its slots unset: a result is made without calling Value()
 
-Number = int | float
-
 __all__ = [
     "BUILT_IN",
     "OPS",
@@ -224,7 +222,7 @@ class Value:
     # numpy scalars on the left (np.float64(2) * v) defer to Value's own ops.
     __array_ufunc__ = None
 
-    def __init__(self, data: Number, label: str = "", _prev: tuple = (), _op: Op = LEAF):
+    def __init__(self, data: float, label: str = "", _prev: tuple = (), _op: Op = LEAF):
         self.data = data if type(data) is float else real(data, "Value(data)")
         self.grad = 0.0
         self.label = label
@@ -300,19 +298,19 @@ class Value:
         return _power_method(real(exponent, "operand of **"))(self)
 
     # A number on the left: 2 * w, 1 - x, 1 / x, 2 ** x.
-    def __radd__(self, other: Number) -> Value:
+    def __radd__(self, other: float) -> Value:
         return lift(other, "+") + self
 
-    def __rsub__(self, other: Number) -> Value:
+    def __rsub__(self, other: float) -> Value:
         return lift(other, "-") - self
 
-    def __rmul__(self, other: Number) -> Value:
+    def __rmul__(self, other: float) -> Value:
         return lift(other, "*") * self
 
-    def __rtruediv__(self, other: Number) -> Value:
+    def __rtruediv__(self, other: float) -> Value:
         return lift(other, "/") / self
 
-    def __rpow__(self, other: Number) -> Value:
+    def __rpow__(self, other: float) -> Value:
         return lift(other, "**") ** self
 
     # Comparisons look at .data (for `if loss < 0.01`, max(), sorted()).
@@ -361,7 +359,7 @@ class Value:
             node.grad = 0.0
 
 
-Operand = Value | int | float
+Operand = Value | float
 _power_of_value = _binary(POW)
 
 
@@ -422,20 +420,11 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -
             f"linear: {len(weights)} weights but {len(inputs)} inputs; they must pair up one to one"
         )
     operands = (*weights, *inputs, bias)
-    try:  # their numbers, in one pass (calls are slow in Python): a neuron's are all Values
-        numbers = [x.data if type(x) is Value else _not_a_value() for x in operands]
-    except _NotAValue:  # a plain number among them becomes a constant leaf
+    numbers = [x.data for x in operands if type(x) is Value]  # one pass: calls are slow
+    if len(numbers) < len(operands):  # a plain number among them becomes a constant leaf
         operands = tuple(lift(x, "linear") for x in operands)
         numbers = [x.data for x in operands]
     return _result(LINEAR, operands, numbers)
-
-
-class _NotAValue(Exception):
-    """A plain number among linear's operands."""
-
-
-def _not_a_value():
-    raise _NotAValue
 
 
 def operation(node: Value) -> Op | None:
