@@ -28,9 +28,6 @@ import autograd.errors as errors
 from autograd.errors import DomainError, real
 from autograd.grad_mode import grad_enabled, is_grad_enabled, no_grad
 
-_recording = grad_enabled.get  # False inside no_grad(): results keep no parents
-_new = object.__new__  # a Value with its slots unset: a result is made without calling Value()
-
 __all__ = [
     "BUILT_IN",
     "OPS",
@@ -162,6 +159,10 @@ def power(n: float) -> Op:
 # Value's methods for one- and two-operand operations: apply(op, self, other)
 # written out, the result made without calling Value() (in Python a call costs
 # more than the arithmetic). Every Value is made with its five slots set.
+_recording = grad_enabled.get  # False inside no_grad(): results keep no parents
+_new = object.__new__  # a Value with its slots unset
+
+
 def _unary(op: Op) -> Callable[[Value], Value]:
     forward = op.forward
 
