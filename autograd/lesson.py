@@ -122,7 +122,7 @@ def lesson_data(
     >>> from autograd import Value
     >>> data = lesson_data(Value(2.0, label="a") * 3)
     >>> data["explanation"]["schema"], data["svg"].startswith("<svg")
-    (1, True)
+    (2, True)
     """
     if not isinstance(root, Value):
         raise TypeError(f"lesson: expected a Value, got {type(root).__name__} {root!r}")

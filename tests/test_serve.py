@@ -123,7 +123,7 @@ def test_lesson_of_the_worked_example(client):
     assert response.status_code == 200
     assert_headers(response)
     data = response.json()
-    assert data["explanation"]["schema"] == 1
+    assert data["explanation"]["schema"] == 2
     assert data["explanation"]["gradients"]["b"] == 15.0
     assert data["svg"].startswith("<svg") and 'data-node="w"' in data["svg"]
     assert data["inputs"] == ["w", "b"] and data["at"] == {"w": 3.0, "b": 4.0}
