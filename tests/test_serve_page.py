@@ -103,10 +103,10 @@ def test_practice_mode_through_the_server(opened):
     with page.expect_response("**/api/lesson") as answer:
         page.get_by_label("w", exact=True).fill("2")
     data = answer.value.json()
-    assert data["practice_mode"] is True
-    by_node = {node["node"]: node for node in data["practice"]["nodes"]}
-    assert by_node["x"]["gradient"] == 5.0  # dz/dx = y = b + 1
-    sign = next(m for m in by_node["x"]["mistakes"] if m["code"] == "sign")
+    assert data["mode"] == "practice"
+    by_node = {q["node"]: q for q in data["view"]["modes"]["practice"]}
+    assert by_node["x"]["verdicts"][0]["value"] == 5.0  # dz/dx = y = b + 1
+    sign = next(v for v in by_node["x"]["verdicts"] if v["code"] == "sign")
 
     page.get_by_role("button", name="Next step").click()
     field = page.get_by_role("textbox", name="Your value for dz/dx", exact=True)
@@ -122,11 +122,24 @@ def test_practice_mode_through_the_server(opened):
 
 def test_a_new_exercise_comes_from_the_server(opened):
     page = opened
+    page.get_by_role("button", name="Practice mode").click()
+    page.get_by_role("button", name="Next step").click()
+    page.get_by_role("textbox", name="Your value for dz/dx", exact=True).fill("5")
+    page.keyboard.press("Enter")  # one question settled, the page at step 1
+    expect(page.locator("#slider")).to_have_value("1")
     with page.expect_response("**/api/lesson") as answer:
         page.get_by_role("button", name="New exercise").click()
     assert answer.value.status == 200
-    assert answer.value.json()["practice_mode"] is True
+    assert answer.value.json()["mode"] == "practice"
     expect(page.get_by_role("button", name="Practice mode")).to_have_attribute(
         "aria-pressed", "true"
     )
     expect(page.locator("#serve-message")).to_contain_text("Exercise: level 2")
+    # A new exercise starts afresh, at the forward pass: nothing asked, nothing answered.
+    expect(page.locator("#slider")).to_have_value("0")
+    expect(page.get_by_role("status")).to_contain_text("The forward pass is done")
+    expect(page.locator("#practice-form")).to_be_hidden()
+    expect(page.locator("#feedback")).to_be_empty()
+    page.get_by_role("button", name="Next step").click()
+    first = answer.value.json()["view"]["modes"]["practice"][0]
+    expect(page.get_by_role("textbox", name=first["label"], exact=True)).to_be_focused()

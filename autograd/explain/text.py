@@ -31,6 +31,7 @@ __all__ = [
     "atom",
     "equation",
     "frame_title",
+    "gradient_so_far",
     "gradient_text",
     "indent",
     "local_text",
@@ -340,6 +341,23 @@ def sum_so_far(edge: EdgeStep) -> str:
         return format_number(edge.total)
     terms = " + ".join(atom(format_number(c)) for c in edge.received)
     return f"{terms} = {format_number(edge.total)}"
+
+
+def gradient_so_far(output: str, edge: EdgeStep) -> str:
+    """The parent's gradient once this edge has sent its contribution:
+    ``dz/dv1 = 5``, ``dz/db so far 5 (1 of 2 contributions)``, ``dz/db = 5 + 10 = 15
+    (2 of 2 contributions)``."""
+    symbol = gradient_symbol(output, edge.parent)
+    if edge.arrivals == 1:
+        return f"{symbol} = {format_number(edge.total)}"
+    counts = {"received": len(edge.received), "arrivals": edge.arrivals, "symbol": symbol}
+    if len(edge.received) < edge.arrivals:
+        return "{symbol} so far {total} ({received} of {arrivals} contributions)".format(
+            total=format_number(edge.total), **counts
+        )
+    return "{symbol} = {sum} ({received} of {arrivals} contributions)".format(
+        sum=sum_so_far(edge), **counts
+    )
 
 
 def running_text(output: str, edge: EdgeStep) -> str:
