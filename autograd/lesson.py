@@ -316,7 +316,7 @@ def _piece(text: str, *, step: int = 0, gate: Mapping[str, int] | None = None) -
 
 
 def _position(step: int, count: int) -> str:
-    return "{step} of {count}".format(step=step, count=count)
+    return f"{step} of {count}"
 
 
 def _question(question, explanation: Explanation, rows: dict) -> dict:
@@ -442,8 +442,8 @@ def _nodes(explanation: Explanation, gates: _Gates) -> list[dict]:
 def _node_label(value: str, gradient: str | None) -> str:
     """A node's accessible name: its value and, once known, its gradient."""
     if gradient is None:
-        return "{value} (a number in the program)".format(value=value)
-    return "{value}; {gradient}".format(value=value, gradient=gradient)
+        return f"{value} (a number in the program)"
+    return f"{value}; {gradient}"
 
 
 def _edges(explanation: Explanation, gates: _Gates) -> list[dict]:
@@ -455,9 +455,7 @@ def _edges(explanation: Explanation, gates: _Gates) -> list[dict]:
             local, product = gates.local(k, edge), gates.product(k, edge)
             symbol = local_symbol(step.node, edge.parent)
             unknown = f"{symbol} = {UNKNOWN}"
-            sent = "{local}; {parent} receives {product}".format(
-                local=local_text(step, edge), parent=edge.parent, product=product_text(edge)
-            )
+            sent = f"{local_text(step, edge)}; {edge.parent} receives {product_text(edge)}"
             edges.append(
                 {
                     "svg": svg_id("edge", step.id, edge.slot),
