@@ -239,7 +239,8 @@ def _view(explanation: Explanation) -> dict:
       pieces ``shown`` (its drawn local derivative) and ``flow`` (what it
       sent), and the timelines ``label``, ``local``, ``product``, ``running``;
     - ``modes``: for "practice" and "trainer", their questions in order
-      (``Question.to_dict()``, with ``row``: the panel row it is about);
+      (``Question.to_dict()``, with ``row`` and ``cell``: the panel row it
+      is about and the cell it asks to fill);
     - ``text``: the page's words: the unknown mark, the number pattern, what
       to say about a typed non-number, the score card's sentences.
     """
@@ -321,11 +322,16 @@ def _position(step: int, count: int) -> str:
 
 def _question(question, explanation: Explanation, rows: dict) -> dict:
     """The question's data, and the panel row it is about (the edge it asks
-    about, or the edge that completes the gradient or sum it asks for)."""
+    about, or the edge that completes the gradient or sum it asks for) and the
+    row's cell it asks to fill."""
     slot = question.slot
     if slot is None:  # a gradient or a sum: the last edge to the node completes it
         slot = explanation.edges_to(question.node)[-1][1].slot
-    return {**question.to_dict(), "row": rows[question.step, slot]}
+    return {**question.to_dict(), "row": rows[question.step, slot], "cell": _CELLS[question.kind]}
+
+
+# The cell of a panel row that each kind of question asks to fill.
+_CELLS = {"gradient": "sum", "local": "local", "product": "product", "sum": "sum"}
 
 
 class _Gates:

@@ -106,7 +106,7 @@ def leaf_sum_text(leaf_sum: LeafSum) -> str:
     symbols = " + ".join(
         "·".join(path_symbols(p, local_symbol, gradient_symbol)) for p in leaf_sum.paths
     )
-    text = f"{lhs} = {symbols} = {_path_numbers(leaf_sum.paths)} = {format_number(leaf_sum.total)}"
+    text = equation(lhs, symbols, _path_numbers(leaf_sum.paths), format_number(leaf_sum.total))
     if leaf_sum.grouped:
         text += "   " + "({count} paths, grouped by the last named step)".format(
             count=leaf_sum.path_count
@@ -126,6 +126,8 @@ def fold_text(fold: Fold) -> str:
 
 
 def _path_numbers(paths: tuple[Path, ...]) -> str:
+    if len(paths) == 1 and len(paths[0].factors) == 1:  # one number alone needs no brackets
+        return format_number(paths[0].factors[0])
     return " + ".join("·".join(atom(format_number(f)) for f in p.factors) for p in paths)
 
 
