@@ -143,3 +143,38 @@ def test_a_new_exercise_comes_from_the_server(opened):
     page.get_by_role("button", name="Next step").click()
     first = answer.value.json()["view"]["modes"]["practice"][0]
     expect(page.get_by_role("textbox", name=first["label"], exact=True)).to_be_focused()
+
+
+def test_the_trainer_keeps_its_mode_when_a_value_changes(opened):
+    page = opened
+    trainer = page.get_by_role("button", name="Trainer mode")
+    trainer.click()
+    page.get_by_role("button", name="Next step").click()
+    field = page.get_by_role("textbox", name="Your value for ∂z/∂x", exact=True)
+    field.fill("5")
+    field.press("Enter")
+    expect(
+        page.get_by_role("textbox", name="Your value for ∂z/∂x × dz/dz", exact=True)
+    ).to_be_visible()
+    with page.expect_response("**/api/lesson"):
+        page.get_by_label("b", exact=True).fill("2")
+    expect(trainer).to_have_attribute("aria-pressed", "true")
+    # New numbers: the questions start afresh, at the same step.
+    expect(page.locator("#slider")).to_have_value("1")
+    field.fill("3")  # ∂z/∂x = y = b + 1
+    field.press("Enter")
+    expect(page.get_by_role("alert")).to_have_text("∂z/∂x = 3: right")
+
+
+def test_practice_ends_with_the_score_card(opened):
+    page = opened
+    page.get_by_role("button", name="Practice mode").click()
+    answers = {"dz/dx": "5", "dz/dy": "10", "dz/dw": "10", "dz/db": "15"}
+    for symbol, value in answers.items():
+        field = page.get_by_role("textbox", name=f"Your value for {symbol}", exact=True)
+        if not field.is_visible():
+            page.get_by_role("button", name="Last step").click()  # as far as the question asked
+        field.fill(value)
+        field.press("Enter")
+    card = page.get_by_role("region", name="Score card")
+    expect(card).to_contain_text("Score: 4 of 4 right at the first try")
