@@ -10,6 +10,15 @@ derivative alone, the wrong sign, the forward value), and a wrong answer is
 matched against that list. ``practice_data`` gives the same list as plain
 JSON-ready data, so that a web page compares numbers and nothing else.
 
+``questions(explanation, mode)`` gives what the lesson page asks: in
+practice, each gradient at the step that completes it; in the chain-rule
+trainer, at each backward step, each edge's local derivative (a wrong one is
+``local-rule``, and the message names the rule: "∂z/∂x for z = x·y is y = 5"),
+its product with the upstream gradient, and a node's sum. Each question's
+``judge`` gives the verdict a server would give; the page compares the same
+``verdict_data``. Feedback speaks of the steps the graph draws: the upstream
+gradient of the node that sends, the local derivative of the drawn edge.
+
 >>> ex = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
 >>> ex.value, ex.gradients()
 (50.0, {'x': 5.0, 'y': 10.0, 'w': 10.0, 'b': 15.0})
