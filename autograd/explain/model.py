@@ -355,7 +355,7 @@ class Explanation(Shown):
         >>> y = h + a
         >>> y.label = "y"
         >>> explain(y).chain_sum("h").text(), explain(y).chain_sum("a").text()
-        ('dy/dh = 1', 'dy/da = ∂y/∂h·∂h/∂a + ∂y/∂a = 1·6 + 1 = 7')
+        ('dy/dh = 1', 'dy/da = ∂y/∂h·∂h/∂a + ∂y/∂h·∂h/∂a + ∂y/∂a = 1·3 + 1·3 + 1 = 7')
         """
         return self._lookup["sums"].get(name)
 
