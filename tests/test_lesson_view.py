@@ -219,8 +219,8 @@ def test_every_step_readable_on_a_phone_with_no_sideways_scroll(screens, pages, 
     small = [t for t in opened.page.evaluate(TARGETS) if min(t["width"], t["height"]) < 24]
     assert small == []
     # The hint speaks of fingers, not of a mouse and keys.
-    assert opened.page.locator(".for-touch").is_visible()
-    assert not opened.page.locator(".for-mouse").is_visible()
+    assert opened.page.locator("#graph-hint .for-touch").is_visible()
+    assert not opened.page.locator("#graph-hint .for-mouse").is_visible()
     opened.check_clean()
 
 
@@ -346,7 +346,8 @@ def test_one_tab_stop_and_the_arrow_keys_reach_every_node(screens, pages, exampl
 def test_arrows_move_within_a_column_enter_opens_and_focus_is_not_hover(screens, pages):
     opened = open_page(screens, pages["worked"], LAPTOP)
     page = opened.page
-    assert page.evaluate("() => window.lessonPage.viewport().layout") == "LR"
+    if page.evaluate("() => window.lessonPage.viewport().layout") != "LR":
+        page.locator("#layout").click()  # beside the step panel, it shows top to bottom
     # The first column, as dot lays it out: the constant 2 above w.
     page.locator('#graph-view [data-id="2"]').focus()
     page.keyboard.press("ArrowDown")
