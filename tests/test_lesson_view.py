@@ -92,7 +92,7 @@ def open_page(screens, path, size, presenter=False, **options):
 
 # What one step looks like: the step's node's texts, the labels on the edges
 # it sends gradient along, each with its box, and the boxes of the view and
-# the window.
+# the window; the step's lines (the status) and the title.
 MEASURE = """() => {
   const view = document.getElementById("graph-view").getBoundingClientRect();
   const box = (element) => {
@@ -111,6 +111,9 @@ MEASURE = """() => {
     view: { left: view.left, right: view.right, top: view.top, bottom: view.bottom },
     window: { width: innerWidth, height: innerHeight },
     overflow: document.documentElement.scrollWidth - innerWidth,
+    status: box(document.getElementById("status")),
+    title: box(document.querySelector("h1")),
+    scrolled: scrollY,
   };
 }"""
 
@@ -190,6 +193,11 @@ def test_every_step_readable_in_presenter_mode_on_a_projector(screens, pages, ex
     seen = step_through(opened)
     check_readable(seen, node_px=20, label_px=16, labels_in_view=False)
     print(example, "projector", text_heights(seen))
+    # The class reads the step's lines with the graph, without scrolling; the
+    # title (two lines at most) leaves the screen to them.
+    for k, step in enumerate(seen):
+        assert step["scrolled"] == 0 and step["status"]["bottom"] <= PROJECTOR[1], (k, step)
+        assert step["title"]["height"] <= PROJECTOR[1] / 12, step["title"]
     # The step controls on one line: every button and the slider share a row.
     tops = opened.page.eval_on_selector_all(
         "#controls > button, #controls > input",
