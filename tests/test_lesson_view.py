@@ -226,6 +226,16 @@ def test_every_step_readable_on_a_phone_with_no_sideways_scroll(screens, pages, 
     assert [step["overflow"] for step in seen] == [0] * len(seen)
     small = [t for t in opened.page.evaluate(TARGETS) if min(t["width"], t["height"]) < 24]
     assert small == []
+    # The step controls on one line, on the screen with the graph above them:
+    # the thumb steps while the eyes stay on the graph.
+    view, *steppers = opened.page.eval_on_selector_all(
+        "#graph-view, #controls > button, #controls > input",  # in document order
+        "elements => elements.map(e => { const r = e.getBoundingClientRect();"
+        " return { what: e.id, middle: (r.top + r.bottom) / 2, top: r.top, bottom: r.bottom }; })",
+    )
+    middles = [each["middle"] for each in steppers]
+    assert max(middles) - min(middles) <= 2, steppers
+    assert view["top"] < steppers[0]["top"] and steppers[0]["bottom"] <= PHONE[1], (view, steppers)
     # The hint speaks of fingers, not of a mouse and keys.
     assert opened.page.locator("#graph-hint .for-touch").is_visible()
     assert not opened.page.locator("#graph-hint .for-mouse").is_visible()
