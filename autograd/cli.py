@@ -67,6 +67,8 @@ examples:
       also write a lesson page: step through the backward pass in a browser, offline
   autograd explain --html lesson.html --practice
       the lesson page in practice mode: it asks for each gradient and checks the answer
+  autograd explain --html lesson.html --trainer
+      the chain-rule trainer: each local derivative, product and sum, step by step
   autograd explain --nudge 0.1
       nudge each node by 0.1: the output moves by about gradient × 0.1
   autograd explain --mode forward --wrt w
@@ -154,6 +156,12 @@ def _parser() -> argparse.ArgumentParser:
         "--practice",
         action="store_true",
         help="with --html: open the page in practice mode, asking for each gradient",
+    )
+    explain_parser.add_argument(
+        "--trainer",
+        action="store_true",
+        help="with --html: open the page in trainer mode, asking for each local derivative, "
+        "product and sum",
     )
     explain_parser.add_argument(
         "--nudge",
@@ -324,6 +332,10 @@ def _explain(args: argparse.Namespace) -> int:
         explanation = explain(output)
     if args.practice and not args.html:
         raise ProgramError("--practice is for the lesson page; add --html PATH")
+    if args.trainer and not args.html:
+        raise ProgramError("--trainer is for the lesson page; add --html PATH")
+    if args.trainer and args.practice:
+        raise ProgramError("--practice and --trainer are two modes of the page; choose one")
     if args.practice and not diagnose(explanation):
         raise ProgramError("--practice: the program has no input or named node to differentiate")
     if args.html or args.render or args.frames:  # refused before anything is printed
@@ -346,10 +358,11 @@ def _explain(args: argparse.Namespace) -> int:
         print(table)
 
     if args.html:
+        mode = "trainer" if args.trainer else "practice" if args.practice else "lesson"
         page = lesson(
             output,
             title=f"Backpropagation through {heading}",
-            practice=args.practice,
+            mode=mode,
             max_nodes=MAX_NODES,
             dot_timeout=DOT_TIMEOUT,
         )

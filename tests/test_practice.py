@@ -333,9 +333,10 @@ def test_the_worked_example():
     }
     for (node, answer), mistake in verdicts.items():
         assert check(WORKED, {node: answer})[node].mistake == mistake
+    # The step that sends w its gradient is v1's, as the graph draws it.
     assert check(WORKED, {"w": 5})["w"].message == (
-        "dz/dw: you have 5, which is the upstream gradient dz/dx alone; "
-        "multiply it by the local derivative ∂x/∂w = 2"
+        "dz/dw: you have 5, which is the upstream gradient dz/dv1 alone; "
+        "multiply it by the local derivative ∂v1/∂w = 2"
     )
     assert check(WORKED, {"b": 7})["b"].message == (
         "dz/db: not right, and not one of the usual slips; "
@@ -467,7 +468,7 @@ def test_dialogue_right_wrong_then_right_show_and_junk(monkeypatch, capsys):
         "dz/dy = 10\n"
         "  right\n"
         "dz/dw = ?\n"
-        "  answer: dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10\n"
+        "  answer: dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10   (∂x/∂w = ∂x/∂v1·∂v1/∂w = 1·2)\n"
         "dz/db = abc\n"
         "  'abc' is not a number: type one such as 2.5 or -0.25, or ? to see it\n"
         "dz/db = \n"
@@ -600,7 +601,10 @@ def test_the_shown_answer_gives_a_formula_only_where_one_edge_holds():
         "dz/dx = ∂z/∂x = y = 5",
         "dz/dy = ∂z/∂y = x = 10",
     ]
-    assert Exercise("y = a*a", {"a": 3}).diagnoses()[0].explanation == "dy/da = 6"  # two edges
+    # Two edges: one term each, and no formula for their sum.
+    assert Exercise("y = a*a", {"a": 3}).diagnoses()[0].explanation == (
+        "dy/da = ∂y/∂a + ∂y/∂a = 3 + 3 = 6"
+    )
     neuron = Exercise(
         "s = w1*x1 + w2*x2 + b; h = tanh(s); e = h - y; L = e**2",
         {"w1": -1, "x1": 1, "w2": 0.5, "x2": 2, "b": 1, "y": 1},
