@@ -106,3 +106,19 @@ def class_db_target(request, tmp_path):
     Open it with ``autograd.classes.ClassDB(target)``, in this process or another."""
     with class_db(request.param, tmp_path) as target:
         yield target
+
+
+@pytest.fixture
+def restore_tables():
+    """The tables of operations as they were before the test: an operation a
+    test defines with define_op is gone from every table afterwards."""
+    from autograd.compile import CODE
+    from autograd.engine import OPS
+    from autograd.notation import NOTATION
+
+    tables = (OPS, NOTATION, CODE)
+    saved = [dict(table) for table in tables]
+    yield
+    for table, rows in zip(tables, saved):
+        table.clear()
+        table.update(rows)
