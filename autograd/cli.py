@@ -101,6 +101,10 @@ EXAMPLES = [
         N_("the lesson page in practice mode: it asks for each gradient and checks the answer"),
     ),
     (
+        "autograd explain --html lesson.html --trainer",
+        N_("the chain-rule trainer: each local derivative, product and sum, step by step"),
+    ),
+    (
         "autograd explain --nudge 0.1",
         N_("nudge each node by 0.1: the output moves by about gradient × 0.1"),
     ),
@@ -322,6 +326,14 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         "--practice",
         action="store_true",
         help=say("with --html: open the page in practice mode, asking for each gradient"),
+    )
+    explain_parser.add_argument(
+        "--trainer",
+        action="store_true",
+        help=say(
+            "with --html: open the page in trainer mode, asking for each local derivative, "
+            "product and sum"
+        ),
     )
     explain_parser.add_argument(
         "--nudge",
@@ -612,6 +624,10 @@ def _explain(args: argparse.Namespace, lang: str) -> int:
         explanation = explain(output, lang=lang)
     if args.practice and not args.html:
         raise ProgramError(N_("--practice is for the lesson page; add --html PATH"))
+    if args.trainer and not args.html:
+        raise ProgramError(N_("--trainer is for the lesson page; add --html PATH"))
+    if args.trainer and args.practice:
+        raise ProgramError(N_("--practice and --trainer are two modes of the page; choose one"))
     if args.practice and not diagnose(explanation):
         raise ProgramError(
             N_("--practice: the program has no input or named node to differentiate")
@@ -639,10 +655,11 @@ def _explain(args: argparse.Namespace, lang: str) -> int:
     if args.html:
         # TODO(lesson page, issue 21): pass lang=lang once lesson() takes it; until
         # then it speaks the context's language (use_language in main), if any.
+        mode = "trainer" if args.trainer else "practice" if args.practice else "lesson"
         page = lesson(
             output,
             title=_title(source, values, lang),
-            practice=args.practice,
+            mode=mode,
             max_nodes=MAX_NODES,
             dot_timeout=DOT_TIMEOUT,
         )

@@ -1,12 +1,20 @@
 """A lesson page: step through the forward and backward pass in a browser.
 
 ``lesson(z)`` writes one self-contained HTML file: the graph as inline SVG
-(Graphviz's layout, drawn by ``draw``, so it looks like ``render``), the
-explanation as JSON (``Explanation.to_dict()``), and a little plain
-JavaScript that only *shows* them: it steps through the backward pass, fills
-in gradients and displays each step's sentence, all taken from the JSON. It
-computes nothing and loads nothing from the network, so the file works from a
+(Graphviz's layout, drawn by ``draw``, so it looks like ``render``), what the
+page shows at each step as JSON, and a little plain JavaScript that only
+*looks it up*: the gradients, sentences, panel rows, accessible names and
+questions of each step are written here, in Python, from the one
+``explain(z)``; the script compares a typed number with a tolerance and
+nothing else. It loads nothing from the network, so the file works from a
 USB stick, an LMS or ``file://``.
+
+Three modes: the lesson (every step shown as it comes), practice (the page
+asks for each gradient at the step that completes it) and the chain-rule
+trainer (each edge's label reads ``∂x/∂b = ?`` until it is answered; at each
+step it asks for each local derivative, each product with the upstream
+gradient, and each sum). In the modes that ask, nothing the student has not
+answered (or had shown) is anywhere on the page.
 
 >>> from autograd import Value
 >>> w, b = Value(3.0, label="w"), Value(4.0, label="b")
@@ -23,7 +31,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,16 +39,29 @@ from pathlib import Path
 from autograd.draw import KINDS, check_size, draw, svg_id, to_svg
 from autograd.engine import Value, topological_order
 from autograd.explain import Explanation, explain
-from autograd.explain.text import local_text, sum_so_far
-from autograd.practice import practice_data
+from autograd.explain.text import (
+    frame_title,
+    gradient_so_far,
+    local_text,
+    product_text,
+    sum_so_far,
+    upstream_text,
+)
+from autograd.practice import CODE_MEANINGS, CODES, SCORE_TEXT, questions
 from autograd.program import NUMBER  # the terminal's rule for a typed number
-from autograd.trace import format_number
+from autograd.trace import format_number, gradient_symbol, local_symbol
 
-__all__ = ["Lesson", "lesson", "lesson_data"]
+__all__ = ["MODES", "SLOTS", "Lesson", "lesson", "lesson_data", "page"]
 
+
+__all__ = ["MODES", "SLOTS", "Lesson", "lesson", "lesson_data", "page"]
+
+MODES = ("lesson", "practice", "trainer")
 UNKNOWN = "?"  # a gradient not yet sent, as the backward-step pictures show it
 NOT_A_NUMBER = "That is not a number: type one such as 2.5 or -0.25, or press Show answer."
+# Named slots of the template: the page's own, and those a server fills (``page``).
 _MARKERS = ("@@TITLE@@", "@@SVG@@", "@@LEGEND@@", "@@DATA@@")
+SLOTS = ("head", "controls", "end")
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,13 @@ _FRAME_SIZING = """<style>.autograd-lesson:has(> iframe) > .autograd-hint { disp
     const height = event.data.autogradLessonHeight;
     if (Number.isFinite(height) && height > 0) frame.style.height = Math.min(height, 20000) + "px";
   });
+  // The page may have told its height before this listener existed: ask for it
+  // now, and again once the page has loaded.
+  function ask() {
+    if (frame.contentWindow) frame.contentWindow.postMessage({ autogradLessonAsk: true }, "*");
+  }
+  ask();
+  frame.addEventListener("load", ask);
 })();
 </script>
 """
@@ -116,21 +144,24 @@ def lesson(
     title: str | None = None,
     params: Iterable[Value] | None = None,
     practice: bool = False,
+    mode: str | None = None,
     max_nodes: int = 500,
     dot_timeout: float | None = None,
 ) -> Lesson:
     """The lesson page for ``root``: its graph, forward pass and backward pass, step by step.
 
     Builds ``explain(root)`` once and shows it: the drawing, the step
-    sentences and practice all read that one explanation, and no ``.grad``
-    is touched. ``params`` marks parameters (drawn green); ``practice=True`` opens the
-    page in practice mode: the gradients are hidden and the page asks for
-    each one as its step comes, checking the answer against the diagnoses of
-    ``practice_data`` that the page embeds (a button on the page switches the
-    mode on and off, whatever it was saved with). Graphs over ``max_nodes`` are refused
-    with the same advice as ``render``, and a layout slower than ``dot_timeout``
-    seconds with TimeoutError; without Graphviz's ``dot`` this raises
-    GraphvizNotInstalledError.
+    sentences, the panel and the questions all read that one explanation,
+    and no ``.grad`` is touched. ``params`` marks parameters (drawn green).
+    ``mode`` is the mode the page opens in: "lesson" (the default),
+    "practice" (the gradients hidden; the page asks for each one as its step
+    comes; ``practice=True`` says the same) or "trainer" (the chain-rule
+    trainer: local derivatives, products and sums asked at each step). The
+    page's buttons switch modes whatever it was saved with; each answer is
+    checked against the verdicts of ``autograd.practice.questions``. Graphs
+    over ``max_nodes`` are refused with the same advice as ``render``, and a
+    layout slower than ``dot_timeout`` seconds with TimeoutError; without
+    Graphviz's ``dot`` this raises GraphvizNotInstalledError.
 
     >>> from autograd import Value
     >>> lesson(Value(1.0) * 2, max_nodes=1)  # doctest: +ELLIPSIS
@@ -142,14 +173,34 @@ def lesson(
         title=title,
         params=params,
         practice=practice,
+        mode=mode,
         max_nodes=max_nodes,
         dot_timeout=dot_timeout,
     )
+    return Lesson(page(data), data["title"])
+
+
+def page(data: Mapping, **slots: str) -> str:
+    """The page's HTML for ``lesson_data``'s data, with each named slot filled
+    (``head``: inside <head>; ``controls``: first in <main>; ``end``: last in
+    <body>; each empty by default). The classroom server fills the slots with
+    its program box and script.
+
+    >>> from autograd import Value
+    >>> data = lesson_data(Value(2.0, label="a") * 3)
+    >>> text = page(data, controls="<p>Program box</p>")
+    >>> text.count("<p>Program box</p>"), "@@CONTROLS@@" in text
+    (1, False)
+    """
+    unknown = [name for name in slots if name not in SLOTS]
+    if unknown:
+        raise ValueError(f"page: no slot {unknown[0]!r}; the slots are {', '.join(SLOTS)}")
+    data = dict(data)
     svg, title = data.pop("svg"), data["title"]
-    # One pass over the template: a title holding a marker stays as written.
     filling = dict(zip(_MARKERS, (html.escape(title), svg, _legend(), _script_json(data))))
-    page = re.sub("|".join(_MARKERS), lambda m: filling[m.group(0)], _template())
-    return Lesson(page, title)
+    filling.update({f"@@{name.upper()}@@": slots.get(name, "") for name in SLOTS})
+    # One pass over the template: a title holding a marker stays as written.
+    return re.sub("|".join(filling), lambda m: filling[m.group(0)], _template())
 
 
 def lesson_data(
@@ -158,6 +209,7 @@ def lesson_data(
     title: str | None = None,
     params: Iterable[Value] | None = None,
     practice: bool = False,
+    mode: str | None = None,
     max_nodes: int = 500,
     dot_timeout: float | None = None,
 ) -> dict:
@@ -171,30 +223,46 @@ def lesson_data(
     which then shows the new graph. ``dot_timeout`` bounds each of Graphviz's
     layouts in seconds.
 
+    - ``title``, ``mode`` (the mode the page opens in), ``svg``;
+    - ``explanation``: ``Explanation.to_dict()``, for other tools (the page's
+      script does not read it);
+    - ``view``: everything the script shows, by step and by mode (``_view``
+      says what is in it).
+
     >>> from autograd import Value
-    >>> data = lesson_data(Value(2.0, label="a") * 3)
-    >>> data["explanation"]["schema"], data["svg"].startswith("<svg")
-    (1, True)
+    >>> data = lesson_data(Value(2.0, label="a") * 3, mode="trainer")
+    >>> data["explanation"]["schema"], data["mode"], data["svg"].startswith("<svg")
+    (2, 'trainer', True)
     >>> 'id="node-a"' in data["svg_tb"]  # the same ids in both layouts
     True
+    >>> [q["prompt"] for q in data["view"]["modes"]["trainer"]]
+    ['∂v1/∂a =', '∂v1/∂a × dv1/dv1 =']
     """
     if not isinstance(root, Value):
         raise TypeError(f"lesson: expected a Value, got {type(root).__name__} {root!r}")
+    mode = _mode(mode, practice)
     check_size(len(topological_order(root)), max_nodes, "max_nodes")
     params = list(params or ())
     explanation = explain(root, params=params)
-    exported = explanation.to_dict()
     data = {
         "title": title or f"Backpropagation through {_output_text(explanation)}",
-        "practice_mode": practice,
-        "unknown": UNKNOWN,
-        "start_gradients": _start_gradients(exported),
-        "explanation": exported,
+        "mode": mode,
+        "explanation": explanation.to_dict(),
         "svg": _lesson_svg(root, explanation, max_nodes, dot_timeout, "LR"),
         "svg_tb": _lesson_svg(root, explanation, max_nodes, dot_timeout, "TB"),
-        **_practice_page(explanation, exported),
+        "view": _view(explanation),
     }
     return _finite(data)
+
+
+def _mode(mode: str | None, practice: bool) -> str:
+    if mode is None:
+        return "practice" if practice else "lesson"
+    if mode not in MODES:
+        raise ValueError(f"lesson: mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if practice and mode != "practice":
+        raise ValueError(f"lesson: practice=True is mode='practice', not mode={mode!r}")
+    return mode
 
 
 def _output_text(explanation: Explanation) -> str:
@@ -203,56 +271,283 @@ def _output_text(explanation: Explanation) -> str:
 
 def _template() -> str:
     text = resources.files("autograd").joinpath("lesson.html").read_text(encoding="utf-8")
-    for marker in _MARKERS:
+    for marker in (*_MARKERS, *(f"@@{name.upper()}@@" for name in SLOTS)):
         if marker not in text:
             raise RuntimeError(f"the lesson template has lost its {marker}")
     return text
 
 
-def _practice_page(explanation: Explanation, exported: dict) -> dict:
-    """What practice mode needs, besides the explanation: every word and number
-    the page shows or compares is written here, so its script only looks them up.
+# What the page shows, step by step and mode by mode.
+#
+# A *piece* is a text the page may show: {"text", "step", "gate"}. It shows
+# from backward step ``step`` on (0 if absent) and, in a mode that asks
+# questions, once ``gate[mode]`` of that mode's questions are settled (0 if
+# absent): answered right or shown. A *timeline* is a list of pieces, the
+# first always shown: the page shows the last one that may show. Questions
+# are settled in order, so "how many are settled" is all the page keeps.
 
-    - ``practice``: ``practice_data(explanation)``, each node to answer with its
-      gradient, tolerance, slips and messages, in the order the gradients
-      become complete;
-    - ``practice_steps``: for each backward step, ``complete``: the nodes whose
-      gradient is complete after it (the last step that sends to them; the
-      page asks for those of them that ``practice`` lists), and ``lines``:
-      whose gradient each of the step's lines tells (the heading, the
-      upstream gradient of the step's node; each other line, what its parent
-      receives). The page holds back what tells a gradient not answered yet,
-      and, for a node not asked, what completes at or after the step of the
-      first gradient not answered yet: an unnamed v1 after x tells dz/dx.
-    - ``practice_text``: the pattern a typed answer must match (the terminal's)
-      and what to say when it does not.
+
+def _view(explanation: Explanation) -> dict:
+    """Everything the page's script shows, looked up by step and mode.
+
+    - ``steps`` (0 is the start, then one per backward step): ``node`` and
+      ``edges`` (the SVG ids the step marks active: its node and the edges it
+      sends gradient along), ``title`` (a piece: what the step does),
+      ``position`` ("2 of 4"), ``lines`` (explain's lines for the step, each
+      a piece), ``rows`` (the panel: for each parent the step sends to, its
+      name and the pieces ``local``, ``upstream``, ``product``, ``sum``);
+    - ``nodes``: for each node, ``id``, ``svg``, ``name``, ``kind``,
+      ``value``, ``computed``, and the timelines ``grad`` (the box's
+      gradient field), ``label`` (its accessible name: value and gradient),
+      ``detail`` (the gradient in its details) and ``sum`` (its chain-rule sum);
+    - ``edges``: for each edge that sends gradient, ``svg``, ``step``, the
+      pieces ``shown`` (its drawn local derivative; until then the drawing
+      shows the first of ``local``) and ``flow`` (what it sent), and the
+      timelines ``label``, ``local``, ``product``, ``running``;
+    - ``modes``: for "practice" and "trainer", their questions in order
+      (``Question.to_dict()``, with ``row`` and ``cell``: the panel row it
+      is about and the cell it asks to fill);
+    - ``text``: the page's words: the unknown mark, the number pattern, what
+      to say about a typed non-number, the score card's sentences.
     """
-    complete: list[list[str]] = [[] for _ in exported["backward"]]
-    for name, k in explanation.completions().items():
-        complete[k].append(name)
+    asked = {mode: questions(explanation, mode) for mode in ("practice", "trainer")}
+    gates = _Gates(explanation, asked)
+    output, count = explanation.output, len(explanation.backward)
     steps = [
         {
-            "complete": names,
-            "lines": [step["node"]]
-            + [edge["parent"] for edge in step["edges"] if not edge["constant"]],
+            "node": None,
+            "edges": [],
+            "title": _piece(frame_title(explanation, 0)),
+            "position": _position(0, count),
+            "lines": [_piece(explanation.start_text())],
+            "rows": [],
         }
-        for names, step in zip(complete, exported["backward"])
     ]
+    for k, (step, lines) in enumerate(zip(explanation.backward, explanation.step_lines()), 1):
+        edges = [edge for edge in step.edges if not edge.constant]
+        upstream = gates.upstream(step)
+        steps.append(
+            {
+                "node": svg_id("node", step.id),
+                "edges": [svg_id("edge", step.id, edge.slot) for edge in edges],
+                "title": _piece(frame_title(explanation, k), gate=upstream),
+                "position": _position(k, count),
+                "lines": [_piece(lines[0], gate=upstream)]
+                + [_piece(line, gate=gates.line(k, e)) for line, e in zip(lines[1:], edges)],
+                "rows": [
+                    {
+                        "parent": edge.parent,
+                        "local": _piece(local_text(step, edge), gate=gates.local(k, edge)),
+                        "upstream": _piece(upstream_text(output, step), gate=upstream),
+                        "product": _piece(product_text(edge), gate=gates.product(k, edge)),
+                        "sum": _piece(gradient_so_far(output, edge), gate=gates.arrival(k, edge)),
+                    }
+                    for edge in edges
+                ],
+            }
+        )
+    rows = {
+        (k, edge.slot): row
+        for k, step in enumerate(explanation.backward, 1)
+        for row, edge in enumerate(e for e in step.edges if not e.constant)
+    }
+    modes = {mode: [_question(q, explanation, rows) for q in asked[mode]] for mode in asked}
     return {
-        "practice": practice_data(explanation),
-        "practice_steps": steps,
-        "practice_text": {
+        "steps": steps,
+        "nodes": _nodes(explanation, gates),
+        "edges": _edges(explanation, gates),
+        "modes": modes,
+        "text": {
+            "unknown": UNKNOWN,
             "number": NUMBER.pattern,
             "not_a_number": NOT_A_NUMBER,
+            "score": SCORE_TEXT,
+            "codes": list(CODES),
+            "meanings": CODE_MEANINGS,
         },
     }
 
 
-def _start_gradients(exported: dict) -> dict[str, str]:
-    """What each gradient shows at step 0: the output's is 1, the rest unknown."""
-    shown = {n["name"]: UNKNOWN for n in exported["nodes"] if n["kind"] != "constant"}
-    shown[exported["output"]] = format_number(1.0)
-    return shown
+def _piece(text: str, *, step: int = 0, gate: Mapping[str, int] | None = None) -> dict:
+    piece: dict = {"text": text}
+    if step:
+        piece["step"] = step
+    gate = {mode: n for mode, n in (gate or {}).items() if n}
+    if gate:
+        piece["gate"] = gate
+    return piece
+
+
+def _position(step: int, count: int) -> str:
+    return f"{step} of {count}"
+
+
+def _question(question, explanation: Explanation, rows: dict) -> dict:
+    """The question's data, and the panel row it is about (the edge it asks
+    about, or the edge that completes the gradient or sum it asks for) and the
+    row's cell it asks to fill."""
+    slot = question.slot
+    if slot is None:  # a gradient or a sum: the last edge to the node completes it
+        slot = explanation.edges_to(question.node)[-1][1].slot
+    return {**question.to_dict(), "row": rows[question.step, slot], "cell": _CELLS[question.kind]}
+
+
+# The cell of a panel row that each kind of question asks to fill.
+_CELLS = {"gradient": "sum", "local": "local", "product": "product", "sum": "sum"}
+
+
+class _Gates:
+    """How many questions of each mode must be settled before a piece may show.
+
+    Practice asks for each gradient of ``to_find``: what tells a node's
+    gradient (the node's field, what it receives, a line about it) waits for
+    its answer; a node not asked (an unnamed v1, whose gradient would tell
+    x's) waits for every question asked up to the step that completes it.
+    The trainer asks about each edge: its drawn local derivative waits for
+    the local question, what it sends for the product, and a node's gradient
+    after its last contribution for the sum.
+    """
+
+    def __init__(self, explanation: Explanation, asked: Mapping[str, tuple]):
+        self.output = explanation.output
+        practice = asked["practice"]
+        index = {q.node: i + 1 for i, q in enumerate(practice)}
+        completions = explanation.completions()
+        self.practice = {
+            name: index.get(name, sum(1 for q in practice if q.step <= k + 1))
+            for name, k in completions.items()
+        }
+        self.trainer = {
+            (q.kind, q.step, q.node, q.slot): i + 1 for i, q in enumerate(asked["trainer"])
+        }
+        # Each node's gradient is complete after its last edge: its gate in the trainer.
+        self.final: dict[str, dict] = {}
+        for k, step in enumerate(explanation.backward, 1):
+            for edge in step.edges:
+                if not edge.constant:
+                    self.final[edge.parent] = self.arrival(k, edge)
+
+    def _practice(self, name: str) -> int:
+        return self.practice.get(name, 0)  # the output, which gets no edge, shows at once
+
+    def local(self, k: int, edge) -> dict:
+        return {"trainer": self.trainer["local", k, edge.parent, edge.slot]}
+
+    def product(self, k: int, edge) -> dict:
+        return {
+            "practice": self._practice(edge.parent),
+            "trainer": self.trainer["product", k, edge.parent, edge.slot],
+        }
+
+    def arrival(self, k: int, edge) -> dict:
+        """The gate of the parent's gradient once this edge has sent to it."""
+        last = edge.arrivals > 1 and len(edge.received) == edge.arrivals
+        key = ("sum", k, edge.parent, None) if last else ("product", k, edge.parent, edge.slot)
+        return {"practice": self._practice(edge.parent), "trainer": self.trainer[key]}
+
+    def upstream(self, step) -> dict:
+        """The gate of the step node's gradient, which it passes on."""
+        return self.final.get(step.node, {})
+
+    def line(self, k: int, edge) -> dict:
+        """A line of the step: the local derivative, what it sends, the sum so far."""
+        pieces = (self.local(k, edge), self.product(k, edge), self.arrival(k, edge))
+        return {mode: max(gate.get(mode, 0) for gate in pieces) for mode in ("practice", "trainer")}
+
+
+def _nodes(explanation: Explanation, gates: _Gates) -> list[dict]:
+    output = explanation.output
+    computed = {s.id: s.text() for s in explanation.forward}
+    sums = {s.leaf: s.text() for s in (*explanation.sums, *explanation.node_sums)}
+    completions = explanation.completions()
+    arrivals: dict[str, list] = {}
+    for k, step in enumerate(explanation.backward, 1):
+        for edge in step.edges:
+            if not edge.constant:
+                arrivals.setdefault(edge.parent_id, []).append((k, edge))
+    nodes = []
+    for node in explanation.nodes:
+        value = computed.get(node.id, node.name)
+        entry = {
+            "id": node.id,
+            "svg": svg_id("node", node.id),
+            "name": node.name,
+            "kind": node.kind,
+            "value": format_number(node.value),
+            "computed": computed.get(node.id),
+        }
+        if node.kind == "constant":  # a number needs no gradient
+            entry["label"] = [_piece(_node_label(value, None))]
+            nodes.append(entry)
+            continue
+        symbol = gradient_symbol(output, node.name)
+        unknown = f"{symbol} = {UNKNOWN}"
+        grad, label, detail = (
+            [_piece(UNKNOWN)],
+            [_piece(_node_label(value, unknown))],
+            [_piece(unknown)],
+        )
+        if node.name == output:
+            one = f"{symbol} = {format_number(1.0)}"
+            grad, label, detail = [_piece("1")], [_piece(_node_label(value, one))], [_piece(one)]
+        for k, edge in arrivals.get(node.id, ()):
+            gate = gates.arrival(k, edge)
+            so_far = gradient_so_far(output, edge)
+            grad.append(_piece(sum_so_far(edge), step=k, gate=gate))
+            label.append(_piece(_node_label(value, so_far), step=k, gate=gate))
+            detail.append(_piece(so_far, step=k, gate=gate))
+        entry.update(grad=grad, label=label, detail=detail, sum=[])
+        if node.name in sums and node.name in completions:
+            last = arrivals[node.id][-1]
+            entry["sum"] = [
+                _piece(UNKNOWN),
+                _piece(sums[node.name], step=last[0], gate=gates.arrival(*last)),
+            ]
+        nodes.append(entry)
+    return nodes
+
+
+def _node_label(value: str, gradient: str | None) -> str:
+    """A node's accessible name: its value and, once known, its gradient."""
+    if gradient is None:
+        return f"{value} (a number in the program)"
+    return f"{value}; {gradient}"
+
+
+def _edges(explanation: Explanation, gates: _Gates) -> list[dict]:
+    edges = []
+    for k, step in enumerate(explanation.backward, 1):
+        for edge in step.edges:
+            if edge.constant:
+                continue
+            local, product = gates.local(k, edge), gates.product(k, edge)
+            symbol = local_symbol(step.node, edge.parent)
+            unknown = f"{symbol} = {UNKNOWN}"
+            sent = f"{local_text(step, edge)}; {edge.parent} receives {product_text(edge)}"
+            edges.append(
+                {
+                    "svg": svg_id("edge", step.id, edge.slot),
+                    "step": k,
+                    "shown": _piece("", gate=local),
+                    "flow": _piece("", step=k, gate=product),
+                    "label": [
+                        _piece(unknown),
+                        _piece(local_text(step, edge), gate=local),
+                        _piece(sent, step=k, gate=gates.line(k, edge)),
+                    ],
+                    "local": [_piece(unknown), _piece(local_text(step, edge), gate=local)],
+                    "product": [_piece(UNKNOWN), _piece(product_text(edge), step=k, gate=product)],
+                    "running": [
+                        _piece(""),
+                        _piece(
+                            gradient_so_far(explanation.output, edge),
+                            step=k,
+                            gate=gates.arrival(k, edge),
+                        ),
+                    ],
+                }
+            )
+    return edges
 
 
 def _script_json(data: dict) -> str:
@@ -277,6 +572,7 @@ def _finite(data):
 _GROUP = re.compile(r'<g id="([^"]*)" class="([^"]*)">\n<title>[^<]*</title>(.*?)</g>', re.S)
 _GRAD_TEXT = re.compile(r"(<text [^>]*)(>grad )")
 _FLOW_TEXT = re.compile(r"(<text [^>]*)(>grad \+= )")
+_LOCAL_TEXT = re.compile(r"(<text [^>]*)(>∂)")
 
 
 def _legend() -> str:
@@ -346,7 +642,8 @@ def _lesson_svg(
             attributes = f'data-edge="{html.escape(key)}"'
             backward = explanation.backward[k - 1]
             if not backward.edges[slot].constant:  # a number gets no gradient: nothing to show
-                local = html.escape(local_text(backward, backward.edges[slot]))
+                # Its accessible name, with the numbers the script fills in as they are known.
+                local = html.escape(f"{local_symbol(node.name, names[parent])} = {UNKNOWN}")
                 attributes += (
                     f' data-backward="{k - 1}" data-slot="{slot}" tabindex="-1"'
                     f' aria-label="{local}"{step}'
@@ -362,6 +659,7 @@ def _lesson_svg(
             body = _GRAD_TEXT.sub(r'\1 data-grad="grad "\2', body, count=1)
         elif element.startswith("edge-"):  # what flowed along the edge, shown once it has
             body = _FLOW_TEXT.sub(r'\1 class="flow"\2', body, count=1)
+            body = _LOCAL_TEXT.sub(r'\1 class="local"\2', body, count=1)  # "= ?" in the trainer
         title = html.escape(title)
         return (
             f'<g id="{element}" class="{classes}" {attributes}>\n<title>{title}</title>{body}</g>'

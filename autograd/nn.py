@@ -435,7 +435,8 @@ class Layer(Module):
         if not _is_list_like(weights) or not weights or not _is_list_like(weights[0]):
             raise StateDictError(
                 N_(
-                    "Layer.from_weights: weights must be a list of rows, one per neuron, got {weights!r}"
+                    "Layer.from_weights: weights must be a list of rows, one per neuron, "
+                    "got {weights!r}"
                 ),
                 weights=weights,
             )
@@ -526,7 +527,8 @@ class MLP(Module):
         if not _is_list_like(sizes) or not sizes:
             raise TranslatableValueError(
                 N_(
-                    "MLP: sizes must be a non-empty list of layer widths, e.g. [16, 16, 1], got {sizes!r}"
+                    "MLP: sizes must be a non-empty list of layer widths, e.g. [16, 16, 1], "
+                    "got {sizes!r}"
                 ),
                 sizes=sizes,
             )

@@ -10,6 +10,15 @@ derivative alone, the wrong sign, the forward value), and a wrong answer is
 matched against that list. ``practice_data`` gives the same list as plain
 JSON-ready data, so that a web page compares numbers and nothing else.
 
+``questions(explanation, mode)`` gives what the lesson page asks: in
+practice, each gradient at the step that completes it; in the chain-rule
+trainer, at each backward step, each edge's local derivative (a wrong one is
+``local-rule``, and the message names the rule: "∂z/∂x for z = x·y is y = 5"),
+its product with the upstream gradient, and a node's sum. Each question's
+``judge`` gives the verdict a server would give; the page compares the same
+``verdict_data``. Feedback speaks of the steps the graph draws: the upstream
+gradient of the node that sends, the local derivative of the drawn edge.
+
 >>> ex = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
 >>> ex.value, ex.gradients()
 (50.0, {'x': 5.0, 'y': 10.0, 'w': 10.0, 'b': 15.0})
@@ -34,6 +43,8 @@ from functools import cached_property
 from autograd.engine import Value
 from autograd.explain import (
     FULL_SUM_MAX_PATHS,
+    BackwardStep,
+    EdgeStep,
     Explanation,
     Formula,
     LeafSum,
@@ -46,14 +57,18 @@ from autograd.explain import (
     latex_number,
     markdown_escape,
 )
+from autograd.explain.text import atom, product_text, sum_so_far
 from autograd.program import parse_program
 from autograd.trace import gradient_symbol, local_symbol
 
 __all__ = [
     "ATOL",
+    "CODES",
     "FORMATS",
     "LEVELS",
+    "LOCAL_RULE",
     "MISTAKES",
+    "MODES",
     "RTOL",
     "Diagnosis",
     "Exercise",
@@ -61,10 +76,14 @@ __all__ = [
     "Mistake",
     "NodeFeedback",
     "PracticeError",
+    "Question",
+    "Verdict",
     "check",
     "diagnose",
     "exercise",
     "practice_data",
+    "questions",
+    "score_card",
     "tolerance",
     "worksheet",
 ]
@@ -80,6 +99,23 @@ RTOL, ATOL = 1e-3, 0.01
 # generic explanations of a number, so they come last.
 MISTAKES = ("missed-path", "no-local", "no-upstream", "sign", "forward-value")
 OTHER = "other"
+# The trainer's verdict on a wrong local derivative that is not a sign slip:
+# the message names the operation's rule.
+LOCAL_RULE = "local-rule"
+CODES = (*MISTAKES, LOCAL_RULE, OTHER)
+# What each code means, for a score card or a class's tally.
+CODE_MEANINGS = {
+    "missed-path": "a path (or a contribution) left out of the sum",
+    "no-local": "the local derivative left out",
+    "no-upstream": "the upstream gradient left out",
+    "sign": "the wrong sign",
+    "forward-value": "the forward value instead of the gradient",
+    LOCAL_RULE: "a wrong local derivative",
+    OTHER: "not one of the usual slips",
+}
+# The page's modes that ask questions: practice asks for each gradient,
+# the trainer for each local derivative, product and sum.
+MODES = ("practice", "trainer")
 
 LEVELS = (1, 2, 3, 4)
 FORMATS = ("text", "markdown", "latex")
@@ -125,12 +161,26 @@ class NodeFeedback:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """One verdict an answer can get: the number that earns it, how near counts,
+    and what it says (``code`` None for the right answer)."""
+
+    value: float
+    tolerance: float
+    correct: bool
+    code: str | None
+    message: str
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """Everything needed to judge an answer for one node, computed in advance.
 
     ``mistakes`` are in the order they are tried, and the first that matches
     names the slip; a slip that gives the right answer, or the same number as
-    an earlier slip, is left out.
+    an earlier slip, is left out. For a trainer's question (see
+    ``questions``) ``gradient`` is the number asked for: a local derivative,
+    a product or a sum.
     """
 
     node: str
@@ -139,25 +189,52 @@ class Diagnosis:
     tolerance: float
     right: str  # the message for a right answer
     explanation: str  # the chain-rule sum for this node, as explain writes it
-    leaf_sum: LeafSum  # the same sum as data, for the Markdown and LaTeX of a worksheet
+    leaf_sum: LeafSum | None  # the same sum as data, for a worksheet (None in the trainer)
     mistakes: tuple[Mistake, ...]
     other: str  # the message for a wrong answer that matches no slip
+    other_code: str = OTHER  # its code: "other", or "local-rule" for a local derivative
+
+    def verdicts(self) -> tuple[Verdict, ...]:
+        """The verdicts an answer is compared with, in order: right, then each slip.
+
+        >>> d = diagnose(Exercise("z = 3*w", {"w": 2}).explanation())[0]
+        >>> [(v.value, v.code) for v in d.verdicts()]
+        [(3.0, None), (1.0, 'no-local'), (-3.0, 'sign'), (2.0, 'forward-value')]
+        """
+        right = Verdict(self.gradient, self.tolerance, True, None, self.right)
+        slips = (Verdict(m.value, m.tolerance, False, m.code, m.message) for m in self.mistakes)
+        return (right, *slips)
 
     def judge(self, answer: float) -> NodeFeedback:
-        """Right, a known slip, or other: the first that ``answer`` matches.
+        """The first verdict that ``answer`` is within the tolerance of; else other.
 
         >>> d = diagnose(Exercise("z = 3*w", {"w": 2}).explanation())[0]
         >>> d.judge(3.0).correct, d.judge(-3.0).mistake, d.judge(2.0).mistake
         (True, 'sign', 'forward-value')
         """
-        if abs(answer - self.gradient) <= self.tolerance:
-            return NodeFeedback(self.node, answer, self.gradient, True, None, self.right)
-        for mistake in self.mistakes:
-            if abs(answer - mistake.value) <= mistake.tolerance:
+        for verdict in self.verdicts():
+            if abs(answer - verdict.value) <= verdict.tolerance:
                 return NodeFeedback(
-                    self.node, answer, self.gradient, False, mistake.code, mistake.message
+                    self.node, answer, self.gradient, verdict.correct, verdict.code, verdict.message
                 )
-        return NodeFeedback(self.node, answer, self.gradient, False, OTHER, self.other)
+        return NodeFeedback(self.node, answer, self.gradient, False, self.other_code, self.other)
+
+    def verdict_data(self) -> dict:
+        """What a page compares an answer with, as plain data: the first of
+        ``verdicts`` with |answer - value| <= tolerance, else ``otherwise``."""
+        return {
+            "verdicts": [
+                {
+                    "value": v.value,
+                    "tolerance": v.tolerance,
+                    "correct": v.correct,
+                    "code": v.code,
+                    "message": v.message,
+                }
+                for v in self.verdicts()
+            ],
+            "otherwise": {"code": self.other_code, "message": self.other},
+        }
 
     def to_dict(self) -> dict:
         """Plain data for JSON: the page compares |answer - value| <= tolerance in this order."""
@@ -173,6 +250,51 @@ class Diagnosis:
                 for m in self.mistakes
             ],
             "other": self.other,
+            "other_code": self.other_code,
+        }
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question the lesson page asks, at one backward step.
+
+    Practice asks for each gradient (``kind`` "gradient") at the step that
+    completes it; the trainer, at each step, for each edge's local derivative
+    ("local") and its product with the upstream gradient ("product"), then
+    for a node's sum ("sum") when its last contribution arrives. ``node`` is
+    the node whose gradient the answer is part of; ``slot`` the operand of
+    the step's node along whose edge it is (None for a gradient or a sum).
+    ``judge`` checks an answer: the page compares the same ``verdict_data``,
+    and a server that receives the answer calls this.
+    """
+
+    kind: str
+    step: int  # the backward step (from 1) whose node sends the gradient asked about
+    node: str
+    slot: int | None
+    prompt: str  # what stands before the field: "dz/db =", "∂x/∂b × dz/dx ="
+    diagnosis: Diagnosis
+
+    def judge(self, answer: float) -> NodeFeedback:
+        """The verdict on ``answer``: right, a known slip, or other (or local-rule)."""
+        return self.diagnosis.judge(answer)
+
+    def label(self) -> str:
+        """The field's accessible name: ``Your value for ∂x/∂b``."""
+        return f"Your value for {self.diagnosis.symbol}"
+
+    def to_dict(self) -> dict:
+        """Plain data for the page: where it is asked, its words, and its verdicts."""
+        return {
+            "kind": self.kind,
+            "step": self.step,
+            "node": self.node,
+            "slot": self.slot,
+            "symbol": self.diagnosis.symbol,
+            "prompt": self.prompt,
+            "label": self.label(),
+            "reveal": self.diagnosis.explanation,
+            **self.diagnosis.verdict_data(),
         }
 
 
@@ -320,7 +442,7 @@ def practice_data(source: Exercise | Explanation) -> dict:
     data: dict = {
         "output": explanation.output,
         "tolerance": {"relative": RTOL, "absolute": ATOL},
-        "codes": [*MISTAKES, OTHER],
+        "codes": list(CODES),
         "nodes": [d.to_dict() for d in diagnoses],
     }
     if isinstance(source, Exercise):
@@ -356,6 +478,205 @@ def diagnose(explanation: Explanation) -> tuple[Diagnosis, ...]:
     [('no-local', 1.0), ('sign', -3.0), ('forward-value', 2.0)]
     """
     return tuple(_diagnosis(explanation, node) for node in explanation.to_find())
+
+
+def questions(source: Exercise | Explanation, mode: str = "practice") -> tuple[Question, ...]:
+    """The questions the lesson page asks in ``mode``, in the order it asks them.
+
+    "practice": each gradient to find (``diagnose``), at the backward step
+    that completes it. "trainer": at each backward step, for each edge that
+    sends gradient, its local derivative, then its product with the upstream
+    gradient, then, when a node's last contribution arrives, the node's sum.
+    A server checks an answer it receives with ``questions(...)[i].judge(x)``:
+    the same verdicts the page compares.
+
+    >>> from autograd import Value, explain
+    >>> a = Value(2.0, label="a")
+    >>> y = a * 3
+    >>> y.label = "y"
+    >>> [(q.kind, q.step, q.prompt) for q in questions(explain(y), "trainer")]
+    [('local', 1, '∂y/∂a ='), ('product', 1, '∂y/∂a × dy/dy =')]
+    >>> questions(explain(y), "trainer")[0].judge(2.0).message
+    '∂y/∂a: not the local derivative; ∂y/∂a for y = a·3 is 3'
+    """
+    explanation = source.explanation() if isinstance(source, Exercise) else source
+    if mode == "practice":
+        completions = explanation.completions()
+        return tuple(
+            Question("gradient", completions[d.node] + 1, d.node, None, f"{d.symbol} =", d)
+            for d in _diagnoses(source)
+        )
+    if mode == "trainer":
+        return tuple(_trainer_questions(explanation))
+    raise PracticeError(f"questions: mode must be one of {', '.join(MODES)}, got {mode!r}")
+
+
+def _trainer_questions(explanation: Explanation) -> Iterator[Question]:
+    output = explanation.output
+    for k, step in enumerate(explanation.backward, start=1):
+        for edge in step.edges:
+            if edge.constant:  # a number gets no gradient: nothing to ask
+                continue
+            local = _local_diagnosis(step, edge)
+            yield Question("local", k, edge.parent, edge.slot, f"{local.symbol} =", local)
+            product = _product_diagnosis(output, step, edge)
+            yield Question("product", k, edge.parent, edge.slot, f"{product.symbol} =", product)
+            if edge.arrivals > 1 and len(edge.received) == edge.arrivals:
+                total = _sum_diagnosis(explanation, edge)
+                terms = " + ".join(atom(format_number(c)) for c in edge.received)
+                yield Question("sum", k, edge.parent, None, f"{total.symbol} = {terms} =", total)
+
+
+def _diagnosed(
+    node: str, symbol: str, value: float, right: str, shown: str, candidates, other: str, code: str
+) -> Diagnosis:
+    """A Diagnosis from the candidate slips, in order: a slip that gives the right
+    answer, or the number of an earlier one, is left out."""
+    mistakes: list[Mistake] = []
+    for slip, number, reason in candidates:
+        if _matches(number, value) or any(_matches(number, m.value) for m in mistakes):
+            continue
+        message = f"{symbol}: you have {format_number(number)}, {reason}"
+        mistakes.append(Mistake(slip, number, tolerance(number), message))
+    return Diagnosis(
+        node, symbol, value, tolerance(value), right, shown, None, tuple(mistakes), other, code
+    )
+
+
+def _rule(step: BackwardStep, edge: EdgeStep) -> str:
+    """The operation's rule for one edge, with its number: ∂z/∂x for z = x·y is y = 5."""
+    formula = edge.local_formula
+    derivative = format_number(edge.local)
+    if formula.template:
+        derivative = equation(formula.text(), formula.numbers(), derivative)
+    symbol, operation = local_symbol(step.node, edge.parent), step.formula.text()
+    return f"{symbol} for {step.node} = {operation} is {derivative}"
+
+
+def _local_diagnosis(step: BackwardStep, edge: EdgeStep) -> Diagnosis:
+    """A local derivative asked for: a sign slip, or else a wrong rule (local-rule)."""
+    symbol, rule = local_symbol(step.node, edge.parent), _rule(step, edge)
+    sign = ("sign", -edge.local, f"which has the right size but the wrong sign; {rule}")
+    return _diagnosed(
+        edge.parent,
+        symbol,
+        edge.local,
+        f"{symbol} = {format_number(edge.local)}: right",
+        rule,
+        [sign],
+        f"{symbol}: not the local derivative; {rule}",
+        LOCAL_RULE,
+    )
+
+
+def _product_diagnosis(output: str, step: BackwardStep, edge: EdgeStep) -> Diagnosis:
+    """What an edge sends: local derivative × upstream gradient, one factor left out or its sign."""
+    local, upstream = local_symbol(step.node, edge.parent), gradient_symbol(output, step.node)
+    local_value = f"{local} = {format_number(edge.local)}"
+    upstream_value = f"{upstream} = {format_number(edge.upstream)}"
+    symbol, product = f"{local} × {upstream}", product_text(edge)
+    candidates = [
+        (
+            "no-local",
+            edge.upstream,
+            f"which is the upstream gradient {upstream} alone; "
+            f"multiply it by the local derivative {local_value}",
+        ),
+        (
+            "no-upstream",
+            edge.local,
+            f"which is the local derivative {local} alone; "
+            f"multiply it by the upstream gradient {upstream_value}",
+        ),
+        (
+            "sign",
+            -edge.contribution,
+            f"which has the right size but the wrong sign; {symbol} = {product}",
+        ),
+    ]
+    return _diagnosed(
+        edge.parent,
+        symbol,
+        edge.contribution,
+        f"{symbol} = {product}: right",
+        f"{edge.parent} receives {symbol} = {product}",
+        candidates,
+        f"{symbol}: not right, and not one of the usual slips; multiply the local "
+        f"derivative {local_value} by the upstream gradient {upstream_value}",
+        OTHER,
+    )
+
+
+def _sum_diagnosis(explanation: Explanation, last: EdgeStep) -> Diagnosis:
+    """A node's gradient when its last contribution arrives: the sum of them all."""
+    node, received = last.parent, last.received
+    symbol = gradient_symbol(explanation.output, node)
+    senders = [step.node for step, _ in explanation.edges_to(node)]
+    alike = Counter(senders)
+    seen: Counter[str] = Counter()
+    sources = []
+    for sender in senders:
+        seen[sender] += 1
+        if alike[sender] > 1:
+            sources.append(f"from {sender}, along edge {seen[sender]} of {alike[sender]}")
+        else:
+            sources.append(f"from {sender}")
+    n = len(received)
+    sizes = range(1, n) if n <= FULL_SUM_MAX_PATHS else (1, n - 1)
+    candidates = []
+    for size in sizes:
+        for subset in itertools.combinations(range(n), size):
+            taken = " plus ".join(sources[i] for i in subset)
+            left = " and ".join(
+                f"{format_number(received[i])} {sources[i]}" for i in range(n) if i not in subset
+            )
+            reason = f"which is what {node} received {taken} only; {node} also receives {left}"
+            candidates.append(("missed-path", sum(received[i] for i in subset), reason))
+    total = sum_so_far(last)
+    candidates.append(
+        ("sign", -last.total, f"which has the right size but the wrong sign; {symbol} = {total}")
+    )
+    terms = " + ".join(atom(format_number(c)) for c in received)
+    return _diagnosed(
+        node,
+        symbol,
+        last.total,
+        f"{symbol} = {total}: right",
+        f"{symbol} = {total}",
+        candidates,
+        f"{symbol}: not right; add every contribution {node} received: {terms}",
+        OTHER,
+    )
+
+
+def score_card(asked: int, first_try: int, mistakes: Mapping[str, int], shown: int) -> list[str]:
+    """The lines of a score card: right at the first try, each mistake code made
+    and how often, how many answers were shown. The lesson page writes its card
+    with the same sentences (``SCORE_TEXT``), its numbers put in.
+
+    >>> score_card(9, 7, {"sign": 1, "local-rule": 2}, 1)  # doctest: +NORMALIZE_WHITESPACE
+    ['Score: 7 of 9 right at the first try', '1 × sign: the wrong sign',
+     '2 × local-rule: a wrong local derivative', 'Shown without an answer: 1']
+    """
+    lines = [SCORE_TEXT["score"].format(right=first_try, asked=asked)]
+    for code in CODES:
+        if mistakes.get(code):
+            lines.append(
+                SCORE_TEXT["mistake"].format(
+                    count=mistakes[code], code=code, meaning=CODE_MEANINGS[code]
+                )
+            )
+    if shown:
+        lines.append(SCORE_TEXT["shown"].format(count=shown))
+    return lines
+
+
+# The score card's sentences, whole, with named slots for the numbers.
+SCORE_TEXT = {
+    "score": "Score: {right} of {asked} right at the first try",
+    "mistake": "{count} × {code}: {meaning}",
+    "shown": "Shown without an answer: {count}",
+}
 
 
 def _diagnosis(explanation: Explanation, node: str) -> Diagnosis:
@@ -416,20 +737,21 @@ def _formula(explanation: Explanation, top: str, bottom: str) -> Formula | None:
 
 
 def _chain(explanation: Explanation, node: str) -> str:
-    """The last step of the chain rule in symbols: dz/dx·∂x/∂b + dz/dy·∂y/∂b.
+    """The last step of the chain rule, along the drawn edges into ``node``:
+    dz/dx·∂x/∂b + dz/dy·∂y/∂b, one term per edge, each as the graph labels it.
 
     A node the output uses directly, by one edge, gets that edge's formula: ∂z/∂x = y.
     """
     output = explanation.output
-    users = [link.top for link in explanation.users(node)]
+    edges = explanation.edges_to(node)
     formula = _formula(explanation, output, node)
-    if users == [output] and formula and formula.template:
+    if [step.node for step, _ in edges] == [output] and formula and formula.template:
         return f"{local_symbol(output, node)} = {formula.text()}"
     terms = [
-        local_symbol(user, node)
-        if user == output
-        else f"{gradient_symbol(output, user)}·{local_symbol(user, node)}"
-        for user in users
+        local_symbol(step.node, node)
+        if step.node == output
+        else f"{gradient_symbol(output, step.node)}·{local_symbol(step.node, node)}"
+        for step, _ in edges
     ]
     return " + ".join(terms)
 
@@ -438,14 +760,15 @@ def _missed_paths(explanation: Explanation, node: str, leaf_sum: LeafSum) -> Ite
     """Some of the paths summed, the others left out: single paths first."""
     paths = leaf_sum.paths
     contributions = [math.prod(p.factors) for p in paths]
+    routes = _routes(paths)
     n = len(paths)
     # Every proper subset while that is few; beyond, one path or all but one.
     sizes = range(1, n) if n <= FULL_SUM_MAX_PATHS else (1, n - 1)
     for size in sizes:
         for subset in itertools.combinations(range(n), size):
-            taken = [_path_phrase(paths[i], leaf_sum.grouped) for i in subset]
+            taken = [_path_phrase(paths[i], routes[i], leaf_sum.grouped) for i in subset]
             left = [
-                f"{_route(paths[i])} ({format_number(contributions[i])})"
+                f"{routes[i]} ({format_number(contributions[i])})"
                 for i in range(n)
                 if i not in subset
             ]
@@ -456,31 +779,45 @@ def _missed_paths(explanation: Explanation, node: str, leaf_sum: LeafSum) -> Ite
             yield "missed-path", sum(contributions[i] for i in subset), reason
 
 
-def _route(path: Path) -> str:
-    """How a path runs from the output to the node: 'through x', 'through u and x', 'directly'."""
-    middle = path.nodes[1:-1]
-    if not middle:
-        return "directly"
-    if len(middle) == 1:
-        return f"through {middle[0]}"
-    return f"through {', '.join(middle[:-1])} and {middle[-1]}"
+def _routes(paths: tuple[Path, ...]) -> list[str]:
+    """How each path runs from the output to the node: 'through x', 'through u
+    and x', 'directly'; paths alike (an operation that uses a node twice has
+    two edges to it) are told apart: 'through h, along edge 2 of 2'."""
+    alike = Counter(paths)
+    seen: Counter[Path] = Counter()
+    routes = []
+    for path in paths:
+        seen[path] += 1
+        middle = path.nodes[1:-1]
+        if not middle:
+            route = "directly"
+        elif len(middle) == 1:
+            route = f"through {middle[0]}"
+        else:
+            route = f"through {', '.join(middle[:-1])} and {middle[-1]}"
+        if alike[path] > 1:
+            route = f"{route}, along edge {seen[path]} of {alike[path]}"
+        routes.append(route)
+    return routes
 
 
-def _path_phrase(path: Path, grouped: bool) -> str:
-    if len(path.nodes) == 2:
-        return f"the direct edge from {path.nodes[0]}"
-    return f"the {'paths' if grouped else 'path'} {_route(path)}"
+def _path_phrase(path: Path, route: str, grouped: bool) -> str:
+    if len(path.nodes) == 2:  # 'directly', or 'directly, along edge 1 of 2'
+        return f"the direct edge from {path.nodes[0]}{route.removeprefix('directly')}"
+    return f"the {'paths' if grouped else 'path'} {route}"
 
 
 def _forgotten_factors(explanation: Explanation, node: str) -> Iterator[tuple]:
-    """The last step of the chain rule with one of its two factors left out."""
-    users = [(link.top, link.local) for link in explanation.users(node)]
-    output, gradients = explanation.output, explanation.gradients
-    upstream = [gradient_symbol(output, u) for u, _ in users]
-    upstream_values = [f"{s} = {format_number(gradients[u])}" for s, (u, _) in zip(upstream, users)]
-    local = [local_symbol(u, node) for u, _ in users]
-    local_values = [f"{s} = {format_number(v)}" for s, (_, v) in zip(local, users)]
-    if len(users) == 1:
+    """The last step of the chain rule with one of its two factors left out, along
+    the drawn edges into ``node`` (the steps the graph shows sending to it)."""
+    output, edges = explanation.output, explanation.edges_to(node)
+    upstream = [gradient_symbol(output, step.node) for step, _ in edges]
+    upstream_values = [
+        f"{symbol} = {format_number(edge.upstream)}" for symbol, (_, edge) in zip(upstream, edges)
+    ]
+    local = [local_symbol(step.node, node) for step, _ in edges]
+    local_values = [f"{symbol} = {format_number(e.local)}" for symbol, (_, e) in zip(local, edges)]
+    if len(edges) == 1:
         no_local = (
             f"which is the upstream gradient {upstream[0]} alone; "
             f"multiply it by the local derivative {local_values[0]}"
@@ -498,8 +835,8 @@ def _forgotten_factors(explanation: Explanation, node: str) -> Iterator[tuple]:
             f"which is the local derivatives {' + '.join(local)} alone; "
             f"multiply each by its upstream gradient ({', '.join(upstream_values)})"
         )
-    yield "no-local", sum(gradients[u] for u, _ in users), no_local
-    yield "no-upstream", sum(v for _, v in users), no_upstream
+    yield "no-local", sum(edge.upstream for _, edge in edges), no_local
+    yield "no-upstream", sum(edge.local for _, edge in edges), no_upstream
 
 
 def exercise(level: int = 1, seed: int = 0) -> Exercise:
@@ -823,8 +1160,8 @@ _SHIFTS = (
 
 
 def _distinguishable(ex: Exercise) -> bool:
-    """Every slip the diagnosis knows gives its own number at every node, unless it
-    gives that number at any inputs.
+    """Every slip the diagnoses know gives its own number at every question,
+    in practice and in the trainer, unless it gives that number at any inputs.
 
     A diagnosis leaves out a slip that gives the right answer or the number of a
     slip tried before it; the same program at other inputs must not keep a slip
@@ -836,8 +1173,16 @@ def _distinguishable(ex: Exercise) -> bool:
     True
     >>> _distinguishable(Exercise("x = a - b; z = x*c", {"a": 3, "b": 1, "c": 2}))
     False
+
+    In the trainer, a wrong rule (``_wrong_rules``) must not give the local
+    derivative nor its sign slip: at a = -3, b = 3, ∂x/∂a = b = 3 and a student
+    who writes a for it would be told of a sign slip, not of x = a·b's rule.
+
+    >>> _distinguishable(Exercise("x = a*b; z = x*c", {"a": -3, "b": 3, "c": 2}))
+    False
     """
-    here = _slips_kept(ex.diagnoses())
+    here = _slips_kept(ex.explanation(), ex.diagnoses())
+    rules = _wrong_rules(ex.explanation())
     program = parse_program(ex.program)
     compared = 0
     for shifts in _SHIFTS:
@@ -846,15 +1191,48 @@ def _distinguishable(ex: Exercise) -> bool:
             output, _ = program.run(moved)
         except ValueError:  # out of a function's domain there: the other shift may do
             continue
-        elsewhere = _slips_kept(diagnose(explain(output)))
-        if any(elsewhere[node] - here[node] for node in here):
+        there = explain(output)
+        elsewhere = _slips_kept(there, diagnose(there))
+        if any(elsewhere[key] - here[key] for key in here):
             return False
+        # A local derivative that is the same there is a constant (+, -, a number
+        # times): no rule to get wrong but the sign.
+        for key, (local, apart) in _wrong_rules(there).items():
+            if local != rules[key][0] and apart > rules[key][1]:
+                return False
         compared += 1
     return compared > 0
 
 
-def _slips_kept(diagnoses: tuple[Diagnosis, ...]) -> dict[str, Counter]:
-    return {d.node: Counter(m.code for m in d.mistakes) for d in diagnoses}
+def _slips_kept(explanation: Explanation, diagnoses: tuple[Diagnosis, ...]) -> dict[tuple, Counter]:
+    """The codes of the slips each question's diagnosis keeps, for every question
+    of practice (``diagnoses``, by node) and of the trainer (by step, node and slot)."""
+    kept = {("gradient", d.node): Counter(m.code for m in d.mistakes) for d in diagnoses}
+    for q in _trainer_questions(explanation):
+        kept[(q.kind, q.step, q.node, q.slot)] = Counter(m.code for m in q.diagnosis.mistakes)
+    return kept
+
+
+def _wrong_rules(explanation: Explanation) -> dict[tuple, tuple[float, int]]:
+    """For each local derivative the trainer asks, its number and how many wrong
+    rules give a number apart from it and from its sign slip.
+
+    A wrong rule puts the operand's value, or the operation's, in place of the
+    derivative: x for ∂z/∂x of z = x·y, tanh(s) for ∂h/∂s of h = tanh(s).
+    The trainer's verdict on it is local-rule, which names the right rule; a
+    wrong rule that gives the right number, or minus it, would be told it is
+    right, or a sign slip.
+    """
+    rules = {}
+    for k, step in enumerate(explanation.backward, start=1):
+        for edge in step.edges:
+            if edge.constant:
+                continue
+            formula = edge.local_formula
+            wrong = (formula.values[edge.slot], formula.out_value)
+            apart = sum(not _matches(x, edge.local) and not _matches(x, -edge.local) for x in wrong)
+            rules[(k, edge.parent, edge.slot)] = (edge.local, apart)
+    return rules
 
 
 def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text") -> str:

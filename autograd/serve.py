@@ -612,26 +612,23 @@ NONCE = "@@NONCE@@"
 
 
 def _page_template(limits: Limits) -> str:
-    from autograd.lesson import lesson
+    from autograd.lesson import lesson_data
 
     program = parse_program(WORKED_EXAMPLE)
     output, _ = program.run(program.bind(dict(WORKED_EXAMPLE_AT)))
-    text = lesson(output, max_nodes=limits.max_nodes).html
-    return _add_controls(text)
+    return _add_controls(lesson_data(output, max_nodes=limits.max_nodes))
 
 
-def _add_controls(text: str) -> str:
-    """The static page plus the controls (from serve.html); a nonce on each script and style."""
+def _add_controls(data: dict) -> str:
+    """The lesson page with the controls (from serve.html) in its named slots; a
+    nonce on each script and style."""
+    from autograd.lesson import page
+
     fragment = resources.files("autograd").joinpath("serve.html").read_text(encoding="utf-8")
     style, _, rest = fragment.partition("<!-- @@style -->")[2].partition("<!-- @@controls -->")
     controls, _, script = rest.partition("<!-- @@script -->")
     controls = controls.replace("@@PROGRAM@@", html.escape(WORKED_EXAMPLE))
-    for anchor in ("</head>", "<main>", "</body>"):
-        if text.count(anchor) != 1:
-            raise RuntimeError(f"cannot add the server's controls: the lesson page has no {anchor}")
-    text = text.replace("</head>", style.strip() + "\n</head>")
-    text = text.replace("<main>", "<main>\n" + controls.strip())
-    text = text.replace("</body>", script.strip() + "\n</body>")
+    text = page(data, head=style.strip(), controls=controls.strip(), end=script.strip())
     # Only elements with this response's nonce may run or style the page.
     text = text.replace("<style>", f'<style nonce="{NONCE}">')
     return text.replace("<script>", f'<script nonce="{NONCE}">')

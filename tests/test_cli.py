@@ -75,7 +75,10 @@ def test_formats(capsys):
     assert "- dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15\n" in out
     status, out, _ = run(capsys, "explain", "--format", "latex")
     assert status == 0
-    assert out.startswith("% program: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4\n$$\n")
+    assert out.startswith(
+        "% program: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4\n"
+        "% compile with pdflatex or xelatex; the aligned environment needs amsmath\n$$\n"
+    )
     assert out.endswith("\\end{aligned}\n$$\n")
 
 
@@ -186,15 +189,21 @@ def test_practice_writes_the_page_in_practice_mode(capsys, tmp_path):
     path = tmp_path / "lesson.html"
     status, out, err = run(capsys, "explain", "--html", str(path), "--practice")
     assert (status, out, err) == (0, WORKED_EXAMPLE_OUTPUT, f"lesson page written to {path}\n")
-    assert '"practice_mode": true' in path.read_text(encoding="utf-8")
+    assert '"mode": "practice"' in path.read_text(encoding="utf-8")
+    run(capsys, "explain", "--html", str(path), "--trainer")
+    assert '"mode": "trainer"' in path.read_text(encoding="utf-8")
     run(capsys, "explain", "--html", str(path))
-    assert '"practice_mode": false' in path.read_text(encoding="utf-8")
+    assert '"mode": "lesson"' in path.read_text(encoding="utf-8")
 
 
 def test_practice_needs_html(capsys):
     status, out, err = run(capsys, "explain", "--practice")
     assert (status, out) == (2, "")
     assert err == "autograd: error: --practice is for the lesson page; add --html PATH\n"
+    status, out, err = run(capsys, "explain", "--trainer")
+    assert err == "autograd: error: --trainer is for the lesson page; add --html PATH\n"
+    status, out, err = run(capsys, "explain", "--trainer", "--practice", "--html", "x.html")
+    assert status == 2 and "two modes of the page; choose one" in err
 
 
 def test_practice_needs_something_to_differentiate(capsys, tmp_path):
@@ -253,12 +262,13 @@ def drawing_options(tmp_path):
     return {
         "--html": ["--html", str(tmp_path / "lesson.html")],
         "--practice": ["--html", str(tmp_path / "practice.html"), "--practice"],
+        "--trainer": ["--html", str(tmp_path / "trainer.html"), "--trainer"],
         "--render": ["--render", str(tmp_path / "graph.svg")],
         "--frames": ["--frames", str(tmp_path / "frames")],
     }
 
 
-@pytest.mark.parametrize("option", ["--html", "--practice", "--render", "--frames"])
+@pytest.mark.parametrize("option", ["--html", "--practice", "--trainer", "--render", "--frames"])
 def test_drawing_options_refuse_a_node_used_too_often_before_any_layout(capsys, tmp_path, option):
     # w*w*...*w with 50 factors took 7.7 s to lay out, with 66 over 100 s: refused at once,
     # before anything is printed, in the server's words.
@@ -553,7 +563,8 @@ def test_version(capsys):
 def test_python_dash_m_autograd():
     done = run_python_dash_m("explain", "y = 2*w; z = y*y", "--at", "w=1.5")
     assert (done.returncode, done.stderr) == (0, "")
-    assert done.stdout.splitlines()[-1] == "  dz/dw = ∂z/∂y·∂y/∂w = 6·2 = 12"
+    # y·y: two edges from y, one term each.
+    assert done.stdout.splitlines()[-2] == "  dz/dw = ∂z/∂y·∂y/∂w + ∂z/∂y·∂y/∂w = 3·2 + 3·2 = 12"
     failed = run_python_dash_m("explain", "y = log(w)", "--at", "w=0")
     assert failed.returncode == 2
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr

@@ -52,8 +52,9 @@ Backward pass (each parent receives local derivative × upstream gradient):
 
 Chain rule for each input (a sum over the paths from z):
   dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
-  dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10
-Unnamed nodes (v1) are folded into the local derivative of the named node that uses them."""
+  dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10   (∂x/∂w = ∂x/∂v1·∂v1/∂w = 1·2)
+Unnamed nodes (v1) are folded into the local derivative of the named node that uses them; \
+the brackets write it out along the drawn edges."""
 
 
 def test_worked_example_text():
@@ -67,7 +68,7 @@ def test_worked_example_sums_are_the_classroom_lines():
     z, _, _ = worked_example()
     assert explain(z).sums_text().splitlines() == [
         "dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15",
-        "dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10",
+        "dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10   (∂x/∂w = ∂x/∂v1·∂v1/∂w = 1·2)",
     ]
 
 
@@ -177,9 +178,14 @@ def test_a_node_used_twice_and_a_direct_edge():
     t = Value(0.5, label="t")
     s = named(named(t * t, "q") * t, "s")
     explanation = explain(s)
-    assert explanation.sums_text() == "ds/dt = ∂s/∂q·∂q/∂t + ∂s/∂t = 0.5·1 + 0.25 = 0.75"
+    # One term per drawn edge: q = t·t has two edges from t, each ∂q/∂t = t = 0.5.
+    assert explanation.sums_text() == (
+        "ds/dt = ∂s/∂q·∂q/∂t + ∂s/∂q·∂q/∂t + ∂s/∂t = 0.5·0.5 + 0.5·0.5 + 0.25 = 0.75"
+    )
     assert explanation.notes() == [
-        "∂s/∂t on its own in a sum is the direct edge from s to t: its local derivative."
+        "An operation that uses a node twice (x·x) has two edges to it, and each is a term "
+        "of the sum: ds/dt has a term twice.",
+        "∂s/∂t on its own in a sum is the direct edge from s to t: its local derivative.",
     ]
     lines = explanation.backward_text().splitlines()
     assert lines[-2:] == [
@@ -274,7 +280,10 @@ def test_markdown():
         "\n"
         "**Chain rule for each input** (a sum over the paths from y)\n"
         "\n"
-        "- dy/da = 6\n"
+        "- dy/da = ∂y/∂a + ∂y/∂a = 3 + 3 = 6\n"
+        "\n"
+        "An operation that uses a node twice (x·x) has two edges to it, and each is a term "
+        "of the sum: dy/da has a term twice.\n"
     )
     assert explanation._repr_markdown_() == explanation.to_markdown()
     # A notebook stores the repr as the text beside them: one short line.
@@ -334,7 +343,8 @@ def test_numbers_keep_their_significant_digits():
     assert format_number(1e-300) == "1e-300"
     tiny = Value(1e-4, label="t")
     assert explain(named(tiny * tiny * tiny, "s")).sums_text() == (
-        "ds/dt = ∂s/∂v1·∂v1/∂t + ∂s/∂t = 0.0001·0.0002 + 1e-08 = 3e-08"
+        "ds/dt = ∂s/∂v1·∂v1/∂t + ∂s/∂v1·∂v1/∂t + ∂s/∂t = 0.0001·0.0001 + 0.0001·0.0001 "
+        "+ 1e-08 = 3e-08"
     )
 
 
@@ -399,7 +409,7 @@ def test_the_json_form_round_trips(source, inputs):
 def test_the_json_numbers_are_the_engines_gradients():
     z, w, b = worked_example()
     data = json.loads(json.dumps(explain(z).to_dict()))
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     nodes = {node["name"]: node for node in data["nodes"]}
     assert [nodes["w"]["gradient"], nodes["b"]["gradient"]] == grad(z, [w, b]) == [10.0, 15.0]
     assert {n: node["kind"] for n, node in nodes.items()} == {
@@ -456,8 +466,8 @@ def test_parameters_are_marked():
 def test_an_unknown_schema_is_refused():
     z, _, _ = worked_example()
     data = explain(z).to_dict()
-    data["schema"] = 2
-    with pytest.raises(ValueError, match="schema 2: this version of autograd reads schema 1"):
+    data["schema"] = 1
+    with pytest.raises(ValueError, match="schema 1: this version of autograd reads schema 2"):
         Explanation.from_dict(data)
 
 

@@ -10,7 +10,7 @@ from worked import named, worked_output
 
 from autograd import Lesson, Value, explain, lesson
 from autograd.draw import INSTALL_DOT, GraphvizNotInstalledError
-from autograd.practice import practice_data
+from autograd.practice import questions
 
 pytest.importorskip("graphviz")
 pytestmark = pytest.mark.skipif(
@@ -73,24 +73,139 @@ def test_the_embedded_json_is_the_explanation():
     page = lesson(z, title="Worked example", practice=True).html
     data = embedded_data(page)
     assert data["explanation"] == explain(worked_output()).to_dict()
-    assert (data["title"], data["practice_mode"]) == ("Worked example", True)
-    assert data["start_gradients"]["z"] == "1"
-    assert data["start_gradients"]["b"] == "?"
-    assert embedded_data(lesson(worked_output()).html)["practice_mode"] is False
+    assert (data["title"], data["mode"]) == ("Worked example", "practice")
+    assert embedded_data(lesson(worked_output()).html)["mode"] == "lesson"
+    assert embedded_data(lesson(worked_output(), mode="trainer").html)["mode"] == "trainer"
+    with pytest.raises(ValueError, match="mode must be one of lesson, practice, trainer"):
+        lesson(worked_output(), mode="quiz")
+    with pytest.raises(ValueError, match="practice=True is mode='practice'"):
+        lesson(worked_output(), practice=True, mode="trainer")
 
 
-def test_every_page_holds_the_practice_data():
-    data = embedded_data(lesson(worked_output()).html)  # saved without practice: the toggle works
-    assert data["practice"] == json.loads(json.dumps(practice_data(explain(worked_output()))))
-    # x and y are complete after z's step, v1 after x's, w after v1's, b after y's.
-    steps = data["practice_steps"]
-    assert [step["complete"] for step in steps] == [["x", "y"], ["v1"], ["w"], ["b"]]
-    # Whose gradient each line tells: x's step tells dz/dx, then what v1 and b receive.
-    assert steps[1]["lines"] == ["x", "v1", "b"]
-    lines = data["explanation"]["backward"][1]["lines"]
-    assert len(lines) == 3 and "b receives" in lines[2]
-    assert re.fullmatch(data["practice_text"]["number"], "-2.5e1")
-    assert data["practice_text"]["not_a_number"].startswith("That is not a number")
+def visible(piece, mode, step, settled):
+    """Whether the page shows ``piece`` at ``step`` with ``settled`` questions
+    of ``mode`` settled: the page's one rule, written again here."""
+    if piece.get("step", 0) > step:
+        return False
+    return mode == "lesson" or piece.get("gate", {}).get(mode, 0) <= settled
+
+
+def known(timeline, mode, step, settled):
+    return next(p["text"] for p in reversed(timeline) if visible(p, mode, step, settled))
+
+
+def shown_texts(view, mode, step, settled):
+    """Every text the page may show at this step and progress: the status, the
+    panel, each node's field, name, details, each edge's name and details."""
+    here = view["steps"][step]
+    texts = [here["position"]]
+    texts += [p["text"] for p in (here["title"], *here["lines"]) if visible(p, mode, step, settled)]
+    for row in here["rows"]:
+        texts += [row[c]["text"] for c in ("local", "upstream", "product", "sum")
+                  if visible(row[c], mode, step, settled)]  # fmt: skip
+    for node in view["nodes"]:
+        for timeline in ("grad", "label", "detail", "sum"):
+            if node.get(timeline):
+                texts.append(known(node[timeline], mode, step, settled))
+    for edge in view["edges"]:
+        for timeline in ("label", "local", "product", "running"):
+            texts.append(known(edge[timeline], mode, step, settled))
+    return texts
+
+
+@pytest.mark.parametrize("mode", ["lesson", "practice", "trainer"])
+def test_no_gradient_shows_before_its_step_or_its_answer(mode):
+    """b's gradient, 15, and its running sum appear only when the page has
+    reached y's step (4) and, in practice and trainer, once it is answered."""
+    view = embedded_data(lesson(worked_output()).html)["view"]
+    asked = view["modes"].get(mode, [])
+    last_b = max((i for i, q in enumerate(asked) if q["node"] == "b"), default=None)
+    for settled in range(len(asked) + 1) if asked else [0]:
+        reachable = asked[settled]["step"] if settled < len(asked) else 4
+        for step in range(reachable + 1):
+            texts = " | ".join(shown_texts(view, mode, step, settled))
+            earned = step == 4 and (mode == "lesson" or settled > last_b)
+            assert ("15" in texts) == earned, (mode, step, settled, texts)
+            assert ("5 + 10" in texts) == earned
+    # Each question's step is where its answer is needed, never before the page shows its inputs.
+    assert [q["step"] for q in asked] == sorted(q["step"] for q in asked)
+
+
+def test_each_step_says_what_explain_says():
+    explanation = explain(worked_output())
+    view = embedded_data(lesson(worked_output()).html)["view"]
+    steps = view["steps"]
+    assert [p["text"] for p in steps[0]["lines"]] == [explanation.start_text()]
+    for step, lines in zip(steps[1:], explanation.step_lines()):
+        assert [p["text"] for p in step["lines"]] == list(lines)
+    assert [s["position"] for s in steps] == [f"{k} of 4" for k in range(5)]
+    # The panel at x's step: each parent's local derivative × upstream = contribution, running sum.
+    rows = [
+        {c: r[c]["text"] for c in ("local", "upstream", "product", "sum")} for r in steps[2]["rows"]
+    ]
+    assert [r["parent"] for r in steps[2]["rows"]] == ["v1", "b"]
+    assert rows == [
+        {
+            "local": "∂x/∂v1 = 1",
+            "upstream": "dz/dx = 5",
+            "product": "1 × 5 = 5",
+            "sum": "dz/dv1 = 5",
+        },
+        {
+            "local": "∂x/∂b = 1",
+            "upstream": "dz/dx = 5",
+            "product": "1 × 5 = 5",
+            "sum": "dz/db so far 5 (1 of 2 contributions)",
+        },
+    ]
+    assert steps[4]["rows"][0]["sum"]["text"] == "dz/db = 5 + 10 = 15 (2 of 2 contributions)"
+    assert (steps[2]["node"], steps[2]["edges"]) == ("node-x", ["edge-x-0", "edge-x-1"])
+    assert steps[4]["edges"] == ["edge-y-0"]  # not the dashed edge from the constant 1
+    # b's box: ? until x's step, 5 from it, 5 + 10 = 15 from y's; its name says the same.
+    b = next(n for n in view["nodes"] if n["id"] == "b")
+    assert [known(b["grad"], "lesson", k, 0) for k in range(5)] == [
+        "?",
+        "?",
+        "5",
+        "5",
+        "5 + 10 = 15",
+    ]
+    assert known(b["label"], "lesson", 0, 0) == "b = 4; dz/db = ?"
+    assert known(b["label"], "lesson", 4, 0) == "b = 4; dz/db = 5 + 10 = 15 (2 of 2 contributions)"
+    assert known(b["sum"], "lesson", 3, 0) == "?"
+    assert known(b["sum"], "lesson", 4, 0) == explanation.chain_sum("b").text()
+
+
+def test_every_page_holds_the_questions_of_both_modes():
+    explanation = explain(worked_output())
+    view = embedded_data(lesson(worked_output()).html)[
+        "view"
+    ]  # saved as a lesson: the buttons work
+    for mode in ("practice", "trainer"):
+        expected = json.loads(json.dumps([q.to_dict() for q in questions(explanation, mode)]))
+        kept = [
+            {k: v for k, v in q.items() if k not in ("row", "cell")} for q in view["modes"][mode]
+        ]
+        assert kept == expected
+    practice = view["modes"]["practice"]
+    # x and y are complete after z's step, w after v1's, b after y's (v1, unnamed, is not asked).
+    assert [(q["node"], q["step"], q["row"]) for q in practice] == [
+        ("x", 1, 0),
+        ("y", 1, 1),
+        ("w", 3, 0),
+        ("b", 4, 0),
+    ]
+    assert practice[3]["label"] == "Your value for dz/db" and practice[3]["prompt"] == "dz/db ="
+    trainer = view["modes"]["trainer"]
+    assert [(q["kind"], q["step"], q["prompt"]) for q in trainer][-3:] == [
+        ("local", 4, "∂y/∂b ="),
+        ("product", 4, "∂y/∂b × dz/dy ="),
+        ("sum", 4, "dz/db = 5 + 10 ="),
+    ]
+    assert trainer[0]["label"] == "Your value for ∂z/∂x"
+    assert len(trainer) == 13  # 5 edges send gradient: a local and a product each, and b's sum
+    assert re.fullmatch(view["text"]["number"], "-2.5e1")
+    assert view["text"]["not_a_number"].startswith("That is not a number")
 
 
 def test_each_node_is_due_at_the_last_step_that_sends_to_it():
@@ -99,12 +214,17 @@ def test_each_node_is_due_at_the_last_step_that_sends_to_it():
     y = named(h * a + a, "y")
     data = embedded_data(lesson(y).html)
     steps = data["explanation"]["backward"]
-    due = {name: k for k, step in enumerate(data["practice_steps"]) for name in step["complete"]}
+    due = {q["node"]: q["step"] for q in data["view"]["modes"]["practice"]}
     for name, k in due.items():
-        senders = [i for i, s in enumerate(steps) for e in s["edges"] if e["parent"] == name]
+        senders = [i + 1 for i, s in enumerate(steps) for e in s["edges"] if e["parent"] == name]
         assert k == max(senders)
-    asked = [n["node"] for n in data["practice"]["nodes"]]
-    assert asked == sorted(asked, key=due.get) and set(asked) <= set(due)
+    asked = [q["node"] for q in data["view"]["modes"]["practice"]]
+    assert asked == sorted(asked, key=due.get)
+    # The trainer asks for a's sum once, when its fourth contribution arrives.
+    sums = [
+        (q["node"], q["prompt"]) for q in data["view"]["modes"]["trainer"] if q["kind"] == "sum"
+    ]
+    assert sums == [("a", "dy/da = 1 + 4 + 4 + 4 =")]  # 3a² + 1 = 13
 
 
 def test_two_constants_alike_get_their_own_elements():

@@ -126,29 +126,52 @@ def test_buttons_and_slider(worked):
     expect(slider).to_have_attribute("aria-valuetext", f"3 of {len(expected) - 1}")
 
 
-def test_clicking_b_shows_its_chain_rule_sum(worked):
+def test_clicking_b_shows_what_is_known_of_it_so_far(worked):
     worked.page.locator('[data-node="b"]').click()
-    details = worked.page.get_by_role("region", name="Node details")
-    expect(details).to_contain_text("dz/db = 15")
-    expect(details).to_contain_text("dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15")
+    gradient, chain = worked.page.locator("#details-gradient"), worked.page.locator("#details-sum")
+    expect(gradient).to_have_text("dz/db = ?")
+    expect(chain).to_have_text("?")
+    # b has the focus, where the arrow keys move between nodes: the buttons step.
+    next_step = worked.page.get_by_role("button", name="Next step", exact=True)
+    next_step.click()
+    next_step.click()  # x's step: b's first contribution
+    expect(gradient).to_have_text("dz/db so far 5 (1 of 2 contributions)")
+    expect(chain).to_have_text("?")
+    worked.page.keyboard.press("End")  # the details follow the step
+    expect(gradient).to_have_text("dz/db = 5 + 10 = 15 (2 of 2 contributions)")
+    expect(chain).to_have_text("dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15")
 
 
 def test_a_focused_node_opens_with_enter(worked):
+    opened = []
+    worked.page.expose_function("opened", lambda node: opened.append(node))
+    worked.page.evaluate(
+        "document.addEventListener('lesson:open', (event) => window.opened(event.detail.node))"
+    )
     worked.page.locator('[data-node="x"]').focus()
     worked.page.keyboard.press("Enter")
     details = worked.page.get_by_role("region", name="Node details")
     expect(details).to_contain_text("x = v1 + b = 6 + 4 = 10")
+    expect(details).to_contain_text("dz/dx = ?")
+    assert opened == ["x"]  # the model's node id, as the graph's code announces it
+    worked.page.get_by_role("button", name="Next step", exact=True).click()
     expect(details).to_contain_text("dz/dx = 5")
 
 
-def test_an_edge_shows_its_local_derivative(worked):
+def test_an_edge_shows_its_local_derivative_and_what_it_has_sent(worked):
     edge_info = worked.page.locator("#edge-info")
     worked.page.locator('[data-edge="x->b#1"] text').first.hover()
     expect(edge_info).to_contain_text("∂x/∂b = 1")
+    expect(worked.page.locator("#edge-product")).to_have_text("?")  # x has sent nothing yet
+    expect(worked.page.locator("#edge-running")).to_have_text("")
+    worked.page.keyboard.press("End")
     expect(edge_info).to_contain_text("1 × 5 = 5")
     worked.page.locator('[data-edge="y->b#0"]').focus()
     expect(edge_info).to_contain_text("∂y/∂b = 1")
-    expect(edge_info).to_contain_text("(2 of 2 contributions: dz/db = 5 + 10 = 15)")
+    expect(edge_info).to_contain_text("dz/db = 5 + 10 = 15 (2 of 2 contributions)")
+    expect(worked.page.locator('[data-edge="y->b#0"]')).to_have_attribute(
+        "aria-label", "∂y/∂b = 1; b receives 1 × 10 = 10"
+    )
 
 
 def test_presenter_mode(worked):

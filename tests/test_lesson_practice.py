@@ -129,15 +129,25 @@ def test_the_toggle_hides_and_shows_the_gradients_at_any_time(page, tmp_path):
     expect(toggle).to_have_attribute("aria-pressed", "true")
     assert [opened.grad_of(n) for n in "zxywb"] == ["grad 1"] + ["grad ?"] * 4
     expect(field(opened, "x")).to_be_focused()  # the first gradient not answered yet
-    assert opened.status() == ""  # even y's upstream gradient tells dz/dy, not answered yet
+    # The page went back to the step of that question; only what is earned shows.
+    expect(page.locator("#slider")).to_have_value("1")
+    assert opened.status() == "z = x·y   (upstream dz/dz = 1)"
     page.locator('[data-node="b"]').click()
     details = page.get_by_role("region", name="Node details")
-    expect(page.locator("#details-gradient")).to_have_text("?")
+    expect(page.locator("#details-gradient")).to_have_text("dz/db = ?")
     expect(details).not_to_contain_text("5·1 + 10·1")
 
     toggle.click()  # off: everything shows again, as on a page without practice
     expect(toggle).to_have_attribute("aria-pressed", "false")
     expect(page.locator("#practice-form")).to_be_hidden()
+    assert [opened.grad_of(n) for n in "zxywb"] == [
+        "grad 1",
+        "grad 5",
+        "grad 10",
+        "grad ?",
+        "grad ?",
+    ]
+    page.keyboard.press("End")
     assert [opened.grad_of(n) for n in "zxywb"] == [
         "grad 1", "grad 5", "grad 10", "grad 10", "grad 5 + 10 = 15"
     ]  # fmt: skip

@@ -92,7 +92,7 @@ def open_page(screens, path, size, presenter=False, **options):
 
 # What one step looks like: the step's node's texts, the labels on the edges
 # it sends gradient along, each with its box, and the boxes of the view and
-# the window.
+# the window; the step's lines (the status) and the title.
 MEASURE = """() => {
   const view = document.getElementById("graph-view").getBoundingClientRect();
   const box = (element) => {
@@ -111,6 +111,9 @@ MEASURE = """() => {
     view: { left: view.left, right: view.right, top: view.top, bottom: view.bottom },
     window: { width: innerWidth, height: innerHeight },
     overflow: document.documentElement.scrollWidth - innerWidth,
+    status: box(document.getElementById("status")),
+    title: box(document.querySelector("h1")),
+    scrolled: scrollY,
   };
 }"""
 
@@ -190,6 +193,11 @@ def test_every_step_readable_in_presenter_mode_on_a_projector(screens, pages, ex
     seen = step_through(opened)
     check_readable(seen, node_px=20, label_px=16, labels_in_view=False)
     print(example, "projector", text_heights(seen))
+    # The class reads the step's lines with the graph, without scrolling; the
+    # title (two lines at most) leaves the screen to them.
+    for k, step in enumerate(seen):
+        assert step["scrolled"] == 0 and step["status"]["bottom"] <= PROJECTOR[1], (k, step)
+        assert step["title"]["height"] <= PROJECTOR[1] / 12, step["title"]
     # The step controls on one line: every button and the slider share a row.
     tops = opened.page.eval_on_selector_all(
         "#controls > button, #controls > input",
@@ -218,9 +226,19 @@ def test_every_step_readable_on_a_phone_with_no_sideways_scroll(screens, pages, 
     assert [step["overflow"] for step in seen] == [0] * len(seen)
     small = [t for t in opened.page.evaluate(TARGETS) if min(t["width"], t["height"]) < 24]
     assert small == []
+    # The step controls on one line, on the screen with the graph above them:
+    # the thumb steps while the eyes stay on the graph.
+    view, *steppers = opened.page.eval_on_selector_all(
+        "#graph-view, #controls > button, #controls > input",  # in document order
+        "elements => elements.map(e => { const r = e.getBoundingClientRect();"
+        " return { what: e.id, middle: (r.top + r.bottom) / 2, top: r.top, bottom: r.bottom }; })",
+    )
+    middles = [each["middle"] for each in steppers]
+    assert max(middles) - min(middles) <= 2, steppers
+    assert view["top"] < steppers[0]["top"] and steppers[0]["bottom"] <= PHONE[1], (view, steppers)
     # The hint speaks of fingers, not of a mouse and keys.
-    assert opened.page.locator(".for-touch").is_visible()
-    assert not opened.page.locator(".for-mouse").is_visible()
+    assert opened.page.locator("#graph-hint .for-touch").is_visible()
+    assert not opened.page.locator("#graph-hint .for-mouse").is_visible()
     opened.check_clean()
 
 
@@ -346,7 +364,8 @@ def test_one_tab_stop_and_the_arrow_keys_reach_every_node(screens, pages, exampl
 def test_arrows_move_within_a_column_enter_opens_and_focus_is_not_hover(screens, pages):
     opened = open_page(screens, pages["worked"], LAPTOP)
     page = opened.page
-    assert page.evaluate("() => window.lessonPage.viewport().layout") == "LR"
+    if page.evaluate("() => window.lessonPage.viewport().layout") != "LR":
+        page.locator("#layout").click()  # beside the step panel, it shows top to bottom
     # The first column, as dot lays it out: the constant 2 above w.
     page.locator('#graph-view [data-id="2"]').focus()
     page.keyboard.press("ArrowDown")

@@ -190,7 +190,10 @@ def test_x_times_x_times_x_keeps_total_and_local_apart():
     z = x * x * x
     z.label = "z"
     explanation = explain(z)
-    assert explanation.sums_text() == ("dz/dx = ∂z/∂v1·∂v1/∂x + ∂z/∂x = 2·4 + 4 = 12")
+    # One term per drawn edge: both edges from x into v1 = x·x say ∂v1/∂x = x = 2.
+    assert explanation.sums_text() == (
+        "dz/dx = ∂z/∂v1·∂v1/∂x + ∂z/∂v1·∂v1/∂x + ∂z/∂x = 2·2 + 2·2 + 4 = 12"
+    )
     assert "∂z/∂x = v1 = 4  →  x receives 4 × 1 = 4" in explanation.backward_text()
     assert "(3 of 3 contributions: dz/dx = 4 + 4 + 4 = 12)" in explanation.backward_text()
 

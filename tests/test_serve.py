@@ -131,11 +131,11 @@ def test_lesson_of_the_worked_example(client):
     assert response.status_code == 200
     assert_headers(response)
     data = response.json()
-    assert data["explanation"]["schema"] == 1
+    assert data["explanation"]["schema"] == 2
     assert data["explanation"]["gradients"]["b"] == 15.0
     assert data["svg"].startswith("<svg") and 'data-node="w"' in data["svg"]
     assert data["inputs"] == ["w", "b"] and data["at"] == {"w": 3.0, "b": 4.0}
-    assert data["practice_mode"] is False
+    assert data["mode"] == "lesson"
 
 
 def test_a_changed_value_changes_the_gradients(client):
@@ -145,10 +145,13 @@ def test_a_changed_value_changes_the_gradients(client):
 
 def test_practice_mode_sends_the_candidate_mistakes(client):
     data = client.post("/api/lesson", json={**WORKED, "practice": True}).json()
-    assert data["practice_mode"] is True
-    by_node = {node["node"]: node for node in data["practice"]["nodes"]}
-    assert by_node["b"]["gradient"] == 15.0
-    assert "missed-path" in [m["code"] for m in by_node["b"]["mistakes"]]
+    assert data["mode"] == "practice"
+    by_node = {q["node"]: q for q in data["view"]["modes"]["practice"]}
+    right, *slips = by_node["b"]["verdicts"]
+    assert (right["value"], right["correct"]) == (15.0, True)
+    assert "missed-path" in [slip["code"] for slip in slips]
+    # The trainer's questions come too: the page's buttons switch modes.
+    assert data["view"]["modes"]["trainer"][0]["label"] == "Your value for ∂z/∂x"
 
 
 def test_exercise(client):

@@ -103,10 +103,10 @@ def test_practice_mode_through_the_server(opened):
     with page.expect_response("**/api/lesson") as answer:
         page.get_by_label("w", exact=True).fill("2")
     data = answer.value.json()
-    assert data["practice_mode"] is True
-    by_node = {node["node"]: node for node in data["practice"]["nodes"]}
-    assert by_node["x"]["gradient"] == 5.0  # dz/dx = y = b + 1
-    sign = next(m for m in by_node["x"]["mistakes"] if m["code"] == "sign")
+    assert data["mode"] == "practice"
+    by_node = {q["node"]: q for q in data["view"]["modes"]["practice"]}
+    assert by_node["x"]["verdicts"][0]["value"] == 5.0  # dz/dx = y = b + 1
+    sign = next(v for v in by_node["x"]["verdicts"] if v["code"] == "sign")
 
     page.get_by_role("button", name="Next step").click()
     field = page.get_by_role("textbox", name="Your value for dz/dx", exact=True)
@@ -122,11 +122,59 @@ def test_practice_mode_through_the_server(opened):
 
 def test_a_new_exercise_comes_from_the_server(opened):
     page = opened
+    page.get_by_role("button", name="Practice mode").click()
+    page.get_by_role("button", name="Next step").click()
+    page.get_by_role("textbox", name="Your value for dz/dx", exact=True).fill("5")
+    page.keyboard.press("Enter")  # one question settled, the page at step 1
+    expect(page.locator("#slider")).to_have_value("1")
     with page.expect_response("**/api/lesson") as answer:
         page.get_by_role("button", name="New exercise").click()
     assert answer.value.status == 200
-    assert answer.value.json()["practice_mode"] is True
+    assert answer.value.json()["mode"] == "practice"
     expect(page.get_by_role("button", name="Practice mode")).to_have_attribute(
         "aria-pressed", "true"
     )
     expect(page.locator("#serve-message")).to_contain_text("Exercise: level 2")
+    # A new exercise starts afresh, at the forward pass: nothing asked, nothing answered.
+    expect(page.locator("#slider")).to_have_value("0")
+    expect(page.get_by_role("status")).to_contain_text("The forward pass is done")
+    expect(page.locator("#practice-form")).to_be_hidden()
+    expect(page.locator("#feedback")).to_be_empty()
+    page.get_by_role("button", name="Next step").click()
+    first = answer.value.json()["view"]["modes"]["practice"][0]
+    expect(page.get_by_role("textbox", name=first["label"], exact=True)).to_be_focused()
+
+
+def test_the_trainer_keeps_its_mode_when_a_value_changes(opened):
+    page = opened
+    trainer = page.get_by_role("button", name="Trainer mode")
+    trainer.click()
+    page.get_by_role("button", name="Next step").click()
+    field = page.get_by_role("textbox", name="Your value for ∂z/∂x", exact=True)
+    field.fill("5")
+    field.press("Enter")
+    expect(
+        page.get_by_role("textbox", name="Your value for ∂z/∂x × dz/dz", exact=True)
+    ).to_be_visible()
+    with page.expect_response("**/api/lesson"):
+        page.get_by_label("b", exact=True).fill("2")
+    expect(trainer).to_have_attribute("aria-pressed", "true")
+    # New numbers: the questions start afresh, at the same step.
+    expect(page.locator("#slider")).to_have_value("1")
+    field.fill("3")  # ∂z/∂x = y = b + 1
+    field.press("Enter")
+    expect(page.get_by_role("alert")).to_have_text("∂z/∂x = 3: right")
+
+
+def test_practice_ends_with_the_score_card(opened):
+    page = opened
+    page.get_by_role("button", name="Practice mode").click()
+    answers = {"dz/dx": "5", "dz/dy": "10", "dz/dw": "10", "dz/db": "15"}
+    for symbol, value in answers.items():
+        field = page.get_by_role("textbox", name=f"Your value for {symbol}", exact=True)
+        if not field.is_visible():
+            page.get_by_role("button", name="Last step").click()  # as far as the question asked
+        field.fill(value)
+        field.press("Enter")
+    card = page.get_by_role("region", name="Score card")
+    expect(card).to_contain_text("Score: 4 of 4 right at the first try")

@@ -29,3 +29,15 @@ def worked_example(w=3.0, b=4.0):
 def worked_output():
     """Only z, for the views (lesson, explain) that start from the output."""
     return worked_example()[0]
+
+
+LECTURE_NEURON = "n = x1*w1 + x2*w2 + b; o = tanh(n)"
+LECTURE_AT = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
+
+
+def lecture_neuron():
+    """The micrograd lecture's neuron, o = tanh(x1·w1 + x2·w2 + b): o ≈ 0.7071, do/dn = 0.5."""
+    from autograd.cli import parse_program
+
+    output, _ = parse_program(LECTURE_NEURON).run(dict(LECTURE_AT))
+    return output

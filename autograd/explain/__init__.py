@@ -17,7 +17,7 @@ numbers are the engine's. No ``.grad`` is touched.
 >>> z.label = "z"
 >>> print(explain(z).sums_text())
 dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15
-dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10
+dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10   (∂x/∂w = ∂x/∂v1·∂v1/∂w = 1·2)
 
 The package, a floor at a time (each imports only the ones above it in this list):
 
@@ -162,10 +162,11 @@ def explain(
         ∂y/∂a = a = 3  →  a receives 3 × 1 = 3   (2 of 2 contributions: dy/da = 3 + 3 = 6)
     <BLANKLINE>
     Chain rule for each input (a sum over the paths from y):
-      dy/da = 6
+      dy/da = ∂y/∂a + ∂y/∂a = 3 + 3 = 6
+    An operation that uses a node twice (x·x) has two edges to it, and each is a term of the sum: dy/da has a term twice.
     >>> a.grad, y.grad
     (0.0, 0.0)
-    """
+    """  # noqa: E501
     # The errors it raises are said in its language too, as those of fit(lang=...).
     with use_language(resolve_language(lang)) as lang:
         return _explain(root, mode, wrt, params, lang)

@@ -19,6 +19,7 @@ from autograd.explain.model import (
     BackwardStep,
     EdgeStep,
     Explanation,
+    Fold,
     Formula,
     ForwardStep,
     LeafSum,
@@ -45,6 +46,9 @@ __all__ = [
 # grouped by the last named step instead (an MLP's weight has millions of paths).
 FULL_SUM_MAX_PATHS = 6
 FULL_SUM_MAX_FACTORS = 5
+# How many routes through unnamed nodes a named node's folded factors may
+# have, all together, to be written out along the drawn edges.
+FOLD_MAX_ROUTES = 32
 
 
 class Notation(NamedTuple):
@@ -232,9 +236,26 @@ def _backward_steps(edges, names, ids, formulas, locals_) -> tuple[BackwardStep,
     return tuple(steps)
 
 
+class _Segment(NamedTuple):
+    """One way from a named node down to a named node it uses: a drawn edge, a
+    route through unnamed nodes, or all those routes folded into one factor."""
+
+    nodes: tuple[Value, ...]  # from the user down to the node used, both included
+    factors: tuple[float, ...]  # one per consecutive pair of nodes
+    fold: tuple[tuple[tuple[Value, ...], tuple[float, ...]], ...] | None = None  # its routes
+
+
 def _chain_sums(root, order, names, edges, grads, locals_):
     """The chain rule for each input and each named node, over paths through
-    the named nodes; the links between named nodes; the unnamed (folded) nodes."""
+    the named nodes; the links between named nodes; the unnamed (folded) nodes.
+
+    Each term of a sum is a product along drawn edges: an edge that an
+    operation uses twice (x·x) is two terms. Unnamed nodes between two named
+    ones are folded into one factor (∂x/∂w through v1), which the sum then
+    writes out along the drawn edges (a ``Fold``); where the named node also
+    uses the other directly, the routes through the unnamed nodes are written
+    out in the terms instead, so that ∂x/∂w always means the drawn edge.
+    """
     inner = [n for n in order if n.parents and n is not root]
     any_labelled = any(n.label for n in inner)
 
@@ -243,11 +264,12 @@ def _chain_sums(root, order, names, edges, grads, locals_):
 
     position = {node: i for i, node in enumerate(order)}
     named = [n for n in order if n.parents and is_named(n)]
-    # The graph of named nodes: for each, the named nodes it is computed from
-    # and the local derivative with the unnamed nodes in between folded in.
-    below, single = {}, {}
+    # The graph of named nodes: for each, the named nodes it is computed from,
+    # the local derivative with the unnamed nodes in between folded in, and
+    # the segments (drawn edges, routes or a fold) that the terms run along.
+    below, single, segments = {}, {}, {}
     for n in named:
-        below[n], single[n] = _folded_locals(n, edges, is_named, position)
+        below[n], single[n], segments[n] = _below(n, edges, is_named, position)
     above: dict[Value, list[Value]] = {}
     for n in named:
         for m in below[n]:
@@ -260,30 +282,45 @@ def _chain_sums(root, order, names, edges, grads, locals_):
             formula = locals_[n][n.parents.index(m)] if m in single[n] else None
             links.append(Link(names[n], names[m], local, m in single[n], formula))
 
-    # Paths from root to each node, counted (and their longest length) before
+    # Terms from root to each node, counted (and their longest length) before
     # writing any out: an MLP's weight has far too many to list.
     count, longest = {root: 1}, {root: 0}
     for n in reversed(named):
-        for m in below[n]:
-            count[m] = count.get(m, 0) + count.get(n, 0)
-            longest[m] = max(longest.get(m, 0), longest.get(n, 0) + 1)
+        for m, ways in segments[n].items():
+            count[m] = count.get(m, 0) + count.get(n, 0) * len(ways)
+            most = max(len(way.factors) for way in ways)
+            longest[m] = max(longest.get(m, 0), longest.get(n, 0) + most)
+
+    def path(nodes, factors, upstream=False) -> Path:
+        return Path(tuple(names[n] for n in nodes), tuple(factors), upstream)
 
     def chain_sum(leaf: Value) -> LeafSum:
         full = count[leaf] <= FULL_SUM_MAX_PATHS and longest[leaf] <= FULL_SUM_MAX_FACTORS
         if full:
-            paths = _paths_to(leaf, root, above, below, names)
-        else:  # ∂z/∂b = Σ ∂z/∂p·∂p/∂b over the named p using b: the backward recursion
-            paths = [
-                Path(
-                    (names[root], names[p], names[leaf])
-                    if p is not root
-                    else (names[root], names[leaf]),
-                    (float(grads[p]), below[p][leaf]) if p is not root else (below[p][leaf],),
-                )
+            terms = _terms_to(leaf, root, above, segments)
+        else:  # ∂z/∂b = Σ dz/dp·∂p/∂b over the named p using b: the backward recursion
+            terms = [
+                ((root, *way.nodes), (float(grads[p]), *way.factors), [way], True)
+                if p is not root
+                else (way.nodes, way.factors, [way], False)
                 for p in sorted(above[leaf], key=position.get)
+                for way in segments[p][leaf]
             ]
+        folds = {}
+        for *_, ways, _ in terms:
+            for way in ways:
+                if way.fold is not None:
+                    top, bottom = names[way.nodes[0]], names[way.nodes[-1]]
+                    routes = tuple(path(nodes, factors) for nodes, factors in way.fold)
+                    folds.setdefault((top, bottom), Fold(top, bottom, routes))
         return LeafSum(
-            names[root], names[leaf], tuple(paths), float(grads[leaf]), count[leaf], not full
+            names[root],
+            names[leaf],
+            tuple(path(nodes, factors, upstream) for nodes, factors, _, upstream in terms),
+            float(grads[leaf]),
+            count[leaf],
+            not full,
+            tuple(folds.values()),
         )
 
     leaves = [n for n in order if not n.parents and n.op != "const" and n in above]
@@ -293,13 +330,11 @@ def _chain_sums(root, order, names, edges, grads, locals_):
     return sums, node_sums, tuple(links), folded
 
 
-def _folded_locals(top: Value, edges, is_named, position) -> tuple[dict[Value, float], set]:
-    """∂top/∂m for each named m that ``top`` uses, through unnamed nodes only,
-    and the m that ``top`` reaches by exactly one edge of the graph.
-
-    Sums, over the paths from ``top`` down to m whose inner nodes are unnamed,
-    the product of the engine's local derivatives along the path.
-    """
+def _below(top: Value, edges, is_named, position) -> tuple[dict, set, dict]:
+    """What ``top`` reaches through unnamed nodes only: ∂top/∂m for each named
+    m (the products of the engine's local derivatives along each route,
+    summed), the m that ``top`` reaches by exactly one drawn edge, and for each
+    m the segments its terms run along (see ``_chain_sums``)."""
     unnamed: set[Value] = set()
     stack = [top]
     while stack:
@@ -307,31 +342,75 @@ def _folded_locals(top: Value, edges, is_named, position) -> tuple[dict[Value, f
             if not is_named(edge.parent) and edge.parent not in unnamed:
                 unnamed.add(edge.parent)
                 stack.append(edge.parent)
-    # Each unnamed node collects everything that reaches it before passing it on.
-    reach = {top: 1.0}
+    # Each unnamed node collects everything that reaches it (and the number of
+    # routes) before passing it on.
+    reach, ways = {top: 1.0}, {top: 1}
     result: dict[Value, float] = {}
-    arrivals: Counter[Value] = Counter()  # edges into each named m, direct or not
+    routes: Counter[Value] = Counter()  # routes to each named m, direct or not
+    direct: dict[Value, list[float]] = {}  # the local derivative of each drawn edge top → m
     for node in [top, *sorted(unnamed, key=position.get, reverse=True)]:
         for edge in edges.get(node, ()):
-            target = result if is_named(edge.parent) else reach
-            target[edge.parent] = target.get(edge.parent, 0.0) + reach[node] * edge.local
-            arrivals[edge.parent] += target is result
-    direct = {edge.parent for edge in edges.get(top, ())}
-    return result, {m for m in result if arrivals[m] == 1 and m in direct}
+            parent = edge.parent
+            if is_named(parent):
+                result[parent] = result.get(parent, 0.0) + reach[node] * edge.local
+                routes[parent] += ways[node]
+                if node is top:
+                    direct.setdefault(parent, []).append(edge.local)
+            else:
+                reach[parent] = reach.get(parent, 0.0) + reach[node] * edge.local
+                ways[parent] = ways.get(parent, 0) + ways[node]
+    # The routes themselves, where there are few enough to write out.
+    listed: dict[Value, list] = {}
+    if sum(routes.values()) <= FOLD_MAX_ROUTES:
+        for nodes, factors in _routes(top, edges, is_named):
+            listed.setdefault(nodes[-1], []).append((nodes, factors))
+    segments: dict[Value, list[_Segment]] = {}
+    for m, local in result.items():
+        edges_to_m = direct.get(m, [])
+        if routes[m] == len(edges_to_m):  # drawn edges only: one term each
+            segments[m] = [_Segment((top, m), (d,)) for d in edges_to_m]
+        elif not edges_to_m or m not in listed:  # through unnamed nodes: one folded factor
+            fold = tuple(listed.get(m, ()))
+            segments[m] = [_Segment((top, m), (d,)) for d in edges_to_m]
+            segments[m].append(_Segment((top, m), (local - sum(edges_to_m),), fold))
+        else:  # both: the routes written out, so that ∂top/∂m means the drawn edge
+            segments[m] = [_Segment(nodes, factors) for nodes, factors in listed[m]]
+    single = {m for m in result if routes[m] == 1 and len(direct.get(m, ())) == 1}
+    return result, single, segments
 
 
-def _paths_to(leaf, root, above, below, names) -> list[Path]:
-    """Every path from root down to leaf through named nodes, first uses first."""
-    paths: list[Path] = []
-    stack = [(leaf, (leaf,), ())]
+def _routes(top: Value, edges, is_named):
+    """Every route from ``top`` down to a named node through unnamed nodes only,
+    as (nodes, local derivatives), in operand order."""
+    stack = [((top,), ())]
     while stack:
-        node, nodes, factors = stack.pop()
-        if node is root:
-            paths.append(Path(tuple(names[n] for n in nodes), factors))
+        nodes, factors = stack.pop()
+        if len(nodes) > 1 and is_named(nodes[-1]):
+            yield nodes, factors
             continue
-        for user in reversed(above[node]):
-            stack.append((user, (user, *nodes), (below[user][node], *factors)))
-    return paths
+        stack.extend(
+            ((*nodes, edge.parent), (*factors, edge.local))
+            for edge in reversed(edges.get(nodes[-1], ()))
+        )
+
+
+def _terms_to(leaf, root, above, segments) -> list[tuple]:
+    """Every term from root down to leaf, first uses first: (nodes, factors,
+    the segments it runs along, False)."""
+    terms: list[tuple] = []
+    stack = [(leaf, (leaf,), (), ())]
+    while stack:
+        node, nodes, factors, ways = stack.pop()
+        if node is root:
+            terms.append((nodes, factors, ways, False))
+            continue
+        step = [
+            (user, (*way.nodes[:-1], *nodes), (*way.factors, *factors), (way, *ways))
+            for user in above[node]
+            for way in segments[user][node]
+        ]
+        stack.extend(reversed(step))
+    return terms
 
 
 def _natural_key(name: str) -> list:

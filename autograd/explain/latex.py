@@ -22,6 +22,7 @@ from autograd.explain.model import (
     Formula,
     ForwardStep,
     LeafSum,
+    Path,
     writes,
 )
 from autograd.explain.text import HELD_NOTE, SEED_NOTE, equation, grouped_note, path_symbols
@@ -193,14 +194,24 @@ def leaf_sum_latex(leaf_sum: LeafSum, lang: str | None = None) -> str:
     lhs = latex_gradient(leaf_sum.output, leaf_sum.leaf)
     if leaf_sum.direct():
         return f"{lhs} &= {latex_number(leaf_sum.total)}"
-    symbols = " + ".join(
-        " ".join(path_symbols(leaf_sum, p, latex_partial, latex_gradient)) for p in leaf_sum.paths
-    )
-    numbers = " + ".join(r" \cdot ".join(latex_atom(f) for f in p.factors) for p in leaf_sum.paths)
-    text = f"{lhs} &= {symbols} = {numbers} = {latex_number(leaf_sum.total)}"
+    text = f"{lhs} &= {_latex_terms(leaf_sum.paths)} = {latex_number(leaf_sum.total)}"
     if leaf_sum.grouped:
         text += rf" \quad \text{{{latex_text(grouped_note(leaf_sum, lang))}}}"
+    folds = [
+        f"{latex_partial(fold.top, fold.bottom)} = {_latex_terms(fold.paths)}"
+        for fold in leaf_sum.folds
+        if fold.paths
+    ]
+    if folds:
+        text += r" \quad \left(" + r";\ ".join(folds) + r"\right)"
     return text
+
+
+def _latex_terms(paths: tuple[Path, ...]) -> str:
+    """The products, in symbols, then in numbers: ∂z/∂x ∂x/∂b + ... = 5 · 1 + ..."""
+    symbols = " + ".join(" ".join(path_symbols(p, latex_partial, latex_gradient)) for p in paths)
+    numbers = " + ".join(r" \cdot ".join(latex_atom(f) for f in p.factors) for p in paths)
+    return f"{symbols} = {numbers}"
 
 
 def _heading(lang: str | None, heading: str) -> str:

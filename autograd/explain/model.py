@@ -35,6 +35,7 @@ __all__ = [
     "BackwardStep",
     "EdgeStep",
     "Explanation",
+    "Fold",
     "Formula",
     "ForwardStep",
     "LeafSum",
@@ -182,10 +183,29 @@ class BackwardStep:
 
 @dataclass(frozen=True)
 class Path:
-    """One product in a chain-rule sum: ∂z/∂x·∂x/∂b for the nodes (z, x, b)."""
+    """One product in a chain-rule sum: ∂z/∂x·∂x/∂b for the nodes (z, x, b).
+
+    Each factor is the local derivative of one drawn edge, or of a folded
+    step through unnamed nodes (see ``Fold``). An operation that uses a node
+    twice (x·x) has two edges to it: two paths, one through each. With
+    ``upstream`` the first factor is instead the complete gradient of
+    ``nodes[1]`` (a sum grouped by the last named step: dz/dp·∂p/∂b).
+    """
 
     nodes: tuple[str, ...]
     factors: tuple[float, ...]  # one per consecutive pair of nodes
+    upstream: bool = False
+
+
+@dataclass(frozen=True)
+class Fold:
+    """A local derivative through unnamed nodes, written out along the drawn
+    edges: ∂x/∂w = ∂x/∂v1·∂v1/∂w = 1·2 (``paths`` run from ``top`` to
+    ``bottom``; empty when there are too many to write out)."""
+
+    top: str
+    bottom: str
+    paths: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
@@ -196,15 +216,20 @@ class LeafSum:
     leaf: str
     paths: tuple[Path, ...]
     total: float  # the engine's gradient
-    path_count: int  # how many paths there are through named nodes
+    path_count: int  # how many terms there are through named nodes
     grouped: bool  # True: too many paths, so they are grouped by their last step
+    folds: tuple[Fold, ...] = ()  # each folded factor of the paths, written out
 
     def text(self, lang: str | None = None) -> str:
         """The sum as a teacher writes it (a grouped sum's note in ``lang``, by
         default the context's language).
 
-        >>> LeafSum("z", "w", (Path(("z", "x", "w"), (5.0, 2.0)),), 10.0, 1, False).text()
-        'dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10'
+        A folded factor (∂x/∂w, through the unnamed v1) is written out along
+        the drawn edges after it, in brackets:
+
+        >>> fold = Fold("x", "w", (Path(("x", "v1", "w"), (1.0, 2.0)),))
+        >>> LeafSum("z", "w", (Path(("z", "x", "w"), (5.0, 2.0)),), 10.0, 1, False, (fold,)).text()
+        'dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10   (∂x/∂w = ∂x/∂v1·∂v1/∂w = 1·2)'
         """
         return written(self, "text", lang)
 
@@ -214,7 +239,7 @@ class LeafSum:
 
     def direct(self) -> bool:
         """Only the direct edge from the output: nothing to sum."""
-        return len(self.paths) == 1 and len(self.paths[0].nodes) == 2
+        return len(self.paths) == 1 and len(self.paths[0].nodes) == 2 and not self.folds
 
 
 @dataclass(frozen=True)
@@ -354,9 +379,22 @@ class Explanation(Shown):
         >>> y = h + a
         >>> y.label = "y"
         >>> explain(y).chain_sum("h").text(), explain(y).chain_sum("a").text()
-        ('dy/dh = 1', 'dy/da = ∂y/∂h·∂h/∂a + ∂y/∂a = 1·6 + 1 = 7')
+        ('dy/dh = 1', 'dy/da = ∂y/∂h·∂h/∂a + ∂y/∂h·∂h/∂a + ∂y/∂a = 1·3 + 1·3 + 1 = 7')
         """
         return self._lookup["sums"].get(name)
+
+    def edges_to(self, name: str) -> list[tuple[BackwardStep, EdgeStep]]:
+        """Every drawn edge along which ``name`` receives gradient, with its
+        backward step, in the order the backward pass sends them.
+
+        >>> from autograd import Value, explain
+        >>> a = Value(3.0, label="a")
+        >>> y = a * a
+        >>> y.label = "y"
+        >>> [(step.node, edge.slot, edge.upstream) for step, edge in explain(y).edges_to("a")]
+        [('y', 0, 1.0), ('y', 1, 1.0)]
+        """
+        return self._lookup["edges_to"].get(name, [])
 
     def users(self, name: str) -> list[Link]:
         """The links from the named nodes that use ``name``, in program order."""
@@ -376,8 +414,14 @@ class Explanation(Shown):
         users: dict[str, list[Link]] = {}
         for link in self.links:
             users.setdefault(link.bottom, []).append(link)
+        edges_to: dict[str, list[tuple[BackwardStep, EdgeStep]]] = {}
+        for step in self.backward:
+            for edge in step.edges:
+                if not edge.constant:
+                    edges_to.setdefault(edge.parent, []).append((step, edge))
         return {
             "users": users,
+            "edges_to": edges_to,
             "links": {(k.top, k.bottom): k for k in self.links},
             "values": {step.name: step.value for step in self.forward},
             "sums": {s.leaf: s for s in (*self.node_sums, *self.sums)},

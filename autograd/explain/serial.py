@@ -18,7 +18,8 @@ texts). A node is keyed by its ``id``; ``name`` is what is shown.
   constant, ``local_text``, ``local_latex``, ``product_text`` (``1 × 10 = 10``),
   ``total_text`` (``5 + 10 = 15``), ``running_text``;
 - ``sums`` (one per input) and ``node_sums`` (one per named intermediate
-  node): output, leaf, paths (nodes, factors), total, path_count, grouped,
+  node): output, leaf, paths (nodes, factors, upstream), total, path_count,
+  grouped, folds (top, bottom, paths: a folded factor along the drawn edges),
   text, latex;
 - ``links``: top, bottom, local, edge, formula (see ``Link``);
 - ``start``, ``notes``, ``folded``, ``unlabelled``, ``gradients``.
@@ -42,6 +43,7 @@ from autograd.explain.model import (
     BackwardStep,
     EdgeStep,
     Explanation,
+    Fold,
     Formula,
     ForwardStep,
     LeafSum,
@@ -62,7 +64,10 @@ from autograd.trace import format_number
 
 __all__ = ["SCHEMA", "from_dict", "to_dict"]
 
-SCHEMA = 1  # the version of to_dict(): raise it when a field changes meaning
+# The version of to_dict(): raise it when a field changes meaning. 2: a chain-rule
+# sum has one path per drawn edge (x·x gives two), paths say whether their first
+# factor is an upstream gradient, and sums carry their folds.
+SCHEMA = 2
 
 
 @writes(Explanation, "dict")
@@ -231,24 +236,40 @@ def _sum_dict(s: LeafSum) -> dict:
     return {
         "output": s.output,
         "leaf": s.leaf,
-        "paths": [{"nodes": list(p.nodes), "factors": list(p.factors)} for p in s.paths],
+        "paths": [_path_dict(p) for p in s.paths],
         "total": s.total,
         "path_count": s.path_count,
         "grouped": s.grouped,
+        "folds": [
+            {"top": f.top, "bottom": f.bottom, "paths": [_path_dict(p) for p in f.paths]}
+            for f in s.folds
+        ],
         "text": s.text(),
         "latex": s.latex(),
     }
+
+
+def _path_dict(p: Path) -> dict:
+    return {"nodes": list(p.nodes), "factors": list(p.factors), "upstream": p.upstream}
 
 
 def _sum_from(data: dict) -> LeafSum:
     return LeafSum(
         data["output"],
         data["leaf"],
-        tuple(Path(tuple(p["nodes"]), tuple(p["factors"])) for p in data["paths"]),
+        tuple(_path_from(p) for p in data["paths"]),
         data["total"],
         data["path_count"],
         data["grouped"],
+        tuple(
+            Fold(f["top"], f["bottom"], tuple(_path_from(p) for p in f["paths"]))
+            for f in data.get("folds", ())
+        ),
     )
+
+
+def _path_from(data: dict) -> Path:
+    return Path(tuple(data["nodes"]), tuple(data["factors"]), data.get("upstream", False))
 
 
 def _formula_dict(formula: Formula | None) -> dict | None:

@@ -20,6 +20,7 @@ from autograd.explain.model import (
     BackwardStep,
     EdgeStep,
     Explanation,
+    Fold,
     Formula,
     ForwardStep,
     LeafSum,
@@ -34,6 +35,7 @@ __all__ = [
     "atom",
     "equation",
     "frame_title",
+    "gradient_so_far",
     "gradient_text",
     "indent",
     "local_text",
@@ -106,14 +108,14 @@ def leaf_sum_text(leaf_sum: LeafSum, lang: str | None = None) -> str:
     if leaf_sum.direct():
         return f"{lhs} = {format_number(leaf_sum.total)}"
     symbols = " + ".join(
-        "·".join(path_symbols(leaf_sum, p, local_symbol, gradient_symbol)) for p in leaf_sum.paths
+        "·".join(path_symbols(p, local_symbol, gradient_symbol)) for p in leaf_sum.paths
     )
-    numbers = " + ".join(
-        "·".join(atom(format_number(f)) for f in p.factors) for p in leaf_sum.paths
-    )
-    text = f"{lhs} = {symbols} = {numbers} = {format_number(leaf_sum.total)}"
+    text = equation(lhs, symbols, _path_numbers(leaf_sum.paths), format_number(leaf_sum.total))
     if leaf_sum.grouped:
         text += "   " + grouped_note(leaf_sum, lang)
+    folds = [fold_text(fold) for fold in leaf_sum.folds if fold.paths]
+    if folds:
+        text += "   ({folds})".format(folds="; ".join(folds))
     return text
 
 
@@ -129,12 +131,27 @@ def grouped_note(leaf_sum: LeafSum, lang: str | None = None) -> str:
     )
 
 
-def path_symbols(leaf_sum: LeafSum, path: Path, local, gradient) -> list[str]:
-    """Each factor's symbol: local derivatives along the path; grouped, the
-    first factor is the complete gradient of the named node the path goes through."""
+def fold_text(fold: Fold) -> str:
+    """A folded local derivative along the drawn edges: ``∂x/∂w = ∂x/∂v1·∂v1/∂w = 1·2``."""
+    symbols = " + ".join(
+        "·".join(path_symbols(p, local_symbol, gradient_symbol)) for p in fold.paths
+    )
+    return f"{local_symbol(fold.top, fold.bottom)} = {symbols} = {_path_numbers(fold.paths)}"
+
+
+def _path_numbers(paths: tuple[Path, ...]) -> str:
+    if len(paths) == 1 and len(paths[0].factors) == 1:  # one number alone needs no brackets
+        return format_number(paths[0].factors[0])
+    return " + ".join("·".join(atom(format_number(f)) for f in p.factors) for p in paths)
+
+
+def path_symbols(path: Path, local, gradient) -> list[str]:
+    """Each factor's symbol: local derivatives along the path; for a path of a
+    grouped sum (``upstream``), the first is the complete gradient of the named
+    node the path goes through."""
     pairs = list(zip(path.nodes, path.nodes[1:]))
-    if leaf_sum.grouped and len(pairs) == 2:
-        return [gradient(*pairs[0]), local(*pairs[1])]
+    if path.upstream:
+        return [gradient(*pairs[0]), *(local(a, b) for a, b in pairs[1:])]
     return [local(a, b) for a, b in pairs]
 
 
@@ -169,7 +186,18 @@ def sums_text(explanation: Explanation) -> str:
 @writes(Explanation, "notes")
 def notes(explanation: Explanation) -> list[str]:
     lang, said = explanation.lang, []
-    if explanation.folded:
+    sums = (*explanation.sums, *explanation.node_sums)
+    folds = [fold for s in explanation.sums for fold in s.folds]
+    if any(fold.paths for fold in folds):
+        said.append(
+            tr(
+                lang,
+                "Unnamed nodes ({nodes}) are folded into the local derivative of the named "
+                "node that uses them; the brackets write it out along the drawn edges.",
+                nodes=_few(explanation.folded),
+            )
+        )
+    elif folds:
         said.append(
             tr(
                 lang,
@@ -178,7 +206,7 @@ def notes(explanation: Explanation) -> list[str]:
                 nodes=_few(explanation.folded),
             )
         )
-    elif explanation.unlabelled:
+    elif explanation.unlabelled and not explanation.folded:
         said.append(
             tr(
                 lang,
@@ -187,8 +215,20 @@ def notes(explanation: Explanation) -> list[str]:
                 nodes=_few(explanation.unlabelled),
             )
         )
+    twice = [s for s in sums if len(set(s.paths)) < len(s.paths)]
+    if twice:
+        said.append(
+            tr(
+                lang,
+                "An operation that uses a node twice (x·x) has two edges to it, and each is a "
+                "term of the sum: {gradient} has a term twice.",
+                gradient=gradient_symbol(twice[0].output, twice[0].leaf),
+            )
+        )
     direct = [
-        s for s in explanation.sums if len(s.paths) > 1 and any(len(p.nodes) == 2 for p in s.paths)
+        s
+        for s in explanation.sums
+        if any(len(p.nodes) == 2 for p in s.paths) and any(len(p.nodes) > 2 for p in s.paths)
     ]
     if direct:
         output, leaf = explanation.output, direct[0].leaf
@@ -349,6 +389,29 @@ def sum_so_far(edge: EdgeStep) -> str:
         return format_number(edge.total)
     terms = " + ".join(atom(format_number(c)) for c in edge.received)
     return f"{terms} = {format_number(edge.total)}"
+
+
+def gradient_so_far(output: str, edge: EdgeStep, lang: str | None = None) -> str:
+    """The parent's gradient once this edge has sent its contribution:
+    ``dz/dv1 = 5``, ``dz/db so far 5 (1 of 2 contributions)``, ``dz/db = 5 + 10 = 15
+    (2 of 2 contributions)``."""
+    symbol = gradient_symbol(output, edge.parent)
+    if edge.arrivals == 1:
+        return f"{symbol} = {format_number(edge.total)}"
+    counts = {"received": len(edge.received), "arrivals": edge.arrivals, "symbol": symbol}
+    if len(edge.received) < edge.arrivals:
+        return tr(
+            lang,
+            "{symbol} so far {total} ({received} of {arrivals} contributions)",
+            total=format_number(edge.total),
+            **counts,
+        )
+    return tr(
+        lang,
+        "{symbol} = {sum} ({received} of {arrivals} contributions)",
+        sum=sum_so_far(edge),
+        **counts,
+    )
 
 
 def running_text(output: str, edge: EdgeStep, lang: str | None = None) -> str:
