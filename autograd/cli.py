@@ -197,6 +197,14 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         raise ProgramError(N_("{message} (see autograd --help)"), message=message)
 
+    def format_help(self) -> str:
+        # argparse ends a section's title with an ASCII colon; a Chinese title takes "：".
+        text = super().format_help()
+        for title in (tr(None, "positional arguments"), tr(None, "options")):
+            if not title.isascii():
+                text = text.replace(f"\n{title}:\n", f"\n{title}：\n")
+        return text
+
 
 # Closing punctuation stays on the line before it, after a Chinese character or a word.
 _CLOSING = set("，。、；：！？）」』》,.;:!?)")
@@ -216,15 +224,16 @@ def _wrap(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` columns where it can be broken.
 
     >>> _wrap("输入的值：NAME=NUMBER 项，用空格或逗号分隔", 16)
-    ['输入的值：', 'NAME=NUMBER 项，', '用空格或逗号分', '隔']
+    ['输入的值：', 'NAME=NUMBER 项，', '用空格或逗号分隔']
     """
     units: list[str] = []  # what stays together: a word, or one wide character
     for part in text.split(" "):
         start = len(units)
         for char in part:
             last = units[-1] if len(units) > start else None
-            narrow = display_width(char) < 2 and display_width(last[-1:] or "中") < 2
-            if last is not None and (char in _CLOSING or narrow):
+            if last is not None and (
+                char in _CLOSING or (display_width(char) < 2 and display_width(last[-1]) < 2)
+            ):
                 units[-1] += char
             else:
                 units.append(char)
@@ -244,19 +253,17 @@ def _wrap(text: str, width: int) -> list[str]:
 def _parser(lang: str) -> argparse.ArgumentParser:
     """The command's parser, every help text in ``lang``."""
 
-    def say(message: str, **params: object) -> str:
-        return tr(lang, message, **params)
-
     epilog = _epilog(lang)
     languages = "{" + ",".join(LANGUAGES) + "}"
-    lang_help = say(
+    lang_help = tr(
+        lang,
         "the language of everything the command writes: {languages} (default: the "
         "environment's LANGUAGE, LC_ALL, LC_MESSAGES or LANG, else English)",
         languages=", ".join(LANGUAGES),
     )
     parser = _Parser(
         prog="autograd",
-        description=say("Explain, draw and check backpropagation on a tiny program."),
+        description=tr(lang, "Explain, draw and check backpropagation on a tiny program."),
         epilog=epilog,
         formatter_class=_HelpFormatter,
     )
@@ -264,7 +271,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         "--version",
         action="version",
         version=f"autograd {__version__}",
-        help=say("show program's version number and exit"),
+        help=tr(lang, "show program's version number and exit"),
     )
     parser.add_argument("--lang", metavar=languages, help=lang_help)
     commands = parser.add_subparsers(
@@ -272,8 +279,8 @@ def _parser(lang: str) -> argparse.ArgumentParser:
     )
     commands.required = True
 
-    program_help = say("assignments separated by ; or newlines (default: the worked example)")
-    at_help = say("input values: NAME=NUMBER items, separated by spaces or commas")
+    program_help = tr(lang, "assignments separated by ; or newlines (default: the worked example)")
+    at_help = tr(lang, "input values: NAME=NUMBER items, separated by spaces or commas")
 
     def command(name: str, help: str, **kwargs) -> argparse.ArgumentParser:
         command_parser = commands.add_parser(
@@ -290,7 +297,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
 
     explain_parser = command(
         "explain",
-        help=say("the forward pass, the backward pass and the chain rule, step by step"),
+        help=tr(lang, "the forward pass, the backward pass and the chain rule, step by step"),
     )
     explain_parser.add_argument("program", nargs="?", help=program_help)
     add_at(explain_parser)
@@ -298,120 +305,135 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         "--format",
         choices=("text", "markdown", "latex"),
         default="text",
-        help=say("output format"),
+        help=tr(lang, "output format"),
     )
     explain_parser.add_argument(
         "--mode",
         choices=("reverse", "forward"),
         default="reverse",
-        help=say("reverse: the backward pass (default); forward: one forward sweep of tangents"),
+        help=tr(
+            lang, "reverse: the backward pass (default); forward: one forward sweep of tangents"
+        ),
     )
     explain_parser.add_argument(
-        "--wrt", metavar="NAME", help=say("with --mode forward: the input to differentiate by")
+        "--wrt", metavar="NAME", help=tr(lang, "with --mode forward: the input to differentiate by")
     )
     explain_parser.add_argument(
-        "--render", metavar="PATH", help=say("draw the graph to PATH (.svg, .png or .pdf)")
+        "--render", metavar="PATH", help=tr(lang, "draw the graph to PATH (.svg, .png or .pdf)")
     )
     explain_parser.add_argument(
         "--frames",
         metavar="DIR",
-        help=say("one PNG per backward step in DIR, plus backward.gif"),
+        help=tr(lang, "one PNG per backward step in DIR, plus backward.gif"),
     )
     explain_parser.add_argument(
         "--html",
         metavar="PATH",
-        help=say("write a lesson page to PATH: one HTML file to step through in a browser"),
+        help=tr(lang, "write a lesson page to PATH: one HTML file to step through in a browser"),
     )
     explain_parser.add_argument(
         "--practice",
         action="store_true",
-        help=say("with --html: open the page in practice mode, asking for each gradient"),
+        help=tr(lang, "with --html: open the page in practice mode, asking for each gradient"),
     )
     explain_parser.add_argument(
         "--trainer",
         action="store_true",
-        help=say(
+        help=tr(
+            lang,
             "with --html: open the page in trainer mode, asking for each local derivative, "
-            "product and sum"
+            "product and sum",
         ),
     )
     explain_parser.add_argument(
         "--nudge",
         metavar="H",
         type=_nonzero_number,
-        help=say("add H to each named node in turn and compare the output's change with grad × H"),
+        help=tr(
+            lang, "add H to each named node in turn and compare the output's change with grad × H"
+        ),
     )
 
-    check_parser = command("check", help=say("the engine's gradients against finite differences"))
-    check_parser.add_argument("program", help=say("assignments separated by ; or newlines"))
+    check_parser = command(
+        "check", help=tr(lang, "the engine's gradients against finite differences")
+    )
+    check_parser.add_argument("program", help=tr(lang, "assignments separated by ; or newlines"))
     add_at(check_parser)
 
     practice_parser = command(
         "practice",
-        help=say("find the gradients by hand, with feedback that names the mistake"),
+        help=tr(lang, "find the gradients by hand, with feedback that names the mistake"),
     )
     practice_parser.add_argument(
         "program",
         nargs="?",
-        help=say("your own exercise (default: one made from --level and --seed)"),
+        help=tr(lang, "your own exercise (default: one made from --level and --seed)"),
     )
     add_at(practice_parser)
     practice_parser.add_argument(
         "--level",
         type=int,
         choices=(1, 2, 3, 4),
-        help=say(
+        help=tr(
+            lang,
             "1: + - * in a chain; 2: an input on two paths; 3: functions and powers; "
-            "4: a neuron and its loss (default 1)"
+            "4: a neuron and its loss (default 1)",
         ),
     )
     practice_parser.add_argument(
-        "--seed", type=_seed, help=say("which exercise of the level (default 0)")
+        "--seed", type=_seed, help=tr(lang, "which exercise of the level (default 0)")
     )
     practice_parser.add_argument(
         "--sheet",
         metavar="N",
         type=_sheet_size,
-        help=say("print N exercises and their answer key"),
+        help=tr(lang, "print N exercises and their answer key"),
     )
     practice_parser.add_argument(
         "--format",
         choices=("text", "markdown", "latex"),
-        help=say("the worksheet's format (default text)"),
+        help=tr(lang, "the worksheet's format (default text)"),
     )
 
     serve_parser = command(
         "serve",
-        help=say("a live lesson page in the browser, for a class (needs the serve extra)"),
-        description=say(
+        help=tr(lang, "a live lesson page in the browser, for a class (needs the serve extra)"),
+        description=tr(
+            lang,
             "Serve the lesson page: type a program, change its values, step through the "
-            "backward pass. Loopback only unless --host says otherwise. Ctrl-C stops it."
+            "backward pass. Loopback only unless --host says otherwise. Ctrl-C stops it.",
         ),
     )
     serve_parser.add_argument(
         "--host",
         default="127.0.0.1",
-        help=say(
+        help=tr(
+            lang,
             "address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: everyone "
-            "on the network)"
+            "on the network)",
         ),
     )
-    serve_parser.add_argument("--port", type=int, default=8000, help=say("port (default 8000)"))
-    serve_parser.add_argument("--open", action="store_true", help=say("open the page in a browser"))
+    serve_parser.add_argument(
+        "--port", type=int, default=8000, help=tr(lang, "port (default 8000)")
+    )
+    serve_parser.add_argument(
+        "--open", action="store_true", help=tr(lang, "open the page in a browser")
+    )
     serve_parser.add_argument(
         "--allow-host",
         action="append",
         default=[],
         metavar="NAME",
-        help=say(
+        help=tr(
+            lang,
             "a name the page may be opened by besides localhost and the address it listens "
-            "on, e.g. teacher-laptop.local (repeatable)"
+            "on, e.g. teacher-laptop.local (repeatable)",
         ),
     )
 
     codegen_parser = command(
         "codegen",
-        help=say("the Python that reverse mode amounts to: forward lines, then the gradients"),
+        help=tr(lang, "the Python that reverse mode amounts to: forward lines, then the gradients"),
     )
     codegen_parser.add_argument("program", nargs="?", help=program_help)
     add_at(codegen_parser)
@@ -419,7 +441,7 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         "--format",
         choices=("python", "markdown"),
         default="python",
-        help=say("output format"),
+        help=tr(lang, "output format"),
     )
     return parser
 
@@ -826,8 +848,12 @@ def _check(args: argparse.Namespace, lang: str) -> int:
     )
     print()
     header = [
-        ptr(lang, "a column of a table", name)
-        for name in ("input", "value", "engine", "finite difference", "difference", "agree")
+        ptr(lang, "a column of a table", "input"),
+        ptr(lang, "a column of a table", "value"),
+        ptr(lang, "a column of a table", "engine"),
+        ptr(lang, "a column of a table", "finite difference"),
+        ptr(lang, "a column of a table", "difference"),
+        ptr(lang, "a column of a table", "agree"),
     ]
     print(_table(header, rows, "text"))
     print()

@@ -18,7 +18,7 @@ unless it was raised in a context of another language (``use_language``).
 >>> str(error)
 'division by zero in b / b with b = 0.0'
 >>> error_text(error, "zh")
-'在 b / b（其中 b = 0.0）中除以零。'
+'b / b（其中 b = 0.0）：除以零。'
 """
 
 from __future__ import annotations

@@ -223,9 +223,10 @@ class Phrase:
     ``error_text`` say it in their language before they fill it in.
 
     >>> where = Phrase(N_("line {line}, column {column}"), line=2, column=5)
-    >>> error = TranslatableValueError(N_("the program is empty ({where})"), where=where)
+    >>> message = Phrase(N_("invalid syntax"))
+    >>> error = TranslatableValueError(N_("{message} ({where})"), message=message, where=where)
     >>> str(error), error_text(error, "zh")
-    ('the program is empty (line 2, column 5)', '程序是空的（第 2 行，第 5 列）。')
+    ('invalid syntax (line 2, column 5)', '语法错误（第 2 行，第 5 列）。')
     """
 
     __slots__ = ("message", "n", "params")

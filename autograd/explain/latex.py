@@ -120,7 +120,7 @@ def latex_name(name: str) -> str:
 
 
 def latex_text(text: str) -> str:
-    """Text for ``\\text{...}``: LaTeX's special characters escaped.
+    r"""Text for ``\text{...}``: LaTeX's special characters escaped.
 
     >>> latex_text("50% of x_1")
     '50\\% of x\\_1'
@@ -131,9 +131,9 @@ def latex_text(text: str) -> str:
 def latex_sentence(
     lang: str | None, message: str, /, style: str = r"\text", **params: str | int
 ) -> str:
-    """A sentence of the catalog in ``lang`` with its placeholders filled: a text
+    r"""A sentence of the catalog in ``lang`` with its placeholders filled: a text
     parameter is a LaTeX formula, set between the words; a number (a count) is
-    one of the words. The words are in ``style`` (``\\text`` or ``\\textbf``),
+    one of the words. The words are in ``style`` (``\text`` or ``\textbf``),
     and the sentence is whole, so that a translator places the formulas.
 
     >>> latex_sentence("en", "{parent} receives {product}", parent="a", product=r"2 \times 1")

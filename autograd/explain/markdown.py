@@ -37,10 +37,24 @@ def markdown_row(*cells: str) -> str:
     return "| " + " | ".join(markdown_escape(c) for c in cells) + " |"
 
 
+def _columns(lang: str | None) -> dict[str, str]:
+    """The tables' column names in ``lang`` (each written out, for the extraction)."""
+    return {
+        "node": ptr(lang, "a column of a table", "node"),
+        "computed as": ptr(lang, "a column of a table", "computed as"),
+        "value": ptr(lang, "a column of a table", "value"),
+        "upstream": ptr(lang, "a column of a table", "upstream"),
+        "local derivative": ptr(lang, "a column of a table", "local derivative"),
+        "parent receives": ptr(lang, "a column of a table", "parent receives"),
+        "gradient so far": ptr(lang, "a column of a table", "gradient so far"),
+        "tangent": ptr(lang, "a column of a table", "tangent"),
+    }
+
+
 def _header(lang: str, *columns: str) -> list[str]:
     """A table's header row, each column's name in ``lang``, and the line under it."""
-    names = [ptr(lang, "a column of a table", column) for column in columns]
-    return [markdown_row(*names), "|" + "---|" * len(columns)]
+    names = _columns(lang)
+    return [markdown_row(*(names[c] for c in columns)), "|" + "---|" * len(columns)]
 
 
 def forward_pass_markdown(forward: tuple[ForwardStep, ...], lang: str | None = None) -> list[str]:
