@@ -219,6 +219,14 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
             return super()._split_lines(text, width)
         return _wrap(" ".join(text.split()), width)
 
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        # A description of one paragraph is wrapped (the epilog keeps its lines).
+        if "\n" in text:
+            return super()._fill_text(text, width, indent)
+        wrap = super(argparse.RawDescriptionHelpFormatter, self)._split_lines
+        lines = wrap(text, width) if text.isascii() else _wrap(text, width)
+        return "\n".join(indent + line for line in lines)
+
 
 def _wrap(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` columns where it can be broken.
