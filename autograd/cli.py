@@ -199,11 +199,24 @@ class _Parser(argparse.ArgumentParser):
 
     def format_help(self) -> str:
         # argparse ends a section's title with an ASCII colon; a Chinese title takes "：".
-        text = super().format_help()
+        text = _usage_by_width(super().format_help())
         for title in (tr(None, "positional arguments"), tr(None, "options")):
             if not title.isascii():
                 text = text.replace(f"\n{title}:\n", f"\n{title}：\n")
         return text
+
+
+def _usage_by_width(text: str) -> str:
+    """The usage's continuation lines under the program's name also when "usage: "
+    is in wide characters (argparse indents them by its length in characters)."""
+    prefix = tr(None, "usage: ")
+    extra = display_width(prefix) - len(prefix)
+    if not extra:
+        return text
+    usage, blank, rest = text.partition("\n\n")
+    first, *more = usage.split("\n")
+    more = [" " * extra + line if line.startswith(" ") else line for line in more]
+    return "\n".join([first, *more]) + blank + rest
 
 
 # Closing punctuation stays on the line before it, after a Chinese character or a word.

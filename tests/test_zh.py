@@ -322,3 +322,65 @@ def test_drawings_speak_chinese():
         == "反向传播，第 0 步，共 1 步：从 dy/dy = 1 开始；其他梯度都是 ?"
     )
     assert frame_title(explanation, 1).startswith("第 1 步，共 1 步：y = a·3 把它的梯度")
+
+
+# The LaTeX commands explain writes; anything else would not compile (CI has no TeX).
+LATEX_COMMANDS = set(
+    re.findall(
+        r"\S+",
+        """
+        begin end text textbf frac partial mathrm cdot times quad qquad left right
+        Rightarrow sigma exp log ln tanh operatorname textbackslash textasciitilde
+        textasciicircum dot ldots cdots ne approx le ge infty
+        """,
+    )
+)
+
+
+def latex_problems(latex: str) -> list[str]:
+    """What would keep a LaTeX fragment from compiling: unbalanced braces or
+    environments, an unknown command, a special character outside math escapes."""
+    problems = []
+    body = "\n".join(line for line in latex.splitlines() if not line.startswith("%"))
+    depth = 0
+    for char in re.sub(r"\\[{}%&$#_]", "", body):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            problems.append("a } closes nothing")
+    if depth:
+        problems.append(f"{depth} braces left open")
+    environments = re.findall(r"\\(begin|end)\{(\w+)\}", body)
+    stack = []
+    for kind, name in environments:
+        if kind == "begin":
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            problems.append(f"\\end{{{name}}} does not close its \\begin")
+    problems += [f"\\begin{{{name}}} never ends" for name in stack]
+    if body.count("$$") % 2:
+        problems.append("an odd number of $$")
+    commands = set(re.findall(r"\\([A-Za-z]+)", body))
+    problems += [f"unknown command \\{c}" for c in sorted(commands - LATEX_COMMANDS)]
+    return problems
+
+
+@pytest.mark.parametrize(("title", "root"), list(graphs()), ids=[g[0] for g in graphs()])
+def test_chinese_latex_is_well_formed(title, root):
+    from autograd.engine import topological_order
+
+    for lang in ("en", "zh"):
+        latex = explain(root, lang=lang).to_latex()
+        assert not latex_problems(latex), (title, lang, latex_problems(latex))
+        leaves = [n for n in topological_order(root) if not n.parents and n.label]
+        latex = explain(root, mode="forward", wrt=leaves[0], lang=lang).to_latex()
+        assert not latex_problems(latex), (title, lang, latex_problems(latex))
+    stored = (DATA / "explain.tex").read_text(encoding="utf-8")
+    assert not latex_problems(stored)
+    assert "xelatex" in stored.splitlines()[1] and "ctex" in stored.splitlines()[1]
+
+
+def test_the_latex_check_finds_problems():
+    assert latex_problems(r"$$\begin{aligned} x \foo{1 \end{aligned}$$") == [
+        "1 braces left open",
+        "unknown command \\foo",
+    ]
