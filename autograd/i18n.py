@@ -28,7 +28,8 @@ Which language:
 The marking functions are what Babel's extractor looks for (the keywords in
 ``pyproject.toml``'s ``[tool.babel]``): ``tr:2``, ``ntr:2,3``, ``ptr:2c,3``,
 and ``N_``, ``Nn_:1,2`` for a sentence (a singular and plural pair) marked now
-and translated later. This module uses the standard library only and imports
+and translated later (and ``latex_sentence:2``, autograd.explain.latex's sentence
+with formulas between its words). This module uses the standard library only and imports
 no other part of autograd, so every floor of the house can use it.
 """
 
