@@ -603,8 +603,9 @@ def _lesson_svg(
     """Graphviz's SVG of ``draw(root, explanation=explanation, rankdir=rankdir)``,
     each node and edge tagged for the page's script.
 
-    A value node's group gets ``data-node`` (its name in the explanation),
-    ``data-id`` (its id), a role and an aria-label, and ``tabindex``: -1, but
+    A value node's group gets ``data-node`` and ``data-id`` (its id in the
+    explanation, unique: two constants ``2`` are ``2`` and ``2#2``, while both
+    read ``2`` on screen), a role and an aria-label, and ``tabindex``: -1, but
     0 for the output, the graph's one Tab stop until the page moves it; an
     operation's circle gets ``data-op``; an edge gets
     ``data-edge="node->parent#slot"`` and where it is in the JSON's backward
@@ -624,21 +625,21 @@ def _lesson_svg(
     # The SVG id of each group: (its title, the attributes for the page).
     tags: dict[str, tuple[str, str]] = {}
     for node in explanation.nodes:
-        name, k = html.escape(node.name), steps.get(node.id)
+        node_id, k = html.escape(node.id), steps.get(node.id)
         step = _step_attribute(k)
         label = html.escape(computed.get(node.id, node.name))
         tabindex = "0" if node.kind == "output" else "-1"
         tags[svg_id("node", node.id)] = (
             node.name,
-            f'data-node="{name}" data-id="{html.escape(node.id)}" tabindex="{tabindex}" '
+            f'data-node="{node_id}" data-id="{node_id}" tabindex="{tabindex}" '
             f'role="button" aria-label="{label}"{step}',
         )
         if not node.parents:
             continue
-        tags[svg_id("op", node.id)] = (node.name, f'data-op="{name}"{step}')
-        tags[svg_id("out", node.id)] = (node.name, f'data-op-edge="{name}"{step}')
+        tags[svg_id("op", node.id)] = (node.name, f'data-op="{node_id}"{step}')
+        tags[svg_id("out", node.id)] = (node.name, f'data-op-edge="{node_id}"{step}')
         for slot, parent in enumerate(node.parents):
-            key = f"{node.name}->{names[parent]}#{slot}"
+            key = f"{node.id}->{parent}#{slot}"
             attributes = f'data-edge="{html.escape(key)}"'
             backward = explanation.backward[k - 1]
             if not backward.edges[slot].constant:  # a number gets no gradient: nothing to show
@@ -648,7 +649,7 @@ def _lesson_svg(
                     f' data-backward="{k - 1}" data-slot="{slot}" tabindex="-1"'
                     f' aria-label="{local}"{step}'
                 )
-            tags[svg_id("edge", node.id, slot)] = (key, attributes)
+            tags[svg_id("edge", node.id, slot)] = (f"{node.name}->{names[parent]}", attributes)
 
     def tag(match: re.Match) -> str:
         element, classes, body = html.unescape(match.group(1)), match.group(2), match.group(3)

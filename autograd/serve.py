@@ -119,9 +119,10 @@ class Limits:
     dot_timeout: float = 3.0  # seconds for one layout; a slower graph is refused
     max_body: int = MAX_BODY
     retry_after: int = 1  # seconds, in the 503's Retry-After
-    # A lesson's JSON, its SVG included, is about 4-9 KB per node: 512 KiB is a
-    # chain of about 100 nodes (the worked example is 31 KB).
-    max_response: int = 512 * 1024
+    # A lesson's JSON (its two layouts and every step's text) is about 8-12 KB a
+    # node: 1 MiB holds a 2-3-1 network twice over or a chain of about 80 nodes
+    # (the worked example is 75 KB; gzip sends about a tenth of it).
+    max_response: int = 1024 * 1024
     # Estimated layout work (nodes + edges + (busiest fan-out)^2/4 + label
     # characters/20) above which a computation is heavy: the worked example is
     # 17, a chain of 50 is 101 (about a tenth of a second of dot).
@@ -429,9 +430,9 @@ class Estimate:
 
     @property
     def bytes_at_least(self) -> int:
-        """A lesson's JSON, its SVG included, is never smaller than this (measured: 2.5-9 KB
+        """A lesson's JSON, its SVG included, is never smaller than this (measured: 8-12 KB
         a node): a graph over the response cap is refused before its layout."""
-        return 2500 * self.nodes + 1000 * self.edges + 4 * self.label_chars
+        return 6000 * self.nodes + 2000 * self.edges + 4 * self.label_chars
 
 
 def estimate(output) -> Estimate:

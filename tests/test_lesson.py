@@ -36,6 +36,25 @@ def test_the_worked_example_page_is_one_small_file():
     assert urls == ["http://www.w3.org/2000/svg"] * 2
 
 
+def test_no_two_nodes_on_a_page_share_a_name():
+    # Three constants 2 and x*x (one node twice a parent): the page's names are
+    # the explanation's ids, each once, though every 2 reads "2" on screen.
+    w, b = Value(3.0, label="w"), Value(4.0, label="b")
+    x = named(2 * w + b, "x")
+    z = (x * x) * (b * 2 + 1) * 2
+    page = lesson(z).html
+    svg = page[page.index("<svg") : page.index("</svg>")]  # one layout
+    tagged = re.findall(r'data-node="([^"]*)" data-id="([^"]*)"', svg)
+    ids = [n.id for n in explain(z).nodes]
+    assert sorted(node for node, _ in tagged) == sorted(ids)
+    assert all(node == node_id for node, node_id in tagged)
+    assert len(set(ids)) == len(ids) and {"2", "2#2", "2#3"} <= set(ids)
+    edges = re.findall(r'data-edge="([^"]*)"', svg)
+    assert len(edges) == len(set(edges)) and "v2-&gt;x#1" in edges  # x*x: slots 0 and 1
+    ops = re.findall(r'data-op="([^"]*)"', svg)
+    assert len(ops) == len(set(ops))
+
+
 def test_every_node_is_tagged_with_its_name():
     z = worked_output()
     page = lesson(z).html
@@ -231,10 +250,11 @@ def test_two_constants_alike_get_their_own_elements():
     w = Value(3.0, label="w")
     y = named(2 * w * 2, "y")  # two constants 2: ids 2 and 2#2
     page = lesson(y).html
-    assert page.count('data-node="2"') == 2
+    # Both read "2" on screen; the page tells them apart by their ids.
+    assert page.count('data-node="2"') == page.count('data-node="2#2"') == 1
     assert '<g id="node-2" class="node constant"' in page
     assert '<g id="node-2_23_2" class="node constant"' in page
-    assert '<g id="edge-y-1" class="edge constant" data-edge="y-&gt;2#1">' in page
+    assert '<g id="edge-y-1" class="edge constant" data-edge="y-&gt;2#2#1">' in page
 
 
 def test_lesson_after_explain_leaves_every_grad_as_it_was():

@@ -620,9 +620,8 @@ def test_the_same_lesson_is_computed_once_and_then_needs_no_slot():
         assert calls.count == 2
         # Practice mode is another lesson.
         calls.release.set()
-        assert server.client.post("/api/lesson", json={**WORKED, "practice": True}).json()[
-            "practice_mode"
-        ]
+        practising = server.client.post("/api/lesson", json={**WORKED, "practice": True})
+        assert practising.json()["mode"] == "practice"
         assert calls.count == 3
     finally:
         calls.release.set()
@@ -738,7 +737,7 @@ def test_a_lesson_larger_than_the_cap_is_refused_before_its_layout():
         assert len(program) == 204
         response = server.client.post("/api/lesson", json={"program": program, "at": {"w": 1}})
         assert_one_line_error(
-            response, 400, "is at least", "KiB, more than this server sends (512 KiB)"
+            response, 400, "is at least", "KiB, more than this server sends (1024 KiB)"
         )
         assert len(response.content) < 1000 and calls.count == 0  # no slot, no layout
     finally:
@@ -772,10 +771,26 @@ def test_a_lesson_found_larger_than_the_cap_after_its_layout_is_refused():
         server.stop()
 
 
-def test_the_default_cap_holds_a_chain_of_a_hundred():
+def test_the_default_cap_holds_a_two_three_one_network_and_refuses_a_chain_of_a_hundred(client):
     from autograd.serve import Limits
 
-    assert Limits().max_response == 512 * 1024
+    assert Limits().max_response == 1024 * 1024
+    network = {
+        "program": "h1 = tanh(x1*a1 + x2*a2 + c1); h2 = tanh(x1*a3 + x2*a4 + c2); "
+        "h3 = tanh(x1*a5 + x2*a6 + c3); y = h1*b1 + h2*b2 + h3*b3 + d; L = (y - t)**2",
+        "at": {
+            **{f"a{i}": 0.1 * i for i in range(1, 7)},
+            **{f"b{i}": -0.2 * i for i in range(1, 4)},
+            **{f"c{i}": 0.05 for i in range(1, 4)},
+            "x1": 0.5,
+            "x2": -1,
+            "d": 0.3,
+            "t": 1,
+        },
+    }
+    assert client.post("/api/lesson", json=network).status_code == 200
+    chain = {"program": "z = " + "-" * 99 + "w", "at": {"w": 1}}
+    assert_one_line_error(client.post("/api/lesson", json=chain), 400, "more than this server")
 
 
 # Numbers too large for a float in the backward pass: 400, never 500
