@@ -59,6 +59,7 @@ from autograd.engine import (
     sigmoid,
     topological_order,
 )
+from autograd.i18n import N_, Nn_, Phrase, TranslatableTypeError, TranslatableValueError
 from autograd.trace import evaluation_order, node_names
 
 __all__ = ["CALLS_ITS_FUNCTIONS", "CODE", "Code", "CompiledGraph", "coded", "compile_graph"]
@@ -189,12 +190,20 @@ class CompiledGraph:
     def __call__(self, *values: float) -> tuple[float, list[float]]:
         if len(values) != len(self.inputs):
             shown = ", ".join(self.input_names[:8]) + (", ..." if len(self.inputs) > 8 else "")
-            raise TypeError(
-                f"this compiled graph takes {len(self.inputs)} number(s), one per input "
-                f"({shown}), got {len(values)}"
+            raise TranslatableTypeError(
+                Nn_(
+                    "this compiled graph takes {count} number, one per input ({inputs}), "
+                    "got {given}",
+                    "this compiled graph takes {count} numbers, one per input ({inputs}), "
+                    "got {given}",
+                ),
+                len(self.inputs),
+                count=len(self.inputs),
+                inputs=shown,
+                given=len(values),
             )
         # Each number checked as the engine checks Value(data): no text, no complex numbers.
-        return self._function(*[real(x, f"input {n}") for x, n in zip(values, self.input_names)])
+        return self._function(*[real(x, _INPUT, name=n) for x, n in zip(values, self.input_names)])
 
     def step(self) -> float:
         """Forward and backward at the inputs' ``.data``; add to their ``.grad``; return the output.
@@ -239,35 +248,56 @@ def compile_graph(output: Value, inputs: Iterable[Value]) -> CompiledGraph:
     return CompiledGraph(source, namespace[FUNCTION_NAME], inputs, names)
 
 
+_INPUT = N_("input {name}")  # where real() found a number that is not one
+
+
 def _check_inputs(output: Value, inputs: Iterable[Value]) -> tuple[Value, ...]:
     if not isinstance(output, Value):
-        raise TypeError(f"compile_graph: the output must be a Value, got {type(output).__name__}")
+        raise TranslatableTypeError(
+            N_("compile_graph: the output must be a Value, got {type}"), type=type(output).__name__
+        )
     if isinstance(inputs, Value):
         inputs = [inputs]
     inputs = tuple(inputs)
     if not inputs:
-        raise ValueError(
-            "compile_graph: no inputs; list the leaves to differentiate by, "
-            "e.g. compile_graph(loss, model.parameters())"
+        raise TranslatableValueError(
+            N_(
+                "compile_graph: no inputs; list the leaves to differentiate by, "
+                "e.g. compile_graph(loss, model.parameters())"
+            )
         )
     graph = set(topological_order(output))
     seen = set()
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
-            raise TypeError(f"compile_graph: input #{i} is {type(x).__name__} {x!r}, not a Value")
-        shown = f"input #{i} ({x!r})"
+            raise TranslatableTypeError(
+                N_("compile_graph: input #{index} is {type} {value!r}, not a Value"),
+                index=i,
+                type=type(x).__name__,
+                value=x,
+            )
+        shown = Phrase(N_("input #{index} ({value!r})"), index=i, value=x)
         if x in seen:
-            raise ValueError(f"compile_graph: {shown} is listed twice; list each input once")
+            raise TranslatableValueError(
+                N_("compile_graph: {input} is listed twice; list each input once"), input=shown
+            )
         seen.add(x)
         if x.parents:
-            raise ValueError(
-                f"compile_graph: {shown} is computed from other nodes ({x.op!r}); inputs must be "
-                "leaves, the Values the graph starts from"
+            raise TranslatableValueError(
+                N_(
+                    "compile_graph: {input} is computed from other nodes ({op!r}); inputs must "
+                    "be leaves, the Values the graph starts from"
+                ),
+                input=shown,
+                op=x.op,
             )
         if x not in graph:
-            raise ValueError(
-                f"compile_graph: {shown} is not in the graph of the output; the output does "
-                "not depend on it"
+            raise TranslatableValueError(
+                N_(
+                    "compile_graph: {input} is not in the graph of the output; the output does "
+                    "not depend on it"
+                ),
+                input=shown,
             )
     return inputs
 
@@ -288,7 +318,7 @@ def _number(x) -> str:
     """A number as code: as float.__repr__ writes it, whatever ``x`` is (a float
     subclass or numpy scalar included): digits, '.', 'e', '-', or inf / nan
     (names in the namespace), never text of ``x``'s own making."""
-    return float.__repr__(real(x, "a number in the graph"))
+    return float.__repr__(real(x, N_("a number in the graph")))
 
 
 def _literal(x) -> str:
@@ -397,9 +427,13 @@ def _rows(order: list[Value]) -> dict[Value, tuple[Op, Code]]:
             if (op, arity) not in arities:
                 arities[op, arity] = coded(op, arity)
             if arities[op, arity] is None:
-                raise TypeError(
-                    f"compile_graph: node {node_names(order)[node]} was made by {node.op!r}, "
-                    "which is not in the table of operations; make such nodes with define_op"
+                raise TranslatableTypeError(
+                    N_(
+                        "compile_graph: node {node} was made by {op!r}, which is not in the "
+                        "table of operations; make such nodes with define_op"
+                    ),
+                    node=node_names(order)[node],
+                    op=node.op,
                 )
             rows[node] = op, arities[op, arity]
     return rows

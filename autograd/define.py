@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from autograd.compile import CALLS_ITS_FUNCTIONS, CODE
 from autograd.engine import BUILT_IN, OPS, Op, Operand, Value, apply, lift
+from autograd.i18n import N_, Nn_, TranslatableTypeError, TranslatableValueError
 from autograd.notation import NOTATION, Notation
 
 __all__ = ["define_op"]
@@ -56,16 +57,26 @@ def define_op(
     (8.0, 12.0)
     """
     if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(
-            f"define_op: the name must be an identifier such as 'softplus', got {name!r}"
+        raise TranslatableValueError(
+            N_("define_op: the name must be an identifier such as 'softplus', got {name!r}"),
+            name=name,
         )
     if name in BUILT_IN:
-        raise ValueError(f"define_op: {name!r} is a built-in operation; choose another name")
+        raise TranslatableValueError(
+            N_("define_op: {name!r} is a built-in operation; choose another name"), name=name
+        )
     if hasattr(Value, name):  # Value.backward, .data: a program could call them by that name
-        raise ValueError(f"define_op: {name!r} is the name of a Value attribute; choose another")
+        raise TranslatableValueError(
+            N_("define_op: {name!r} is the name of a Value attribute; choose another"), name=name
+        )
     for argument, role in ((forward, "forward"), (local, "local")):
         if not callable(argument):
-            raise TypeError(f"define_op({name!r}): {role} must be a function, got {argument!r}")
+            raise TranslatableTypeError(
+                N_("define_op({name!r}): {role} must be a function, got {value!r}"),
+                name=name,
+                role=role,
+                value=argument,
+            )
     op = Op(name, forward, local)
     OPS[name] = op
     slots = ", ".join(f"{{{i}}}" for i in range(len(derivatives)))
@@ -81,9 +92,15 @@ def define_op(
     def apply_op(*operands: Operand) -> Value:
         parents = tuple(lift(x, name) for x in operands)
         if derivatives and len(derivatives) != len(parents):
-            raise TypeError(
-                f"{name}() takes {len(derivatives)} operand(s) (one per derivative), "
-                f"got {len(parents)}"
+            raise TranslatableTypeError(
+                Nn_(
+                    "{name}() takes {count} operand (one per derivative), got {given}",
+                    "{name}() takes {count} operands (one per derivative), got {given}",
+                ),
+                len(derivatives),
+                name=name,
+                count=len(derivatives),
+                given=len(parents),
             )
         return apply(op, *parents)
 

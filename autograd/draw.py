@@ -38,6 +38,13 @@ no SVG (a notebook it does not trust).
 
 Drawing needs the ``graphviz`` Python package and Graphviz's ``dot`` program;
 both are imported or run only when a picture is asked for.
+
+A drawing's words (the backward steps' titles, "const", the errors and
+install hints) are in the language of its explanation, else ``lang``, else
+the context's (``autograd.i18n``); "data", "grad" and ``grad +=`` are the
+Value's own names, as in micrograd, and stay. A PNG in Chinese needs a CJK
+font that Graphviz finds (Debian: ``fonts-noto-cjk`` or ``fonts-wqy-microhei``);
+an SVG is drawn with the browser's fonts.
 """
 
 from __future__ import annotations
@@ -57,6 +64,15 @@ from autograd.explain import Explanation, explain
 from autograd.explain.build import graph_nodes
 from autograd.explain.model import Node
 from autograd.explain.text import frame_title
+from autograd.i18n import (
+    N_,
+    Phrase,
+    TranslatableError,
+    TranslatableModuleNotFoundError,
+    TranslatableValueError,
+    ptr,
+    resolve_language,
+)
 from autograd.trace import evaluation_order, format_number, local_symbol, node_names
 
 __all__ = [
@@ -64,7 +80,9 @@ __all__ = [
     "NOTEBOOK_WIDTH",
     "SMALLEST_TEXT",
     "GraphTooBigError",
+    "GraphvizError",
     "GraphvizNotInstalledError",
+    "LayoutTimeoutError",
     "check_drawable",
     "draw",
     "render",
@@ -74,18 +92,20 @@ __all__ = [
 ]
 
 INSTALL_PACKAGE = "pip install 'scalar-autograd[viz]'"
-INSTALL_DOT = (
+# In English here; an error says it in its own language (the catalogs have it).
+INSTALL_DOT = N_(
     "apt-get install graphviz (Debian, Ubuntu), brew install graphviz (macOS) "
     "or conda install graphviz"
 )
 
 # Each kind of node: how Graphviz draws it, and how the lesson page's legend
-# says it. Contrast (WCAG 1.4.11): blue 3.2:1 and green 11:1 against white,
+# says it (in English; tr(lang, KINDS[kind]["legend"]) in another language).
+# Contrast (WCAG 1.4.11): blue 3.2:1 and green 11:1 against white,
 # 3.5:1 against each other; orange 3.2:1 against white.
 KINDS = {
     "input": {
         "style": {"style": "rounded,filled", "fillcolor": "#4b96d2"},
-        "legend": "input: rounded",
+        "legend": N_("input: rounded"),
     },
     "parameter": {
         "style": {
@@ -94,19 +114,19 @@ KINDS = {
             "fontcolor": "#ffffff",
             "penwidth": "3",
         },
-        "legend": "parameter: rounded, thick border",
+        "legend": N_("parameter: rounded, thick border"),
     },
     "constant": {
         "style": {"style": "dashed,filled", "fillcolor": "#ffffff"},
-        "legend": "constant: dashed border",
+        "legend": N_("constant: dashed border"),
     },
     "intermediate": {
         "style": {"style": "filled", "fillcolor": "#ffffff"},
-        "legend": "intermediate: square",
+        "legend": N_("intermediate: square"),
     },
     "output": {
         "style": {"style": "filled", "fillcolor": "#e4700b", "penwidth": "3"},
-        "legend": "output: square, thick border",
+        "legend": N_("output: square, thick border"),
     },
 }
 FILL = {kind: drawn["style"]["fillcolor"] for kind, drawn in KINDS.items()}
@@ -129,11 +149,19 @@ SMALLEST_TEXT = 12
 _NODE_TEXT = 11 * 96 / 72  # node text at Graphviz's size (11 pt) in CSS pixels: 14.7
 
 
-class GraphvizNotInstalledError(RuntimeError):
+class GraphvizNotInstalledError(TranslatableError, RuntimeError):
     """Graphviz's ``dot`` program, which lays out and draws graphs, is not installed."""
 
 
-class GraphTooBigError(ValueError):
+class GraphvizError(TranslatableError, RuntimeError):
+    """Graphviz's ``dot`` could not draw the graph (its own words say why)."""
+
+
+class LayoutTimeoutError(TranslatableError, TimeoutError):
+    """A layout took longer than the time it was given (``dot_timeout``)."""
+
+
+class GraphTooBigError(TranslatableValueError):
     """A graph refused before its layout: too many nodes, or a node used too many times."""
 
 
@@ -147,6 +175,7 @@ def draw(
     max_nodes: int = 500,
     params: Iterable[Value] = (),
     grad_labels: dict[str, str] | None = None,
+    lang: str | None = None,
 ):
     """The graph of ``root`` as a ``graphviz.Digraph`` (displayed inline in Jupyter).
 
@@ -163,6 +192,8 @@ def draw(
     that fits the output better (see the module's docstring).
     ``grad_labels`` replaces the gradient shown for a node, by node id (the
     lesson page writes running sums there: ``{"b": "5 + 10 = 15"}``).
+    ``lang`` is the language of its words (by default the explanation's, else
+    the context's): a constant's box says "const" in it.
 
     >>> from autograd import Value
     >>> a = Value(3.0, label="a")
@@ -170,6 +201,9 @@ def draw(
     >>> graph.source.count("->")  # two edges from a to '+', one from '+' to the result
     3
     """
+    if lang is None and explanation is not None:
+        lang = explanation.lang
+    lang = resolve_language(lang)
     if explanation is None:
         order = evaluation_order(root)
         check_size(len(order), max_nodes, "max_nodes")
@@ -195,6 +229,7 @@ def draw(
         grads=grads if show_grad else None,
         sent=sent if show_grad else {},
         show_local=show_local,
+        lang=lang,
     )
     graph = layout(rankdir=rankdir or "LR")
     if rankdir is None:  # the notebook may show it top to bottom
@@ -208,18 +243,21 @@ def render(root: Value, path, *, dot_timeout: float | None = None, **draw_kwargs
     Without Graphviz's ``dot`` program this raises GraphvizNotInstalledError
     and writes the graph's DOT source next to ``path`` (``graph.dot``), which
     any Graphviz installation or online viewer can draw. ``dot_timeout``
-    (seconds) stops a slower layout with TimeoutError.
+    (seconds) stops a slower layout with TimeoutError. ``lang`` (one of
+    ``draw``'s options) is the language of its words and errors.
 
     >>> from autograd import Value
     >>> render(Value(1.0), "graph.jpg")
     Traceback (most recent call last):
-    ValueError: cannot draw graph.jpg: unknown extension '.jpg'; use .svg, .png or .pdf
-    """
+    autograd.i18n.TranslatableValueError: cannot draw graph.jpg: unknown extension '.jpg'; use .svg, .png or .pdf
+    """  # noqa: E501
     path = Path(path)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ValueError(
-            f"cannot draw {path}: unknown extension {path.suffix!r}; use .svg, .png or .pdf"
+        raise TranslatableValueError(
+            N_("cannot draw {path}: unknown extension {extension!r}; use .svg, .png or .pdf"),
+            path=str(path),
+            extension=path.suffix,
         )
     _write(draw(root, **draw_kwargs), path, fmt, timeout=dot_timeout)
     return path
@@ -236,6 +274,7 @@ def render_backward_steps(
     params: Iterable[Value] = (),
     seconds_per_frame: float = 1.5,
     dot_timeout: float | None = None,
+    lang: str | None = None,
 ) -> list[Path]:
     """One PNG per step of the backward pass, plus ``backward.gif`` when Pillow is installed.
 
@@ -248,6 +287,7 @@ def render_backward_steps(
     ``folder`` (created if needed; older step images there are removed).
     Returns the paths written, the GIF last.
     ``dot_timeout`` (seconds) stops a slower layout of a frame with TimeoutError.
+    The titles are in ``lang`` (by default the explanation's language).
 
     >>> from autograd import Value
     >>> render_backward_steps(Value(1.0) * 2, "frames", max_nodes=1)  # doctest: +ELLIPSIS
@@ -256,7 +296,9 @@ def render_backward_steps(
     """
     if explanation is None:
         check_size(len(evaluation_order(root)), max_nodes, "max_nodes")
-        explanation = explain(root, params=params)
+        explanation = explain(root, params=params, lang=lang)
+    elif lang is not None:
+        explanation = explanation.in_language(lang)
     check_size(len(explanation.nodes), max_nodes, "max_nodes")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -287,6 +329,7 @@ def render_backward_steps(
                 show_local=show_local,
                 active=explanation.backward[k - 1].id if k else None,
                 title=frame_title(explanation, k, _DIGITS),
+                lang=explanation.lang,
             )
         )
     paths = []
@@ -390,10 +433,14 @@ def _graphviz():
     try:
         import graphviz
     except ImportError:
-        raise ModuleNotFoundError(
-            f"drawing graphs needs the graphviz Python package: {INSTALL_PACKAGE} "
-            f"(and Graphviz's dot program: {INSTALL_DOT})",
+        raise TranslatableModuleNotFoundError(
+            N_(
+                "drawing graphs needs the graphviz Python package: {install_package} (and "
+                "Graphviz's dot program: {install_dot})"
+            ),
             name="graphviz",
+            install_package=INSTALL_PACKAGE,
+            install_dot=Phrase(INSTALL_DOT),
         ) from None
     return graphviz
 
@@ -421,11 +468,15 @@ def check_drawable(root: Value, *, max_nodes: int, max_uses: int = MAX_USES) -> 
     uses = Counter(parent for node in order for parent in node.parents)
     busiest, count = max(uses.items(), key=lambda item: item[1], default=(None, 0))
     if count > max_uses:
-        name = node_names(evaluation_order(root))[busiest]
         raise GraphTooBigError(
-            f"{name} is used {count} times, more than max_uses={max_uses}: Graphviz's layout "
-            "time grows steeply with the edges out of one node; draw a smaller piece of it, "
-            f"or use {name} in fewer operations (a power such as w**3 for w*w*w)"
+            N_(
+                "{name} is used {count} times, more than max_uses={limit}: Graphviz's layout "
+                "time grows steeply with the edges out of one node; draw a smaller piece of "
+                "it, or use {name} in fewer operations (a power such as w**3 for w*w*w)"
+            ),
+            name=node_names(evaluation_order(root))[busiest],
+            count=count,
+            limit=max_uses,
         )
 
 
@@ -433,9 +484,14 @@ def check_size(size: int, limit: int, name: str) -> None:
     """Refuse a graph of ``size`` nodes if that is more than ``limit`` (the argument ``name``)."""
     if size > limit:
         raise GraphTooBigError(
-            f"the graph has {size} nodes, more than {name}={limit}: a picture that big is "
-            "unreadable and slow to lay out; draw a smaller piece of it (one neuron, or the "
-            "loss of a single example)"
+            N_(
+                "the graph has {size} nodes, more than {name}={limit}: a picture that big is "
+                "unreadable and slow to lay out; draw a smaller piece of it (one neuron, or "
+                "the loss of a single example)"
+            ),
+            size=size,
+            name=name,
+            limit=limit,
         )
 
 
@@ -475,6 +531,7 @@ def _graph(
     show_local: bool,
     active: str | None = None,
     title: str = "",
+    lang: str | None = None,
 ):
     """The Digraph of the model's nodes, the output last.
 
@@ -495,8 +552,9 @@ def _graph(
     graph.attr("node", fontname="Helvetica", fontsize="11")
     graph.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="#555555")
 
+    const = ptr(lang, "the name in a constant's box of a drawing", "const")
     for node in nodes:
-        fields = [_record_escape("const" if node.kind == "constant" else node.name)]
+        fields = [_record_escape(const if node.kind == "constant" else node.name)]
         fields.append(f"data {format_number(node.value, _DIGITS)}")
         if grads is not None and node.kind != "constant":  # a number needs no gradient
             grad = grads[node.id]
@@ -569,8 +627,11 @@ def to_svg(graph, timeout: float | None = None) -> str:
         return _pipe(graph, "svg", timeout).decode("utf-8")
     except FileNotFoundError:
         raise GraphvizNotInstalledError(
-            f"cannot draw the graph as SVG: Graphviz's dot program is not installed "
-            f"(install it with {INSTALL_DOT})"
+            N_(
+                "cannot draw the graph as SVG: Graphviz's dot program is not installed "
+                "(install it with {install_dot})"
+            ),
+            install_dot=Phrase(INSTALL_DOT),
         ) from None
 
 
@@ -587,13 +648,20 @@ def _pipe(graph, fmt: str, timeout: float | None) -> bytes:
             check=True,
         )
     except subprocess.TimeoutExpired:
-        raise TimeoutError(
-            f"the graph took more than {timeout:g} s to lay out (Graphviz's dot); draw a "
-            "smaller piece of it"
+        raise LayoutTimeoutError(
+            N_(
+                "the graph took more than {seconds} s to lay out (Graphviz's dot); draw a "
+                "smaller piece of it"
+            ),
+            seconds=f"{timeout:g}",
         ) from None
     except subprocess.CalledProcessError as error:
-        said = error.stderr.decode("utf-8", "replace").strip() or f"exit status {error.returncode}"
-        raise RuntimeError(f"Graphviz's dot could not draw the graph: {said}") from None
+        said = error.stderr.decode("utf-8", "replace").strip() or Phrase(
+            N_("exit status {status}"), status=error.returncode
+        )
+        raise GraphvizError(
+            N_("Graphviz's dot could not draw the graph: {reason}"), reason=said
+        ) from None
     return done.stdout
 
 
@@ -626,8 +694,13 @@ def _write(graph, path: Path, fmt: str, timeout: float | None = None) -> None:
         source = path.with_suffix(".dot")
         source.write_text(graph.source, encoding="utf-8")
         raise GraphvizNotInstalledError(
-            f"cannot draw {path}: Graphviz's dot program is not installed (install it with "
-            f"{INSTALL_DOT}); the graph's DOT source is in {source}"
+            N_(
+                "cannot draw {path}: Graphviz's dot program is not installed (install it with "
+                "{install_dot}); the graph's DOT source is in {source}"
+            ),
+            path=str(path),
+            install_dot=Phrase(INSTALL_DOT),
+            source=str(source),
         ) from None
     path.write_bytes(image)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import autograd.errors as errors
 from autograd.errors import DomainError, real
 from autograd.grad_mode import grad_enabled, is_grad_enabled, no_grad
+from autograd.i18n import N_, TranslatableTypeError, TranslatableValueError
 
 __all__ = [
     "BUILT_IN",
@@ -172,7 +173,7 @@ def _unary(op: Op) -> Callable[[Value], Value]:
         except (ArithmeticError, ValueError) as error:
             raise errors.refused(op.name, (self,), error) from None
         out = _new(Value)
-        out.data = data if type(data) is float else real(data, f"the result of {op.name}")
+        out.data = data if type(data) is float else real(data, _RESULT, op=op.name)
         out.grad, out.label = 0.0, ""
         out._prev = (self,) if _recording() else ()  # inside no_grad(): no graph
         out._op = op if out._prev else LEAF
@@ -193,7 +194,7 @@ def _binary(op: Op) -> Callable[[Value, Operand], Value]:
         except (ArithmeticError, ValueError) as error:
             raise errors.refused(op.name, (self, other), error) from None
         out = _new(Value)
-        out.data = data if type(data) is float else real(data, f"the result of {op.name}")
+        out.data = data if type(data) is float else real(data, _RESULT, op=op.name)
         out.grad, out.label = 0.0, ""
         out._prev = (self, other) if _recording() else ()  # inside no_grad(): no graph
         out._op = op if out._prev else LEAF
@@ -296,7 +297,7 @@ class Value:
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
             return _power_of_value(self, exponent)
-        return _power_method(real(exponent, "operand of **"))(self)
+        return _power_method(real(exponent, _OPERAND, op="**"))(self)
 
     # A number on the left: 2 * w, 1 - x, 1 / x, 2 ** x.
     def __radd__(self, other: float) -> Value:
@@ -369,17 +370,21 @@ def _power_method(n: float) -> Callable[[Value], Value]:
     return _unary(power(n))
 
 
+# Where a number that is not one was found, for real()'s error (marked once, not per call).
+_OPERAND, _COMPARISON, _RESULT = N_("operand of {op}"), N_("comparison"), N_("the result of {op}")
+
+
 def lift(x: Operand, op: str) -> Value:
     """``x`` as an operand of ``op``: a Value stays, a number becomes a constant leaf."""
     if isinstance(x, Value):
         return x
     if type(x) is not float:  # floats need no check: the common case stays fast
-        x = real(x, "operand of " + op)
+        x = real(x, _OPERAND, op=op)
     return Value(x, "", (), CONSTANT)
 
 
 def _data(x: Operand) -> float:
-    return x.data if isinstance(x, Value) else real(x, "comparison")
+    return x.data if isinstance(x, Value) else real(x, _COMPARISON)
 
 
 def apply(op: Op, *operands: Value) -> Value:
@@ -399,7 +404,7 @@ def _result(op: Op, operands: tuple[Value, ...], numbers: list[float]) -> Value:
     except (ArithmeticError, ValueError) as error:
         raise errors.refused(op.name, operands, error) from None
     out = _new(Value)
-    out.data = data if type(data) is float else real(data, f"the result of {op.name}")
+    out.data = data if type(data) is float else real(data, _RESULT, op=op.name)
     out.grad, out.label = 0.0, ""
     out._prev = operands if _recording() else ()  # inside no_grad(): no graph
     out._op = op if out._prev else LEAF
@@ -417,9 +422,8 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Operand) -
     2.5
     """
     if len(weights) != len(inputs):
-        raise ValueError(
-            f"linear: {len(weights)} weights but {len(inputs)} inputs; they must pair up one to one"
-        )
+        message = N_("linear: {weights} weights but {inputs} inputs; they must pair up one to one")
+        raise TranslatableValueError(message, weights=len(weights), inputs=len(inputs))
     operands = (*weights, *inputs, bias)
     numbers = [x.data for x in operands if type(x) is Value]  # one pass: calls are slow
     if len(numbers) < len(operands):  # a plain number among them becomes a constant leaf
@@ -539,7 +543,8 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
         inputs = [inputs]
     for x in [output, *inputs]:
         if not isinstance(x, Value):
-            raise TypeError(f"grad: expected Values, got {type(x).__name__} {x!r}")
+            message = N_("grad: expected Values, got {type} {value!r}")
+            raise TranslatableTypeError(message, type=type(x).__name__, value=x)
     seed, zero = (lift(1.0, "grad"), lift(0.0, "grad")) if create_graph else (1.0, 0.0)
     grads = backpropagate(output, seed, create_graph)
     return [grads.get(x, zero) for x in inputs]

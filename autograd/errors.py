@@ -5,18 +5,27 @@ its domain, or a result beyond the largest float).
 Each message names the operation and its operands (by their labels, x and y
 where they have none, a constant by its value) and the value that is out of
 bounds, and, where it helps, what to do instead. The engine imports this
-module; it imports nothing of autograd (an operand is anything with
-``.data``, ``.label`` and ``.op``, as a Value has).
+module; of autograd it imports only the languages (``autograd.i18n``), and an
+operand is anything with ``.data``, ``.label`` and ``.op``, as a Value has.
+Each message is a catalog sentence (``N_``) with named parameters, so that
+``error_text(error, "zh")`` says it in Chinese; ``str(error)`` is English
+unless it was raised in a context of another language (``use_language``).
 
 >>> class Leaf:  # what a message needs of a Value
 ...     data, label, op = 0.0, "b", ""
->>> division_by_zero(Leaf(), Leaf())
+>>> from autograd.i18n import error_text
+>>> error = division_by_zero(Leaf(), Leaf())
+>>> str(error)
 'division by zero in b / b with b = 0.0'
+>>> error_text(error, "zh")
+'b / b（其中 b = 0.0）：除以零。'
 """
 
 from __future__ import annotations
 
 import numbers
+
+from autograd.i18n import N_, Phrase, TranslatableError, TranslatableTypeError
 
 __all__ = [
     "DomainError",
@@ -30,7 +39,7 @@ __all__ = [
 ]
 
 
-class DomainError(ValueError, ArithmeticError):
+class DomainError(TranslatableError, ValueError, ArithmeticError):
     """An operation was asked for a number outside its domain (log of -1,
     division by zero, a negative base to a fractional power), or its result or
     one of its local derivatives does not fit in a float (exp of 1000).
@@ -39,64 +48,80 @@ class DomainError(ValueError, ArithmeticError):
     (1e308 * 10, 1 / 1e-320), so does the engine: IEEE arithmetic."""
 
 
-def real(x, where: str) -> float:
-    """x as a float, or a TypeError that says what was passed where."""
+def real(x, where: str, /, **params: object) -> float:
+    """x as a float, or a TypeError that says what was passed where: ``where`` is a
+    catalog phrase (``N_("operand of {op}")``) filled with ``params`` only if it is said.
+
+    >>> real(2, N_("operand of {op}"), op="*")
+    2.0
+    >>> real("2", N_("operand of {op}"), op="*")
+    Traceback (most recent call last):
+    ...
+    autograd.i18n.TranslatableTypeError: operand of *: got the text '2'; convert it first, e.g. float('2')
+    """  # noqa: E501
     if type(x) is float or type(x) is int:  # the common case, without the slower ABC check
         return float(x)
     if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy reals
         return float(x)
+    said = Phrase(where, **params)
     if hasattr(x, "local_derivatives"):  # a Value
-        raise TypeError(
-            f"{where}: got {x!r}; a Value does not hold another Value. "
+        message = N_(
+            "{where}: got {value!r}; a Value does not hold another Value. "
             "Use the Value itself, or Value(v.data) for an independent copy"
         )
-    if isinstance(x, complex):
-        raise TypeError(
-            f"{where}: got the complex number {x!r}; this engine differentiates real numbers only"
+    elif isinstance(x, complex):
+        message = N_(
+            "{where}: got the complex number {value!r}; this engine differentiates real "
+            "numbers only"
         )
-    if isinstance(x, str):
-        raise TypeError(f"{where}: got the text {x!r}; convert it first, e.g. float({x!r})")
-    raise TypeError(f"{where}: expected a real number, got {type(x).__name__} {x!r}")
+    elif isinstance(x, str):
+        message = N_("{where}: got the text {value!r}; convert it first, e.g. float({value!r})")
+    else:
+        message = N_("{where}: expected a real number, got {type} {value!r}")
+    raise TranslatableTypeError(message, where=said, type=type(x).__name__, value=x)
 
 
 def _name(v, default: str) -> str:
     return f"{v.data:g}" if v.op == "const" else v.label or default
 
 
-def _with_value(v, default: str) -> str:
-    return "" if v.op == "const" else f" with {_name(v, default)} = {v.data!r}"
+def division_by_zero(a, b) -> DomainError:
+    expression = f"{_name(a, 'x')} / {_name(b, 'y')}"
+    return DomainError(N_("division by zero in {where}"), where=_written(expression, [b], ["y"]))
 
 
-def division_by_zero(a, b) -> str:
-    return f"division by zero in {_name(a, 'x')} / {_name(b, 'y')}{_with_value(b, 'y')}"
-
-
-def exp_overflow(a) -> str:
-    return (
-        f"overflow in exp({_name(a, 'x')}){_with_value(a, 'x')}: the result exceeds the largest "
-        "float (about 1.8e308, reached at x = 709.78); for probabilities use sigmoid() or "
-        "subtract the maximum first (log-sum-exp)"
+def exp_overflow(a) -> DomainError:
+    return DomainError(
+        N_(
+            "overflow in {where}: the result exceeds the largest float (about 1.8e308, "
+            "reached at x = 709.78); for probabilities use sigmoid() or subtract the maximum "
+            "first (log-sum-exp)"
+        ),
+        where=_written(f"exp({_name(a, 'x')})", [a], ["x"]),
     )
 
 
-def log_of_non_positive(a) -> str:
-    return (
-        f"log of a non-positive number: log({_name(a, 'x')}){_with_value(a, 'x')}; "
-        "log is defined for x > 0 only"
+def log_of_non_positive(a) -> DomainError:
+    return DomainError(
+        N_("log of a non-positive number: {where}; log is defined for x > 0 only"),
+        where=_written(f"log({_name(a, 'x')})", [a], ["x"]),
     )
 
 
-def power_refused(base, n: float, n_text: str = "", exponent=None) -> str:
+def power_refused(base, n: float, n_text: str = "", exponent=None) -> DomainError:
     """Why base ** n has no float value: division by zero, a negative base to a
     fractional power (a complex number), or overflow. ``n_text`` is how n is
     written; an ``exponent`` operand is written by its name."""
     n_text = _name(exponent, "n") if exponent is not None else n_text
     where = _written(f"{_name(base, 'x')} ** {n_text}", [base, exponent], ["x", "n"])
     if base.data == 0 and n < 0:
-        return f"division by zero in {where}"
+        return DomainError(N_("division by zero in {where}"), where=where)
     if base.data < 0 and not float(n).is_integer():
-        return f"negative base to a fractional power in {where}: the result is not a real number"
-    return f"overflow in {where}: the result exceeds the largest float"
+        return DomainError(
+            N_("negative base to a fractional power in {where}: the result is not a real number"),
+            where=where,
+        )
+    return DomainError(N_("overflow in {where}: the result exceeds the largest float"), where=where)
 
 
 def refused(name: str, operands, error: Exception) -> DomainError:
@@ -110,11 +135,13 @@ def refused(name: str, operands, error: Exception) -> DomainError:
     negative base to a fractional power in x ** 0.5 with x = -4.0: the result is not a real number
     """
     if name in _REFUSALS:
-        return DomainError(_REFUSALS[name](*operands))
+        return _REFUSALS[name](*operands)
     if name.startswith("**"):  # a power with a number exponent: '**0.5'
-        return DomainError(power_refused(operands[0], float(name[2:]), name[2:]))
+        return power_refused(operands[0], float(name[2:]), name[2:])
     shown = ", ".join(repr(x.data) for x in operands)
-    return DomainError(f"{name}({shown}): {error}")
+    return DomainError(
+        N_("{operation}({numbers}): {reason}"), operation=name, numbers=shown, reason=_reason(error)
+    )
 
 
 # The built-in operations with a domain, by name, and what they say.
@@ -147,16 +174,30 @@ def derivative_refused(name: str, operands, error: Exception) -> DomainError:
     where = _written(expression, operands, defaults)
     if isinstance(error, OverflowError):
         return DomainError(
-            f"overflow in the local derivative of {where}: it exceeds the largest float"
+            N_("overflow in the local derivative of {where}: it exceeds the largest float"),
+            where=where,
         )
-    return DomainError(f"in the local derivative of {where}: {error}")
+    return DomainError(
+        N_("in the local derivative of {where}: {reason}"), where=where, reason=_reason(error)
+    )
 
 
-def _written(expression: str, operands, defaults) -> str:
-    """The expression, and the value of each operand that is not a constant."""
+def _reason(error: Exception) -> str | TranslatableError:
+    """Python's reason in Python's words; one of ours, said in the message's language."""
+    return error if isinstance(error, TranslatableError) else str(error)
+
+
+def _written(expression: str, operands, defaults) -> str | Phrase:
+    """The expression, and the value of each operand that is not a constant:
+    ``x / y with y = 0.0``, ``x ** n with x = -1.0 and n = 0.5``."""
     values = [
         f"{_name(v, d)} = {v.data!r}"
         for v, d in zip(operands, defaults)
         if v is not None and v.op != "const"
     ]
-    return expression + (" with " + " and ".join(values) if values else "")
+    if not values:
+        return expression
+    listed = values[0]
+    for value in values[1:]:
+        listed = Phrase(N_("{first} and {second}"), first=listed, second=value)
+    return Phrase(N_("{expression} with {values}"), expression=expression, values=listed)

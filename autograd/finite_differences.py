@@ -10,12 +10,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from autograd.engine import Operand, Value, grad, no_grad, real
+from autograd.i18n import N_, Phrase, TranslatableError, TranslatableTypeError
 
 __all__ = ["GradcheckError", "gradcheck"]
 
 
-class GradcheckError(AssertionError):
+class GradcheckError(TranslatableError, AssertionError):
     """The engine's gradients disagree with finite differences."""
+
+
+class _Lines(Phrase):
+    """Phrases said one to a line, in the language of the message they are part of."""
+
+    def __init__(self, lines: list[Phrase]):
+        super().__init__("")
+        self.lines = lines
+
+    def say(self, lang: str | None = None) -> str:
+        return "\n".join(line.say(lang) for line in self.lines)
+
+    def __reduce__(self):
+        return _Lines, (self.lines,)
 
 
 def gradcheck(
@@ -33,7 +48,7 @@ def gradcheck(
     >>> gradcheck(lambda a, b: a * b.tanh(), [0.5, -1.5])
     True
     """
-    point = [x.data if isinstance(x, Value) else real(x, "gradcheck input") for x in inputs]
+    point = [x.data if isinstance(x, Value) else real(x, N_("gradcheck input")) for x in inputs]
     leaves = [Value(x) for x in point]
     analytic = [float(g) for g in grad(_call(f, leaves), leaves)]
     numeric = []
@@ -50,14 +65,28 @@ def gradcheck(
         if not abs(a - n) <= atol + rtol * abs(n)
     ]
     if bad:
-        rows = "\n".join(
-            f"  input {i} (= {point[i]!r}): analytic {analytic[i]!r}, numeric {numeric[i]!r}"
-            + ("   <-- differs" if i in bad else "")
-            for i in range(len(point))
+        agrees = N_("  input {index} (= {value!r}): analytic {analytic!r}, numeric {numeric!r}")
+        differs = N_(
+            "  input {index} (= {value!r}): analytic {analytic!r}, numeric {numeric!r}   "
+            "<-- differs"
         )
+        rows = [
+            Phrase(
+                differs if i in bad else agrees,
+                index=i,
+                value=point[i],
+                analytic=analytic[i],
+                numeric=numeric[i],
+            )
+            for i in range(len(point))
+        ]
         raise GradcheckError(
-            f"gradcheck failed for {getattr(f, '__name__', f)!s} "
-            f"(atol={atol}, rtol={rtol}, eps={eps}):\n{rows}"
+            N_("gradcheck failed for {function} (atol={atol}, rtol={rtol}, eps={eps}):\n{rows}"),
+            function=str(getattr(f, "__name__", f)),
+            atol=atol,
+            rtol=rtol,
+            eps=eps,
+            rows=_Lines(rows),
         )
     return True
 
@@ -65,7 +94,9 @@ def gradcheck(
 def _call(f: Callable[..., Value], args) -> Value:
     out = f(*args)
     if not isinstance(out, Value):
-        raise TypeError(
-            f"gradcheck: f must return a single Value, got {type(out).__name__} {out!r}"
+        raise TranslatableTypeError(
+            N_("gradcheck: f must return a single Value, got {type} {value!r}"),
+            type=type(out).__name__,
+            value=out,
         )
     return out

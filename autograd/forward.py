@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from autograd.engine import Value, grad, real
+from autograd.i18n import N_, Phrase, TranslatableTypeError, TranslatableValueError, ntr, tr
 from autograd.trace import evaluation_order_of
 
 __all__ = ["MODES", "choose_mode", "forward_sweep", "hessian", "jacobian", "jvp", "sweep_cost"]
@@ -86,16 +87,23 @@ def jvp(
     points = _numbers("jvp", "primals", primals)
     directions = _numbers("jvp", "tangents", tangents)
     if len(points) != len(directions):
-        raise ValueError(
-            f"jvp: {len(points)} primals but {len(directions)} tangents; give one tangent "
-            "per primal, e.g. tangents=[1.0, 0.0] for the derivative by the first of two inputs"
+        raise TranslatableValueError(
+            N_(
+                "jvp: {primals} primals but {tangents} tangents; give one tangent per primal, "
+                "e.g. tangents=[1.0, 0.0] for the derivative by the first of two inputs"
+            ),
+            primals=len(points),
+            tangents=len(directions),
         )
     xs = [Value(x) for x in points]
     out = _call("jvp", f, xs)
     if not isinstance(out, Value):
-        raise TypeError(
-            f"jvp: f must return one Value, got {_describe(out)}; for several outputs use "
-            "jacobian(f, inputs)"
+        raise TranslatableTypeError(
+            N_(
+                "jvp: f must return one Value, got {type} {value!r}; for several outputs use "
+                "jacobian(f, inputs)"
+            ),
+            **_described(out),
         )
     tangent = forward_sweep([out], dict(zip(xs, directions)))[out]
     return out.data, float(tangent)
@@ -118,7 +126,9 @@ def jacobian(
     [[1.0, 2.0], [1.0, 1.0]]
     """
     if mode is not None and mode not in MODES:
-        raise ValueError(f"jacobian: mode must be 'forward', 'reverse' or None, got {mode!r}")
+        raise TranslatableValueError(
+            N_("jacobian: mode must be 'forward', 'reverse' or None, got {mode!r}"), mode=mode
+        )
     points = _numbers("jacobian", "inputs", inputs)
     xs = [Value(x) for x in points]
     outputs = _outputs("jacobian", _call("jacobian", f, xs))
@@ -147,14 +157,19 @@ def hessian(f: Callable[..., Value], inputs: Sequence[float]) -> list[list[float
     def gradient(*xs: Value) -> list[Value]:
         out = _call("hessian", f, xs)
         if not isinstance(out, Value):
-            raise TypeError(
-                f"hessian: f must return one Value, got {_describe(out)}; a Hessian is "
-                "the matrix of second derivatives of one output"
+            raise TranslatableTypeError(
+                N_(
+                    "hessian: f must return one Value, got {type} {value!r}; a Hessian is the "
+                    "matrix of second derivatives of one output"
+                ),
+                **_described(out),
             )
         return grad(out, xs, create_graph=True)
 
     if not _numbers("hessian", "inputs", inputs):
-        raise ValueError("hessian: no inputs; give the point as a list with one number per input")
+        raise TranslatableValueError(
+            N_("hessian: no inputs; give the point as a list with one number per input")
+        )
     return jacobian(gradient, inputs, mode="forward")
 
 
@@ -169,44 +184,85 @@ def choose_mode(n_inputs: int, n_outputs: int) -> str:
     return "forward" if n_inputs <= n_outputs else "reverse"
 
 
-def sweep_cost(n_inputs: int, n_outputs: int) -> str:
-    """What a Jacobian of this shape costs in each mode, the cheaper one first.
+def sweep_cost(n_inputs: int, n_outputs: int, lang: str | None = None) -> str:
+    """What a Jacobian of this shape costs in each mode, the cheaper one first, in
+    ``lang`` (by default the context's language).
 
     >>> sweep_cost(2, 1)
     'Cost: 2 inputs and 1 output: reverse mode needs 1 backward sweep, forward mode 2 forward sweeps (one per input).'
     >>> sweep_cost(1, 3)
     'Cost: 1 input and 3 outputs: forward mode needs 1 forward sweep, reverse mode 3 backward sweeps (one per output).'
+    >>> sweep_cost(2, 1, "zh")
+    '代价：2 个输入、1 个输出：反向模式需要 1 次反向遍历，正向模式需要 2 次正向遍历（每个输入一次）。'
     """  # noqa: E501
-    forward = _count(n_inputs, "forward sweep") + (" (one per input)" if n_inputs > 1 else "")
-    reverse = _count(n_outputs, "backward sweep") + (" (one per output)" if n_outputs > 1 else "")
-    if choose_mode(n_inputs, n_outputs) == "forward":
-        cheaper, dearer = f"forward mode needs {forward}", f"reverse mode {reverse}"
+    if n_inputs == 1:
+        forward = ntr(lang, "{count} forward sweep", "{count} forward sweeps", 1, count=1)
     else:
-        cheaper, dearer = f"reverse mode needs {reverse}", f"forward mode {forward}"
-    shape = f"{_count(n_inputs, 'input')} and {_count(n_outputs, 'output')}"
-    return f"Cost: {shape}: {cheaper}, {dearer}."
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+        forward = ntr(
+            lang,
+            "{count} forward sweep (one per input)",
+            "{count} forward sweeps (one per input)",
+            n_inputs,
+            count=n_inputs,
+        )
+    if n_outputs == 1:
+        reverse = ntr(lang, "{count} backward sweep", "{count} backward sweeps", 1, count=1)
+    else:
+        reverse = ntr(
+            lang,
+            "{count} backward sweep (one per output)",
+            "{count} backward sweeps (one per output)",
+            n_outputs,
+            count=n_outputs,
+        )
+    shape = {
+        "inputs": ntr(lang, "{count} input", "{count} inputs", n_inputs, count=n_inputs),
+        "outputs": ntr(lang, "{count} output", "{count} outputs", n_outputs, count=n_outputs),
+    }
+    if choose_mode(n_inputs, n_outputs) == "forward":
+        return tr(
+            lang,
+            "Cost: {inputs} and {outputs}: forward mode needs {forward}, reverse mode {reverse}.",
+            **shape,
+            forward=forward,
+            reverse=reverse,
+        )
+    return tr(
+        lang,
+        "Cost: {inputs} and {outputs}: reverse mode needs {reverse}, forward mode {forward}.",
+        **shape,
+        forward=forward,
+        reverse=reverse,
+    )
 
 
 def _numbers(function: str, what: str, values: Sequence[float]) -> list[float]:
     """``values`` as floats (a Value gives its number), or an error naming the culprit."""
     if isinstance(values, (Value, int, float)) or not isinstance(values, Sequence):
-        raise TypeError(
-            f"{function}: {what} must be a list of numbers, one per argument of f, "
-            f"got {_describe(values)}"
+        raise TranslatableTypeError(
+            N_(
+                "{function}: {what} must be a list of numbers, one per argument of f, "
+                "got {type} {value!r}"
+            ),
+            function=function,
+            what=what,
+            **_described(values),
         )
     return [
-        x.data if isinstance(x, Value) else real(x, f"{function}: {what}[{i}]")
+        x.data
+        if isinstance(x, Value)
+        else real(x, N_("{function}: {what}[{index}]"), function=function, what=what, index=i)
         for i, x in enumerate(values)
     ]
 
 
 def _call(function: str, f: Callable, xs: Sequence[Value]):
     if not callable(f):
-        raise TypeError(f"{function}: f must be a function of Values, got {_describe(f)}")
+        raise TranslatableTypeError(
+            N_("{function}: f must be a function of Values, got {type} {value!r}"),
+            function=function,
+            **_described(f),
+        )
     return f(*xs)
 
 
@@ -214,16 +270,25 @@ def _outputs(function: str, result) -> list[Value]:
     """f's result as a list of Values: one Value, or a list or tuple of them."""
     outputs = list(result) if isinstance(result, (list, tuple)) else [result]
     if not outputs:
-        raise ValueError(f"{function}: f returned no outputs; return a Value or a list of Values")
+        raise TranslatableValueError(
+            N_("{function}: f returned no outputs; return a Value or a list of Values"),
+            function=function,
+        )
     for i, out in enumerate(outputs):
         if not isinstance(out, Value):
-            where = "f" if len(outputs) == 1 else f"output {i} of f"
-            raise TypeError(
-                f"{function}: {where} is {_describe(out)}, not a Value; every output must "
-                "be computed from the inputs (write Value(c) for a constant output)"
+            where = "f" if len(outputs) == 1 else Phrase(N_("output {index} of f"), index=i)
+            raise TranslatableTypeError(
+                N_(
+                    "{function}: {where} is {type} {value!r}, not a Value; every output must "
+                    "be computed from the inputs (write Value(c) for a constant output)"
+                ),
+                function=function,
+                where=where,
+                **_described(out),
             )
     return outputs
 
 
-def _describe(x) -> str:
-    return f"{type(x).__name__} {x!r}"
+def _described(x) -> dict:
+    """What a message shows of a value it refuses: its type's name and its repr."""
+    return {"type": type(x).__name__, "value": x}

@@ -28,7 +28,8 @@ Which language:
 The marking functions are what Babel's extractor looks for (the keywords in
 ``pyproject.toml``'s ``[tool.babel]``): ``tr:2``, ``ntr:2,3``, ``ptr:2c,3``,
 and ``N_``, ``Nn_:1,2`` for a sentence (a singular and plural pair) marked now
-and translated later. This module uses the standard library only and imports
+and translated later (and ``latex_sentence:2``, autograd.explain.latex's sentence
+with formulas between its words). This module uses the standard library only and imports
 no other part of autograd, so every floor of the house can use it.
 """
 
@@ -52,8 +53,10 @@ __all__ = [
     "LANGUAGES",
     "N_",
     "Nn_",
+    "Phrase",
     "TranslatableError",
     "TranslatableImportError",
+    "TranslatableModuleNotFoundError",
     "TranslatableTypeError",
     "TranslatableValueError",
     "UnknownLanguageError",
@@ -199,6 +202,77 @@ class TranslatableTypeError(TranslatableError, TypeError):
 
 class TranslatableImportError(TranslatableError, ImportError):
     """An ``ImportError`` (an optional package is missing) that can be said in every language."""
+
+
+class TranslatableModuleNotFoundError(TranslatableImportError, ModuleNotFoundError):
+    """A ``ModuleNotFoundError`` that can be said in every language; ``name`` is the
+    missing package (also a parameter of the sentence), as Python's own has it."""
+
+    def __init__(self, message: str, n: int | None = None, /, *, name: str, **params: object):
+        super().__init__(message, n, name=name, **params)
+        self.name = name
+
+
+class Phrase:
+    """A piece of a sentence that has words of its own (``column 5``, ``x = 3.0 and
+    y = 2.0``), said in the language of the sentence it is a parameter of.
+
+    Some sentences take a part that varies in its words, not only in its
+    numbers: where in a program, which values, an error inside another. Pass
+    such a part as a Phrase (its own sentence, marked with ``N_``, and its
+    parameters) or as a ``TranslatableError``: ``tr``, ``ntr``, ``ptr`` and
+    ``error_text`` say it in their language before they fill it in.
+
+    >>> where = Phrase(N_("line {line}, column {column}"), line=2, column=5)
+    >>> message = Phrase(N_("invalid syntax"))
+    >>> error = TranslatableValueError(N_("{message} ({where})"), message=message, where=where)
+    >>> str(error), error_text(error, "zh")
+    ('invalid syntax (line 2, column 5)', '语法错误（第 2 行，第 5 列）。')
+    """
+
+    __slots__ = ("message", "n", "params")
+
+    def __init__(self, message: str | tuple[str, str], n: int | None = None, /, **params: object):
+        self.message, self.n, self.params = message, n, params
+
+    def say(self, lang: str | None = None) -> str:
+        """The phrase in ``lang`` (None: the context's language)."""
+        return _say(lang, self.message, self.n, self.params)
+
+    def __str__(self) -> str:
+        return self.say()
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.message!r}, {self.n!r}, **{self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Phrase):
+            return NotImplemented
+        return (self.message, self.n, self.params) == (other.message, other.n, other.params)
+
+    def __hash__(self) -> int:
+        return hash((self.message, self.n))
+
+    def __reduce__(self):
+        return _rebuild_phrase, (self.message, self.n, self.params)
+
+
+def _rebuild_phrase(message, n: int | None, params: dict) -> Phrase:
+    return Phrase(message, n, **params)
+
+
+def _said(lang: str, params: Mapping[str, object]) -> Mapping[str, object]:
+    """The parameters, each Phrase and error of ours said in ``lang``."""
+    if not any(isinstance(value, (Phrase, TranslatableError)) for value in params.values()):
+        return params
+    return {
+        name: value.say(lang)
+        if isinstance(value, Phrase)
+        else _say(lang, value.message_id, value.n, value.params)
+        if isinstance(value, TranslatableError)
+        else value
+        for name, value in params.items()
+    }
 
 
 class UnknownLanguageError(TranslatableValueError):
@@ -375,8 +449,9 @@ def tr(lang: str | None, message: str, /, **params: object) -> str:
     >>> tr("zh", unknown, lang="de", languages="en, zh")
     "没有 'de' 这种语言；可选的语言有：en, zh。"
     """
-    translated = _translations(resolve_language(lang)).gettext(message)
-    return _fill(translated, message, params)
+    lang = resolve_language(lang)
+    translated = _translations(lang).gettext(message)
+    return _fill(translated, message, _said(lang, params))
 
 
 def ntr(lang: str | None, singular: str, plural: str, n: int, /, **params: object) -> str:
@@ -388,8 +463,9 @@ def ntr(lang: str | None, singular: str, plural: str, n: int, /, **params: objec
 
     A sentence the catalog lacks is said in English, in every language.
     """
-    translated = _translations(resolve_language(lang)).ngettext(singular, plural, n)
-    return _fill(translated, singular if n == 1 else plural, params)
+    lang = resolve_language(lang)
+    translated = _translations(lang).ngettext(singular, plural, n)
+    return _fill(translated, singular if n == 1 else plural, _said(lang, params))
 
 
 def ptr(lang: str | None, context: str, message: str, /, **params: object) -> str:
@@ -399,8 +475,9 @@ def ptr(lang: str | None, context: str, message: str, /, **params: object) -> st
     >>> ptr("zh", "the name of this catalog's language, written in it", "English")
     '中文'
     """
-    translated = _translations(resolve_language(lang)).pgettext(context, message)
-    return _fill(translated, message, params)
+    lang = resolve_language(lang)
+    translated = _translations(lang).pgettext(context, message)
+    return _fill(translated, message, _said(lang, params))
 
 
 def _fill(translated: str, english: str, params: Mapping[str, object]) -> str:

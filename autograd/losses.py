@@ -362,10 +362,3 @@ def _short_repr(x) -> str:
     """``repr(x)``, cut short: an error shows what was passed, not all of it."""
     text = repr(x)
     return text if len(text) <= 60 else text[:59] + "…"
-
-
-def _describe(x) -> str:
-    # nn.py's error messages use this (they are not in the catalogs yet).
-    if _is_list_like(x):
-        return f"a list of {len(x)}"
-    return f"{type(x).__name__} {x!r}"[:80]

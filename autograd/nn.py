@@ -39,8 +39,8 @@ import secrets
 from collections.abc import Callable, Sequence
 
 from autograd.engine import Value, linear
+from autograd.i18n import N_, Nn_, Phrase, TranslatableValueError
 from autograd.losses import (
-    _describe,
     _is_list_like,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -102,7 +102,7 @@ ACTIVATIONS: dict[str | None, Callable[[Value], Value]] = {
 }
 
 
-class StateDictError(ValueError):
+class StateDictError(TranslatableValueError):
     """A state dict or a saved file does not fit the model (or is not a saved
     model at all). The model is left unchanged."""
 
@@ -169,8 +169,14 @@ class Module:
         for i, p in enumerate(self.parameters()):
             if not math.isfinite(p.data):
                 raise StateDictError(
-                    f"cannot save {self!r}: parameter {i} ({p.label}) is {p.data}, and a saved "
-                    "model holds finite numbers only (did training diverge?)"
+                    N_(
+                        "cannot save {model}: parameter {index} ({label}) is {value}, and a "
+                        "saved model holds finite numbers only (did training diverge?)"
+                    ),
+                    model=repr(self),
+                    index=i,
+                    label=p.label,
+                    value=p.data,
                 )
         document = {"format": FORMAT, "module": repr(self), "state": self.state_dict()}
         _write_atomically(path, json.dumps(document, indent=1).encode())
@@ -191,33 +197,49 @@ class Module:
                     parse_constant=_no_constant,
                 )
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise StateDictError(f"{path} is not a saved model: not valid JSON ({error})") from None
+            raise StateDictError(  # Python's own words say where the JSON goes wrong
+                N_("{path} is not a saved model: not valid JSON ({error})"),
+                path=str(path),
+                error=str(error),
+            ) from None
         except RecursionError:
             raise StateDictError(
-                f"{path} is not a saved model: its lists or objects are nested too deeply"
+                N_("{path} is not a saved model: its lists or objects are nested too deeply"),
+                path=str(path),
             ) from None
         except StateDictError as error:
-            raise StateDictError(f"{path} is not a saved model: {error}") from None
+            raise StateDictError(
+                N_("{path} is not a saved model: {error}"), path=str(path), error=error
+            ) from None
         if not isinstance(document, dict) or "state" not in document:
             raise StateDictError(
-                f"{path} is not a saved model: expected a JSON object with a 'state' "
-                "entry, as written by Module.save()"
+                N_(
+                    "{path} is not a saved model: expected a JSON object with a 'state' entry, "
+                    "as written by Module.save()"
+                ),
+                path=str(path),
             )
         if document.get("format") != FORMAT:
             raise StateDictError(
-                f"{path} is not a saved model: its 'format' is "
-                f"{reprlib.repr(document.get('format'))}, expected {FORMAT!r}"
+                N_("{path} is not a saved model: its 'format' is {format}, expected {expected!r}"),
+                path=str(path),
+                format=reprlib.repr(document.get("format")),
+                expected=FORMAT,
             )
         try:
             self.load_state_dict(document["state"])
         except StateDictError as error:
             saved_from = document.get("module")
             if saved_from == repr(self):  # the right shape: a wrong number inside
-                raise StateDictError(f"{path}: {error}") from None
+                raise StateDictError(N_("{path}: {error}"), path=str(path), error=error) from None
             if not isinstance(saved_from, str) or len(saved_from) > 200:
-                saved_from = "an unknown model"
+                saved_from = Phrase(N_("an unknown model"))
             raise StateDictError(
-                f"{path} was saved from {saved_from} and does not fit {self!r}: {error}"
+                N_("{path} was saved from {saved_from} and does not fit {model}: {error}"),
+                path=str(path),
+                saved_from=saved_from,
+                model=repr(self),
+                error=error,
             ) from None
         return self
 
@@ -231,13 +253,22 @@ def _finite_float(text: str) -> float:
     one (JSON numbers like 1e400, or an integer of 5,000 digits)."""
     number = float(text)
     if not math.isfinite(number):
-        shown = text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text)} characters)"
-        raise StateDictError(f"the number {shown} is beyond the largest float")
+        shown = text
+        if len(text) > 30:
+            shown = Phrase(
+                N_("{start}...{end} ({length} characters)"),
+                start=text[:12],
+                end=text[-6:],
+                length=len(text),
+            )
+        raise StateDictError(N_("the number {number} is beyond the largest float"), number=shown)
     return number
 
 
 def _no_constant(name: str):
-    raise StateDictError(f"it holds {name}, and a model's parameters are finite numbers")
+    raise StateDictError(
+        N_("it holds {name}, and a model's parameters are finite numbers"), name=name
+    )
 
 
 def _write_atomically(path: str | os.PathLike, data: bytes) -> None:
@@ -317,7 +348,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ):
-        self.nin = _positive_int(nin, "Neuron: nin (the number of inputs)")
+        self.nin = _positive_int(nin, N_("Neuron: nin (the number of inputs)"))
         self.activation = _check_activation(activation)
         self.fused = fused
         weights, bias = INITS[_check_init(init)](_make_rng(rng, seed, "Neuron"), self.nin)
@@ -376,8 +407,8 @@ class Layer(Module):
         rng: random.Random | None = None,
         seed: int | None = None,
     ):
-        self.nin = _positive_int(nin, "Layer: nin (the number of inputs)")
-        self.nout = _positive_int(nout, "Layer: nout (the number of neurons)")
+        self.nin = _positive_int(nin, N_("Layer: nin (the number of inputs)"))
+        self.nout = _positive_int(nout, N_("Layer: nout (the number of neurons)"))
         self.activation = _check_activation(activation)
         self.fused = fused
         rng = _make_rng(rng, seed, "Layer")
@@ -403,8 +434,11 @@ class Layer(Module):
         """
         if not _is_list_like(weights) or not weights or not _is_list_like(weights[0]):
             raise StateDictError(
-                f"Layer.from_weights: weights must be a list of rows, one per neuron, "
-                f"got {weights!r}"
+                N_(
+                    "Layer.from_weights: weights must be a list of rows, one per neuron, "
+                    "got {weights!r}"
+                ),
+                weights=weights,
             )
         layer = cls(len(weights[0]), len(weights), activation, fused=fused, seed=0)
         state = {"weights": weights, "biases": biases}
@@ -436,13 +470,20 @@ class Layer(Module):
         rows = state["weights"]
         if not _is_list_like(rows) or len(rows) != self.nout:
             raise StateDictError(
-                f"{where}['weights'] should be {self.nout} rows (one per neuron) of "
-                f"{self.nin} weights for {self!r}, got {_describe(rows)}"
+                N_(
+                    "{where}['weights'] should be {rows} rows (one per neuron) of {count} "
+                    "weights for {layer}, got {got}"
+                ),
+                where=where,
+                rows=self.nout,
+                count=self.nin,
+                layer=repr(self),
+                got=_describe(rows),
             )
-        biases = _numbers(state["biases"], self.nout, f"{where}['biases']", "biases")
+        biases = _numbers(state["biases"], self.nout, f"{where}['biases']", _BIASES)
         pairs = []
         for i, (neuron, row, bias) in enumerate(zip(self.neurons, rows, biases, strict=True)):
-            weights = _numbers(row, self.nin, f"{where}['weights'][{i}]", "weights")
+            weights = _numbers(row, self.nin, f"{where}['weights'][{i}]", _WEIGHTS)
             pairs += [*zip(neuron.w, weights, strict=True), (neuron.b, bias)]
         return pairs
 
@@ -482,14 +523,18 @@ class MLP(Module):
         fused: bool = True,
         rng: random.Random | None = None,
     ):
-        self.nin = _positive_int(nin, "MLP: nin (the number of inputs)")
+        self.nin = _positive_int(nin, N_("MLP: nin (the number of inputs)"))
         if not _is_list_like(sizes) or not sizes:
-            raise ValueError(
-                f"MLP: sizes must be a non-empty list of layer widths, e.g. [16, 16, 1], "
-                f"got {sizes!r}"
+            raise TranslatableValueError(
+                N_(
+                    "MLP: sizes must be a non-empty list of layer widths, e.g. [16, 16, 1], "
+                    "got {sizes!r}"
+                ),
+                sizes=sizes,
             )
         self.sizes = [
-            _positive_int(n, f"MLP: sizes[{i}] (a layer width)") for i, n in enumerate(sizes)
+            _positive_int(n, N_("MLP: sizes[{index}] (a layer width)"), index=i)
+            for i, n in enumerate(sizes)
         ]
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation)
@@ -529,8 +574,11 @@ class MLP(Module):
     def _pair_with_state(self, state, where: str) -> list[tuple[Value, float]]:
         if not _is_list_like(state) or len(state) != len(self.layers):
             raise StateDictError(
-                f"{where} should be a list of {len(self.layers)} layers for {self!r}, "
-                f"got {_describe(state)}"
+                N_("{where} should be a list of {count} layers for {model}, got {got}"),
+                where=where,
+                count=len(self.layers),
+                model=repr(self),
+                got=_describe(state),
             )
         return [
             pair
@@ -552,7 +600,9 @@ def _make_rng(rng: random.Random | None, seed: int | None, who: str):
     else the ``random`` module itself (its functions share one hidden
     generator), as micrograd does, so that ``random.seed`` governs it."""
     if rng is not None and seed is not None:
-        raise ValueError(f"{who}: give rng or seed, not both (got seed={seed!r})")
+        raise TranslatableValueError(
+            N_("{who}: give rng or seed, not both (got seed={seed!r})"), who=who, seed=seed
+        )
     if rng is not None:
         return rng
     return random if seed is None else random.Random(seed)
@@ -561,20 +611,29 @@ def _make_rng(rng: random.Random | None, seed: int | None, who: str):
 def _check_init(name):
     if name not in INITS:
         known = ", ".join(repr(k) for k in INITS)
-        raise ValueError(f"unknown init {name!r}; choose one of {known}")
+        raise TranslatableValueError(
+            N_("unknown init {name!r}; choose one of {known}"), name=name, known=known
+        )
     return name
 
 
 def _check_activation(name):
     if name not in ACTIVATIONS:
         known = ", ".join(repr(k) for k in ACTIVATIONS)
-        raise ValueError(f"unknown activation {name!r}; choose one of {known}")
+        raise TranslatableValueError(
+            N_("unknown activation {name!r}; choose one of {known}"), name=name, known=known
+        )
     return name
 
 
-def _positive_int(n, what: str) -> int:
+def _positive_int(n, what: str, **params) -> int:
+    """``n`` as a width, or an error that says what it was for (``what``, a phrase)."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{what} must be a positive whole number, got {n!r}")
+        raise TranslatableValueError(
+            N_("{what} must be a positive whole number, got {value!r}"),
+            what=Phrase(what, **params),
+            value=n,
+        )
     return int(n)
 
 
@@ -590,7 +649,17 @@ def _inputs(x, nin: int, module: Module) -> list[Value]:
     elif not _is_list_like(x):
         x = list(x)
     if len(x) != nin:
-        raise ValueError(f"{module!r} takes {nin} inputs, got {len(x)}: {_short(x)}")
+        raise TranslatableValueError(
+            Nn_(
+                "{module} takes {count} input, got {given}: {values}",
+                "{module} takes {count} inputs, got {given}: {values}",
+            ),
+            nin,
+            module=repr(module),
+            count=nin,
+            given=len(x),
+            values=_short(x),
+        )
     return [v if isinstance(v, Value) else Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
 
 
@@ -608,22 +677,45 @@ def _check_keys(state, keys: tuple[str, ...], where: str) -> None:
     if not isinstance(state, dict) or set(state) != set(keys):
         expected = ", ".join(repr(k) for k in keys)
         got = reprlib.repr(sorted(state, key=str)) if isinstance(state, dict) else _describe(state)
-        raise StateDictError(f"{where} should be a dict with keys {expected}, got {got}")
+        raise StateDictError(
+            N_("{where} should be a dict with keys {expected}, got {got}"),
+            where=where,
+            expected=expected,
+            got=got,
+        )
 
 
 def _number(x, where: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise StateDictError(f"{where} should be a number, got {reprlib.repr(x)}")
+        raise StateDictError(
+            N_("{where} should be a number, got {value}"), where=where, value=reprlib.repr(x)
+        )
     try:
         number = float(x)
     except OverflowError:  # an integer like 10**400 has no float
-        raise StateDictError(f"{where} is too large for a float: {reprlib.repr(x)}") from None
+        raise StateDictError(
+            N_("{where} is too large for a float: {value}"), where=where, value=reprlib.repr(x)
+        ) from None
     if not math.isfinite(number):
-        raise StateDictError(f"{where} should be a finite number, got {number}")
+        raise StateDictError(
+            N_("{where} should be a finite number, got {value}"), where=where, value=number
+        )
     return number
 
 
-def _numbers(xs, n: int, where: str, what: str) -> list[float]:
+# What a state dict's list holds, for _numbers' error: one whole sentence each.
+_WEIGHTS = N_("{where} should be a list of {count} weights, got {got}")
+_BIASES = N_("{where} should be a list of {count} biases, got {got}")
+
+
+def _numbers(xs, n: int, where: str, message: str) -> list[float]:
     if not _is_list_like(xs) or len(xs) != n:
-        raise StateDictError(f"{where} should be a list of {n} {what}, got {_describe(xs)}")
+        raise StateDictError(message, where=where, count=n, got=_describe(xs))
     return [_number(x, f"{where}[{i}]") for i, x in enumerate(xs)]
+
+
+def _describe(x) -> str | Phrase:
+    """What an error shows of something that is not the list it expected."""
+    if _is_list_like(x):
+        return Phrase(N_("a list of {length}"), length=len(x))
+    return f"{type(x).__name__} {x!r}"[:80]

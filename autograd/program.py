@@ -13,7 +13,8 @@ never run with eval or exec. Each name is assigned at most once, and only
 before it is used, so that every name stands for one node of the graph.
 Values are ``NAME=NUMBER`` items separated by spaces or commas (``--at`` on the
 command line); every input needs one and every one must be used. Any mistake
-is a ``ProgramError`` (a ``ValueError``) whose one line says what and where.
+is a ``ProgramError`` (a ``ValueError``) whose one line says what and where,
+in every language of the catalogs (``error_text(error, "zh")``).
 
 ``parse_program`` parses and checks, ``Program.bind`` checks the values,
 ``Program.run`` builds the graph. The command line (``autograd.cli``), the
@@ -37,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autograd.engine import OPS, DomainError, Value, lift
+from autograd.i18n import N_, Phrase, TranslatableValueError
 
 __all__ = [
     "FUNCTIONS",
@@ -59,10 +61,12 @@ FUNCTIONS = tuple(name for name in OPS if callable(getattr(Value, name, None)))
 MAX_LENGTH = 10_000  # characters in a program
 MAX_DEPTH = 200  # nesting of an expression: x1 + x2 + ... counts one level per +
 
-_ALLOWED = (
-    "a program may use numbers, names, + - * / **, unary minus, parentheses, "
-    + "/".join(FUNCTIONS)
-    + " of one argument, and assignments"
+_ALLOWED = Phrase(
+    N_(
+        "a program may use numbers, names, + - * / **, unary minus, parentheses, "
+        "{functions} of one argument, and assignments"
+    ),
+    functions="/".join(FUNCTIONS),
 )
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _ARITHMETIC = {
@@ -73,30 +77,78 @@ _ARITHMETIC = {
     ast.Pow: operator.pow,
 }
 _FORBIDDEN = {
-    ast.Attribute: "attribute access",
-    ast.Subscript: "indexing",
-    ast.Lambda: "a lambda",
-    ast.Import: "an import",
-    ast.ImportFrom: "an import",
-    ast.Compare: "a comparison",
-    ast.BoolOp: "and/or",
-    ast.IfExp: "an if-expression",
-    ast.AugAssign: "an augmented assignment",
-    ast.AnnAssign: "an annotated assignment",
-    ast.NamedExpr: "the := operator",
-    ast.Tuple: "a tuple",
-    ast.List: "a list",
-    ast.Dict: "a dict",
-    ast.Set: "a set",
-    ast.Starred: "unpacking with *",
-    ast.JoinedStr: "an f-string",
-    ast.FunctionDef: "a function definition",
-    ast.ClassDef: "a class definition",
+    ast.Attribute: N_("attribute access"),
+    ast.Subscript: N_("indexing"),
+    ast.Lambda: N_("a lambda"),
+    ast.Import: N_("an import"),
+    ast.ImportFrom: N_("an import"),
+    ast.Compare: N_("a comparison"),
+    ast.BoolOp: N_("and/or"),
+    ast.IfExp: N_("an if-expression"),
+    ast.AugAssign: N_("an augmented assignment"),
+    ast.AnnAssign: N_("an annotated assignment"),
+    ast.NamedExpr: N_("the := operator"),
+    ast.Tuple: N_("a tuple"),
+    ast.List: N_("a list"),
+    ast.Dict: N_("a dict"),
+    ast.Set: N_("a set"),
+    ast.Starred: N_("unpacking with *"),
+    ast.JoinedStr: N_("an f-string"),
+    ast.FunctionDef: N_("a function definition"),
+    ast.ClassDef: N_("a class definition"),
 }
 
+# Python's words for the mistakes a program's author makes most, in the
+# catalogs; any other SyntaxError is shown in Python's own words.
+_SYNTAX_ERRORS = [
+    (re.compile(pattern), message)
+    for pattern, message in [
+        (r"invalid syntax", N_("invalid syntax")),
+        (
+            r"invalid syntax\. Perhaps you forgot a comma\?",
+            N_("invalid syntax. Perhaps you forgot a comma?"),
+        ),
+        (r"'(?P<bracket>.)' was never closed", N_("'{bracket}' was never closed")),
+        (r"unmatched '(?P<bracket>.)'", N_("unmatched '{bracket}'")),
+        (
+            r"closing parenthesis '(?P<closing>.)' does not match opening parenthesis "
+            r"'(?P<opening>.)'",
+            N_("closing parenthesis '{closing}' does not match opening parenthesis '{opening}'"),
+        ),
+        (r"invalid decimal literal", N_("invalid decimal literal")),
+        (
+            r"invalid character '(?P<char>.)' \(U\+(?P<code>[0-9A-F]+)\)",
+            N_("invalid character '{char}' (U+{code})"),
+        ),
+        (
+            r"unterminated string literal \(detected at line (?P<line>\d+)\)",
+            N_("unterminated string literal (detected at line {line})"),
+        ),
+        (r"unexpected indent", N_("unexpected indent")),
+        (
+            r"cannot assign to expression here\. Maybe you meant '==' instead of '='\?",
+            N_("cannot assign to expression here. Maybe you meant '==' instead of '='?"),
+        ),
+        (
+            r"leading zeros in decimal integer literals are not permitted; use an 0o prefix "
+            r"for octal integers",
+            N_(
+                "leading zeros in decimal integer literals are not permitted; use an 0o prefix "
+                "for octal integers"
+            ),
+        ),
+    ]
+]
 
-class ProgramError(ValueError):
-    """A program, or a value for it, that the command cannot use: says what and where."""
+
+class ProgramError(TranslatableValueError):
+    """A program, or a value for it, that the command cannot use: says what and where.
+
+    >>> from autograd.i18n import error_text
+    >>> error = ProgramError(N_("the program contains a NUL character"))
+    >>> str(error), error_text(error, "zh")
+    ('the program contains a NUL character', '程序里有一个 NUL 字符。')
+    """
 
 
 @dataclass(frozen=True)
@@ -124,17 +176,26 @@ class Program:
         for name in self.inputs:
             if name not in values:
                 raise ProgramError(
-                    f"unknown name {name} ({self._where(self.first_use[name])}): give its "
-                    f"value with --at {name}=NUMBER, or assign it before its first use"
+                    N_(
+                        "unknown name {name} ({where}): give its value with --at {name}=NUMBER, "
+                        "or assign it before its first use"
+                    ),
+                    name=name,
+                    where=self._where(self.first_use[name]),
                 )
         for name in values:
             if name in self.assigned:
                 raise ProgramError(
-                    f"--at {name}=...: {name} is assigned in the program, so it is not an input"
+                    N_("--at {name}=...: {name} is assigned in the program, so it is not an input"),
+                    name=name,
                 )
             if name not in self.inputs:
-                used = ", ".join(self.inputs) or "no inputs"
-                raise ProgramError(f"--at {name}=...: the program does not use {name} ({used})")
+                used = ", ".join(self.inputs) or Phrase(N_("no inputs"))
+                raise ProgramError(
+                    N_("--at {name}=...: the program does not use {name} ({used})"),
+                    name=name,
+                    used=used,
+                )
         return {name: values[name] for name in self.inputs}
 
     def run(
@@ -157,8 +218,13 @@ class Program:
                 continue
             if isinstance(result, Value) and result.label:
                 raise ProgramError(
-                    f"{target} = {result.label} ({self._where(expression)}) only gives "
-                    f"{result.label} a second name; use {result.label} itself"
+                    N_(
+                        "{target} = {label} ({where}) only gives {label} a second name; "
+                        "use {label} itself"
+                    ),
+                    target=target,
+                    label=result.label,
+                    where=self._where(expression),
                 )
             if not isinstance(result, Value):  # c = 3: a named number, an input of its own
                 result = Value(result)
@@ -191,10 +257,14 @@ class Program:
                 argument = lift(argument, node.func.id)
             return getattr(argument, node.func.id)()
         except DomainError as error:
-            segment = _segment(node, self.text)
-            raise ProgramError(f"{segment} ({self._where(node)}): {error}") from None
+            raise ProgramError(
+                N_("{expression} ({where}): {error}"),
+                expression=_segment(node, self.text),
+                where=self._where(node),
+                error=error,
+            ) from None
 
-    def _where(self, node: ast.AST) -> str:
+    def _where(self, node: ast.AST) -> Phrase:
         return _where(node, self.text, self.indent)
 
 
@@ -207,29 +277,35 @@ def parse_program(source: str) -> Program:
     """
     if len(source) > MAX_LENGTH:
         raise ProgramError(
-            f"the program is {len(source)} characters long, more than {MAX_LENGTH}; "
-            "a graph that size is better built in Python"
+            N_(
+                "the program is {length} characters long, more than {limit}; a graph that size "
+                "is better built in Python"
+            ),
+            length=len(source),
+            limit=MAX_LENGTH,
         )
     if "\x00" in source:
-        raise ProgramError("the program contains a NUL character")
+        raise ProgramError(N_("the program contains a NUL character"))
     text, indent = _dedent(source)
     if not text.strip():
-        raise ProgramError('the program is empty; write e.g. "y = 2*x + 1"')
+        raise ProgramError(N_('the program is empty; write e.g. "y = 2*x + 1"'))
     try:
         tree = _parse_quietly(text)
     except SyntaxError as error:
         where = _place(error.lineno or 1, (error.offset or 1) + indent, text)
-        message = error.msg
-        if "4300 digits" in message:  # Python's message points at its own settings
-            message = "a number in the program has more than 4300 digits"
-        raise ProgramError(f"{message} ({where})") from None
+        raise ProgramError(
+            N_("{message} ({where})"), message=_syntax_error(error.msg), where=where
+        ) from None
     except (RecursionError, MemoryError):
         raise ProgramError(
-            f"the program is nested too deeply to read; keep expressions under {MAX_DEPTH} "
-            "levels by splitting them into assignments"
+            N_(
+                "the program is nested too deeply to read; keep expressions under {limit} "
+                "levels by splitting them into assignments"
+            ),
+            limit=MAX_DEPTH,
         ) from None
     except ValueError as error:
-        raise ProgramError(f"cannot read the program: {error}") from None
+        raise ProgramError(N_("cannot read the program: {error}"), error=str(error)) from None
 
     statements: list[tuple[str | None, ast.expr]] = []
     assigned_at: dict[str, ast.Name] = {}
@@ -237,34 +313,42 @@ def parse_program(source: str) -> Program:
         if isinstance(statement, ast.Assign):
             if len(statement.targets) != 1:
                 raise ProgramError(
-                    f"a chained assignment ({_where(statement, text, indent)}) is not allowed; "
-                    "assign one name at a time"
+                    N_("a chained assignment ({where}) is not allowed; assign one name at a time"),
+                    where=_where(statement, text, indent),
                 )
             target = statement.targets[0]
             if not isinstance(target, ast.Name):
-                what = _FORBIDDEN.get(type(target), "this target")
                 raise ProgramError(
-                    f"cannot assign to {what} ({_where(target, text, indent)}); "
-                    "assign to a single name"
+                    N_("cannot assign to {what} ({where}); assign to a single name"),
+                    what=Phrase(_FORBIDDEN.get(type(target), N_("this target"))),
+                    where=_where(target, text, indent),
                 )
             if target.id in FUNCTIONS:
                 raise ProgramError(
-                    f"cannot assign to {target.id} ({_where(target, text, indent)}): it is the "
-                    "name of a function"
+                    N_("cannot assign to {name} ({where}): it is the name of a function"),
+                    name=target.id,
+                    where=_where(target, text, indent),
                 )
             if target.id in assigned_at:
-                first = _where(assigned_at[target.id], text, indent)
                 raise ProgramError(
-                    f"{target.id} is assigned twice ({first}, and {_where(target, text, indent)}); "
-                    "each name stands for one node, so give the second one a new name"
+                    N_(
+                        "{name} is assigned twice ({first}, and {second}); each name stands for "
+                        "one node, so give the second one a new name"
+                    ),
+                    name=target.id,
+                    first=_where(assigned_at[target.id], text, indent),
+                    second=_where(target, text, indent),
                 )
             assigned_at[target.id] = target
             statements.append((target.id, statement.value))
         elif isinstance(statement, ast.Expr):
             if i != len(tree.body) - 1:
                 raise ProgramError(
-                    f"this expression is not used ({_where(statement, text, indent)}): assign "
-                    "it to a name (e.g. t = ...); only the last statement may stand alone"
+                    N_(
+                        "this expression is not used ({where}): assign it to a name (e.g. t = "
+                        "...); only the last statement may stand alone"
+                    ),
+                    where=_where(statement, text, indent),
                 )
             statements.append((None, statement.value))
         else:
@@ -279,8 +363,10 @@ def parse_program(source: str) -> Program:
                 continue
             if name.id in assigned_at:
                 raise ProgramError(
-                    f"{name.id} is used ({_where(name, text, indent)}) before it is assigned "
-                    f"({_where(assigned_at[name.id], text, indent)})"
+                    N_("{name} is used ({where}) before it is assigned ({assigned})"),
+                    name=name.id,
+                    where=_where(name, text, indent),
+                    assigned=_where(assigned_at[name.id], text, indent),
                 )
             inputs.setdefault(name.id, name)
         if target is not None:
@@ -310,31 +396,40 @@ def _check_expression(root: ast.expr, text: str, indent: int) -> None:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise ProgramError(
-                f"the expression is nested more than {MAX_DEPTH} levels deep "
-                f"({_where(node, text, indent)}); split it into assignments"
+                N_(
+                    "the expression is nested more than {limit} levels deep ({where}); split it "
+                    "into assignments"
+                ),
+                limit=MAX_DEPTH,
+                where=_where(node, text, indent),
             )
         if isinstance(node, ast.Constant):
             _check_number(node, text, indent)
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise ProgramError(
-                    f"{node.id} is a function ({_where(node, text, indent)}); "
-                    f"call it as {node.id}(...)"
+                    N_("{name} is a function ({where}); call it as {name}(...)"),
+                    name=node.id,
+                    where=_where(node, text, indent),
                 )
         elif isinstance(node, ast.BinOp):
             if type(node.op) not in _OPERATORS:
                 symbol = _segment(node, text).replace(_segment(node.left, text), "", 1)
                 symbol = symbol.replace(_segment(node.right, text), "").strip(" ()") or "?"
                 raise ProgramError(
-                    f"the operator {symbol} is not allowed ({_where(node, text, indent)}); "
-                    "use + - * / **"
+                    N_("the operator {symbol} is not allowed ({where}); use + - * / **"),
+                    symbol=symbol,
+                    where=_where(node, text, indent),
                 )
             stack += [(node.left, depth + 1), (node.right, depth + 1)]
         elif isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, (ast.USub, ast.UAdd)):
                 raise ProgramError(
-                    f"the operator in {_segment(node, text)} is not allowed "
-                    f"({_where(node, text, indent)}); only unary minus is"
+                    N_(
+                        "the operator in {expression} is not allowed ({where}); only unary minus is"
+                    ),
+                    expression=_segment(node, text),
+                    where=_where(node, text, indent),
                 )
             stack.append((node.operand, depth + 1))
         elif isinstance(node, ast.Call):
@@ -348,13 +443,22 @@ def _check_number(node: ast.Constant, text: str, indent: int) -> None:
     value = node.value
     where = _where(node, text, indent)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProgramError(f"{_segment(node, text)} is not a number ({where}); {_ALLOWED}")
+        raise ProgramError(
+            N_("{expression} is not a number ({where}); {allowed}"),
+            expression=_segment(node, text),
+            where=where,
+            allowed=_ALLOWED,
+        )
     try:
         number = float(value)
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise ProgramError(f"the number {_segment(node, text)} is too large for a float ({where})")
+        raise ProgramError(
+            N_("the number {number} is too large for a float ({where})"),
+            number=_segment(node, text),
+            where=where,
+        )
 
 
 def _check_call(node: ast.Call, text: str, indent: int) -> None:
@@ -364,24 +468,49 @@ def _check_call(node: ast.Call, text: str, indent: int) -> None:
     name = node.func.id
     if name not in FUNCTIONS:
         raise ProgramError(
-            f"unknown function {name}() ({where}); the functions are {', '.join(FUNCTIONS)}"
+            N_("unknown function {name}() ({where}); the functions are {functions}"),
+            name=name,
+            where=where,
+            functions=", ".join(FUNCTIONS),
         )
     if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
-        count = len(node.args) + len(node.keywords)
-        raise ProgramError(f"{name}() takes exactly one argument, got {count} ({where})")
+        raise ProgramError(
+            N_("{name}() takes exactly one argument, got {count} ({where})"),
+            name=name,
+            count=len(node.args) + len(node.keywords),
+            where=where,
+        )
 
 
 def _reject(node: ast.AST, text: str, indent: int) -> None:
-    what = _FORBIDDEN.get(type(node))
-    if what is None:
-        kind = "statement" if isinstance(node, ast.stmt) else "expression"
-        what = f"a {type(node).__name__.lower()} {kind}"
+    forbidden = _FORBIDDEN.get(type(node))
+    if forbidden is not None:
+        what = Phrase(forbidden)
+    elif isinstance(node, ast.stmt):
+        what = Phrase(N_("a {name} statement"), name=type(node).__name__.lower())
+    else:
+        what = Phrase(N_("a {name} expression"), name=type(node).__name__.lower())
     snippet = _segment(node, text)
     if len(snippet) > 30:
         snippet = snippet[:27] + "..."
     raise ProgramError(
-        f"{what} is not allowed: {snippet} ({_where(node, text, indent)}); {_ALLOWED}"
+        N_("{what} is not allowed: {snippet} ({where}); {allowed}"),
+        what=what,
+        snippet=snippet,
+        where=_where(node, text, indent),
+        allowed=_ALLOWED,
     )
+
+
+def _syntax_error(message: str) -> str | Phrase:
+    """Python's SyntaxError message, as a catalog phrase where it is a common one."""
+    if "4300 digits" in message:  # Python's message points at its own settings
+        return Phrase(N_("a number in the program has more than 4300 digits"))
+    for pattern, said in _SYNTAX_ERRORS:
+        match = pattern.fullmatch(message)
+        if match:
+            return Phrase(said, **match.groupdict())
+    return message
 
 
 def _names_in(expression: ast.expr) -> list[ast.Name]:
@@ -400,14 +529,14 @@ def _segment(node: ast.AST, text: str) -> str:
     return " ".join((ast.get_source_segment(text, node) or type(node).__name__).split())
 
 
-def _where(node: ast.AST, text: str, indent: int) -> str:
+def _where(node: ast.AST, text: str, indent: int) -> Phrase:
     return _place(node.lineno, node.col_offset + 1 + indent, text)
 
 
-def _place(line: int, column: int, text: str) -> str:
+def _place(line: int, column: int, text: str) -> Phrase:
     if "\n" in text.strip("\n"):
-        return f"line {line}, column {column}"
-    return f"column {column}"
+        return Phrase(N_("line {line}, column {column}"), line=line, column=column)
+    return Phrase(N_("column {column}"), column=column)
 
 
 def _dedent(source: str) -> tuple[str, int]:
@@ -433,20 +562,27 @@ def parse_values(items: Sequence[str]) -> dict[str, float]:
     for item in items:
         if re.search(r"[;*/()]", item):
             raise ProgramError(
-                f"--at {item.strip()}: this looks like the program; put the program before --at"
+                N_("--at {item}: this looks like the program; put the program before --at"),
+                item=item.strip(),
             )
         for piece in re.split(r"[,\s]+", re.sub(r"\s*=\s*", "=", item)):
             if not piece:
                 continue
             name, equals, number = (part.strip() for part in piece.partition("="))
             if not equals or not name.isidentifier():
-                raise ProgramError(f"--at {piece}: expected NAME=NUMBER, e.g. w=3")
+                raise ProgramError(N_("--at {item}: expected NAME=NUMBER, e.g. w=3"), item=piece)
             if not NUMBER.fullmatch(number):
-                raise ProgramError(f"--at {piece}: {number!r} is not a number (e.g. 3, -0.5, 1e-3)")
+                raise ProgramError(
+                    N_("--at {item}: {number!r} is not a number (e.g. 3, -0.5, 1e-3)"),
+                    item=piece,
+                    number=number,
+                )
             value = float(number)
             if not math.isfinite(value):
-                raise ProgramError(f"--at {piece}: {number} is too large for a float")
+                raise ProgramError(
+                    N_("--at {item}: {number} is too large for a float"), item=piece, number=number
+                )
             if name in values:
-                raise ProgramError(f"--at {piece}: {name} is given twice")
+                raise ProgramError(N_("--at {item}: {name} is given twice"), item=piece, name=name)
             values[name] = value
     return values

@@ -75,7 +75,10 @@ def test_formats(capsys):
     assert "- dz/db = ∂z/∂x·∂x/∂b + ∂z/∂y·∂y/∂b = 5·1 + 10·1 = 15\n" in out
     status, out, _ = run(capsys, "explain", "--format", "latex")
     assert status == 0
-    assert out.startswith("% program: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4\n$$\n")
+    assert out.startswith(
+        "% program: x = 2*w + b; y = b + 1; z = x*y   at w = 3, b = 4\n"
+        "% compile with pdflatex or xelatex; the aligned environment needs amsmath\n$$\n"
+    )
     assert out.endswith("\\end{aligned}\n$$\n")
 
 
@@ -539,7 +542,8 @@ def test_help_shows_examples(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(
-        "usage: autograd [-h] [--version] {explain,check,practice,serve,codegen} ...\n"
+        "usage: autograd [-h] [--version] [--lang {en,zh}]\n"
+        "                {explain,check,practice,serve,codegen} ...\n"
     )
     assert '  autograd explain "x = 2*w + b; y = b + 1; z = x*y" --at w=3 b=4\n' in out
     assert '  autograd check "z = log(w) * exp(b)" --at w=2 b=0.5\n' in out

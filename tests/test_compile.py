@@ -317,7 +317,7 @@ def test_bad_inputs_are_named():
     with pytest.raises(TypeError, match="input #0 is float"):
         compile_graph(z, [1.0])
     g = compile_graph(z, [w, b])
-    with pytest.raises(TypeError, match=r"takes 2 number\(s\), one per input \(w, b\), got 1"):
+    with pytest.raises(TypeError, match=r"takes 2 numbers, one per input \(w, b\), got 1"):
         g(1.0)
 
 

@@ -145,7 +145,9 @@ def test_fit_prints_every_n_epochs_instead_of_a_progress_bar(capsys, monkeypatch
     assert terminal.getvalue() == ""
 
 
-def test_progress_is_silent_when_not_a_terminal(capsys):
+def test_progress_is_silent_when_not_a_terminal(capsys, monkeypatch):
+    # A test before this one may have imported ipykernel (test_notebooks): not a notebook here.
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
     model = MLP(1, [1], seed=0)
     fit(model, [[1.0]], [2.0], optimizer=SGD(model.parameters(), lr=0.1), epochs=3)
     assert capsys.readouterr() == ("", "")

@@ -72,6 +72,13 @@ from autograd.explain.model import (
     Shown,
 )
 from autograd.explain.text import atom, equation, indent
+from autograd.i18n import (
+    N_,
+    TranslatableTypeError,
+    TranslatableValueError,
+    resolve_language,
+    use_language,
+)
 from autograd.trace import evaluation_order, format_number, node_names
 
 __all__ = [
@@ -117,6 +124,7 @@ def explain(
     wrt: Value | None = None,
     *,
     params: Iterable[Value] = (),
+    lang: str | None = None,
 ) -> Explanation | ForwardExplanation:
     """Every step of the backward pass from ``root``, explained.
 
@@ -133,6 +141,11 @@ def explain(
     v1, v2, ... and the paths go through all of them. ``params`` (e.g.
     ``model.parameters()``) marks which inputs are parameters, for
     ``Explanation.nodes``.
+
+    ``lang`` is the language it writes its sentences in (``"zh"``: Chinese;
+    by default the context's, see ``autograd.i18n.use_language``): ``str()``,
+    ``to_markdown()``, ``to_latex()`` and ``to_dict()``'s texts; the numbers
+    and names are the same in every language. Its errors are said in it too.
 
     >>> from autograd import Value
     >>> a = Value(3.0, label="a")
@@ -154,15 +167,29 @@ def explain(
     >>> a.grad, y.grad
     (0.0, 0.0)
     """  # noqa: E501
+    # The errors it raises are said in its language too, as those of fit(lang=...).
+    with use_language(resolve_language(lang)) as lang:
+        return _explain(root, mode, wrt, params, lang)
+
+
+def _explain(root, mode, wrt, params, lang) -> Explanation | ForwardExplanation:
     if not isinstance(root, Value):
-        raise TypeError(f"explain: expected a Value, got {type(root).__name__} {root!r}")
-    if mode == "forward":
-        return explain_forward(root, wrt)
-    if mode != "reverse":
-        raise ValueError(f"explain: mode must be 'reverse' or 'forward', got {mode!r}")
-    if wrt is not None:
-        raise ValueError(
-            "explain: wrt= chooses the input of a forward sweep (mode='forward'); "
-            "reverse mode gives the gradient of every input at once"
+        raise TranslatableTypeError(
+            N_("explain: expected a Value, got {type} {value!r}"),
+            type=type(root).__name__,
+            value=root,
         )
-    return build(root, params)
+    if mode == "forward":
+        return explain_forward(root, wrt, lang)
+    if mode != "reverse":
+        raise TranslatableValueError(
+            N_("explain: mode must be 'reverse' or 'forward', got {mode!r}"), mode=mode
+        )
+    if wrt is not None:
+        raise TranslatableValueError(
+            N_(
+                "explain: wrt= chooses the input of a forward sweep (mode='forward'); "
+                "reverse mode gives the gradient of every input at once"
+            )
+        )
+    return build(root, params, lang)

@@ -27,6 +27,7 @@ from autograd.explain.model import (
     Node,
     Path,
 )
+from autograd.i18n import resolve_language
 from autograd.notation import notation as written_as
 from autograd.trace import backward_trace, evaluation_order, node_kind, node_names
 
@@ -121,8 +122,9 @@ def _nodes(order, root, params, names, ids, notation, grads) -> tuple[Node, ...]
     )
 
 
-def build(root: Value, params: Iterable[Value] = ()) -> Explanation:
-    """The Explanation of ``root``'s graph: ``explain(root)`` without its checks."""
+def build(root: Value, params: Iterable[Value] = (), lang: str | None = None) -> Explanation:
+    """The Explanation of ``root``'s graph, written in ``lang`` (by default the
+    context's language): ``explain(root)`` without its checks."""
     order = evaluation_order(root)
     names = node_names(order)
     ids = node_ids(order, names)
@@ -146,7 +148,17 @@ def build(root: Value, params: Iterable[Value] = ()) -> Explanation:
     unlabelled = tuple(names[n] for n in order if n.parents and n is not root and not n.label)
     nodes = _nodes(order, root, params, names, ids, notation, grads)
     return Explanation(
-        names[root], forward, backward, sums, folded, unlabelled, gradients, nodes, node_sums, links
+        names[root],
+        forward,
+        backward,
+        sums,
+        folded,
+        unlabelled,
+        gradients,
+        nodes,
+        node_sums,
+        links,
+        resolve_language(lang),
     )
 
 

@@ -34,6 +34,14 @@ from autograd.engine import Value
 from autograd.explain.build import forward_step, local_formulas, node_ids
 from autograd.explain.model import Formula, ForwardStep, Shown, written
 from autograd.forward import forward_sweep
+from autograd.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    Phrase,
+    TranslatableTypeError,
+    TranslatableValueError,
+    resolve_language,
+)
 from autograd.trace import evaluation_order, node_names
 
 __all__ = ["ForwardExplanation", "TangentStep", "TangentTerm", "explain_forward"]
@@ -59,13 +67,14 @@ class TangentStep:
     tangent: float
     seeded: bool = False  # the input we differentiate by
 
-    def text(self) -> str:
-        """``ẋ = ∂x/∂v1·v̇1 + ∂x/∂b·ḃ = 1·2 + 1·0 = 2``; an input: ``ẇ = 1   (seed ...)``."""
-        return written(self, "text")
+    def text(self, lang: str | None = None) -> str:
+        """``ẋ = ∂x/∂v1·v̇1 + ∂x/∂b·ḃ = 1·2 + 1·0 = 2``; an input: ``ẇ = 1   (seed ...)``,
+        its note in ``lang`` (by default the context's language)."""
+        return written(self, "text", lang)
 
-    def latex(self) -> str:
+    def latex(self, lang: str | None = None) -> str:
         """The same line as LaTeX, for an ``aligned`` environment."""
-        return written(self, "latex")
+        return written(self, "latex", lang)
 
 
 @dataclass(repr=False)  # Shown's: short
@@ -82,6 +91,7 @@ class ForwardExplanation(Shown):
     sweep: tuple[TangentStep, ...]
     derivative: float  # d(output)/d(wrt): the output's tangent
     inputs: tuple[str, ...]
+    lang: str = DEFAULT_LANGUAGE  # the language its sentences are written in
 
     def sweep_text(self) -> str:
         """The sweep, one tangent a line: the seeds, then each node in evaluation order."""
@@ -92,11 +102,13 @@ class ForwardExplanation(Shown):
         return written(self, "result_text")
 
 
-def explain_forward(root: Value, wrt: Value | None) -> ForwardExplanation:
-    """The forward-mode sweep from the input ``wrt`` to ``root``, every tangent explained.
+def explain_forward(root: Value, wrt: Value | None, lang: str | None = None) -> ForwardExplanation:
+    """The forward-mode sweep from the input ``wrt`` to ``root``, every tangent explained,
+    in ``lang`` (by default the context's language).
 
     ``explain(root, mode="forward", wrt=w)`` calls this.
     """
+    lang = resolve_language(lang)
     order = evaluation_order(root)
     names = node_names(order)
     inputs = [node for node in order if not node.parents and node.op != "const"]
@@ -127,21 +139,38 @@ def explain_forward(root: Value, wrt: Value | None) -> ForwardExplanation:
         tuple(sweep),
         float(tangents[root]),
         tuple(names[x] for x in inputs),
+        lang,
     )
 
 
 def _check_wrt(wrt, root: Value, inputs: list[Value], names: dict[Value, str]) -> None:
-    choices = ", ".join(names[x] for x in inputs) or "none: the output is a constant"
+    choices = ", ".join(names[x] for x in inputs) or Phrase(N_("none: the output is a constant"))
     if wrt is None:
-        raise ValueError(
-            "explain(mode='forward') needs wrt=, the input to differentiate by (its tangent "
-            f"is seeded with 1, the others' with 0); the inputs of {names[root]} are: {choices}"
+        raise TranslatableValueError(
+            N_(
+                "explain(mode='forward') needs wrt=, the input to differentiate by (its "
+                "tangent is seeded with 1, the others' with 0); the inputs of {output} are: "
+                "{inputs}"
+            ),
+            output=names[root],
+            inputs=choices,
         )
     if not isinstance(wrt, Value):
-        raise TypeError(f"explain: wrt must be an input Value, got {type(wrt).__name__} {wrt!r}")
-    if wrt not in inputs:
-        what = "is computed from other nodes" if wrt in names else "is not in the graph"
-        shown = names.get(wrt) or wrt.label or repr(wrt)
-        raise ValueError(
-            f"explain: wrt={shown} {what}; forward mode seeds an input of {names[root]}: {choices}"
+        raise TranslatableTypeError(
+            N_("explain: wrt must be an input Value, got {type} {value!r}"),
+            type=type(wrt).__name__,
+            value=wrt,
         )
+    if wrt not in inputs:
+        if wrt in names:
+            message = N_(
+                "explain: wrt={wrt} is computed from other nodes; forward mode seeds an "
+                "input of {output}: {inputs}"
+            )
+        else:
+            message = N_(
+                "explain: wrt={wrt} is not in the graph; forward mode seeds an input of "
+                "{output}: {inputs}"
+            )
+        shown = names.get(wrt) or wrt.label or repr(wrt)
+        raise TranslatableValueError(message, wrt=shown, output=names[root], inputs=choices)

@@ -3,6 +3,10 @@
 
 The word table translates the text notation (``·``, ``σ``, ``tanh``, ``if``)
 into LaTeX; a formula's own LaTeX from the operations' table wins over it.
+The words around the mathematics are the explanation's language, each
+sentence whole, as ``\text{...}`` between its formulas (``latex_sentence``).
+English compiles with pdflatex (``amsmath``); Chinese with xelatex and the
+``ctex`` package, as the catalog's ``LATEX_COMPILE`` sentence says.
 """
 
 from __future__ import annotations
@@ -21,17 +25,25 @@ from autograd.explain.model import (
     Path,
     writes,
 )
-from autograd.explain.text import HELD_NOTE, SEED_NOTE, equation, path_symbols
+from autograd.explain.text import HELD_NOTE, SEED_NOTE, equation, grouped_note, path_symbols
+from autograd.i18n import N_, tr
 from autograd.trace import format_number
 
 __all__ = [
+    "LATEX_COMPILE",
     "forward_latex_rows",
     "latex_atom",
     "latex_gradient",
     "latex_name",
     "latex_number",
     "latex_partial",
+    "latex_sentence",
+    "latex_text",
 ]
+
+# How to compile this output, as a LaTeX comment: each catalog says what its
+# language needs (Chinese: xelatex and ctex).
+LATEX_COMPILE = N_("compile with pdflatex or xelatex; the aligned environment needs amsmath")
 
 _LATEX_WORDS = {
     "·": r" \cdot ",
@@ -107,6 +119,39 @@ def latex_name(name: str) -> str:
     return rf"\text{{{escaped}}}"
 
 
+def latex_text(text: str) -> str:
+    r"""Text for ``\text{...}``: LaTeX's special characters escaped.
+
+    >>> latex_text("50% of x_1")
+    '50\\% of x\\_1'
+    """
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+
+
+def latex_sentence(
+    lang: str | None, message: str, /, style: str = r"\text", **params: str | int
+) -> str:
+    r"""A sentence of the catalog in ``lang`` with its placeholders filled: a text
+    parameter is a LaTeX formula, set between the words; a number (a count) is
+    one of the words. The words are in ``style`` (``\text`` or ``\textbf``),
+    and the sentence is whole, so that a translator places the formulas.
+
+    >>> latex_sentence("en", "{parent} receives {product}", parent="a", product=r"2 \times 1")
+    'a \\text{ receives } 2 \\times 1'
+    >>> latex_sentence("zh", "{parent} receives {product}", parent="a", product="2")
+    'a \\text{ 收到 } 2'
+    """
+    math = {name: value for name, value in params.items() if isinstance(value, str)}
+    held = {name: f"\x00{name}\x01" for name in math}
+    pieces = re.split("\x00(\\w+)\x01", tr(lang, message, **{**params, **held}))
+    said = [
+        math[piece] if k % 2 else f"{style}{{{latex_text(piece)}}}"
+        for k, piece in enumerate(pieces)
+        if piece
+    ]
+    return " ".join(said)
+
+
 def _latex_number_text(text: str) -> str:
     mantissa, _, exponent = text.partition("e")
     if not exponent:
@@ -145,14 +190,13 @@ def _display(rows: list[str]) -> str:
 
 
 @writes(LeafSum, "latex")
-def leaf_sum_latex(leaf_sum: LeafSum) -> str:
+def leaf_sum_latex(leaf_sum: LeafSum, lang: str | None = None) -> str:
     lhs = latex_gradient(leaf_sum.output, leaf_sum.leaf)
     if leaf_sum.direct():
         return f"{lhs} &= {latex_number(leaf_sum.total)}"
     text = f"{lhs} &= {_latex_terms(leaf_sum.paths)} = {latex_number(leaf_sum.total)}"
     if leaf_sum.grouped:
-        note = "({count} paths, grouped by the last named step)".format(count=leaf_sum.path_count)
-        text += rf" \quad \text{{{note}}}"
+        text += rf" \quad \text{{{latex_text(grouped_note(leaf_sum, lang))}}}"
     folds = [
         f"{latex_partial(fold.top, fold.bottom)} = {_latex_terms(fold.paths)}"
         for fold in leaf_sum.folds
@@ -170,9 +214,13 @@ def _latex_terms(paths: tuple[Path, ...]) -> str:
     return f"{symbols} = {numbers}"
 
 
-def forward_latex_rows(forward: tuple[ForwardStep, ...]) -> list[str]:
+def _heading(lang: str | None, heading: str) -> str:
+    return rf"&\textbf{{{latex_text(tr(lang, heading))}}}"
+
+
+def forward_latex_rows(forward: tuple[ForwardStep, ...], lang: str | None = None) -> list[str]:
     """The forward pass as rows of a LaTeX ``aligned`` block, under its heading."""
-    rows = [r"&\textbf{Forward pass}"]
+    rows = [_heading(lang, N_("Forward pass"))]
     for step in forward:
         parts = [latex_name(step.name) + " &"]
         if step.formula is not None:
@@ -191,56 +239,68 @@ def local_latex(step: BackwardStep, edge: EdgeStep) -> str:
     return equation(*pieces, latex_number(edge.local))
 
 
-def _running_sum(output: str, edge: EdgeStep) -> str:
+def _running_sum(output: str, edge: EdgeStep, lang: str | None) -> str:
     if edge.arrivals == 1:
         return ""
     k, n = len(edge.received), edge.arrivals
     if k < n:
-        return r" \quad \text{" + "({received} of {arrivals})".format(received=k, arrivals=n) + "}"
+        return r" \quad " + latex_sentence(
+            lang, "({received} of {arrivals})", received=k, arrivals=n
+        )
     terms = " + ".join(latex_atom(c) for c in edge.received)
-    return (
-        r" \quad \text{"
-        + "({received} of {arrivals}: ".format(received=k, arrivals=n)
-        + rf"}} {latex_gradient(output, edge.parent)} = {terms} = "
-        + rf"{latex_number(edge.total)}\text{{)}}"
+    gradient = f"{latex_gradient(output, edge.parent)} = {terms} = {latex_number(edge.total)}"
+    return r" \quad " + latex_sentence(
+        lang,
+        "({received} of {arrivals}: {gradient})",
+        received=k,
+        arrivals=n,
+        gradient=gradient,
     )
 
 
 @writes(Explanation, "latex")
 def to_latex(explanation: Explanation) -> str:
-    output = explanation.output
-    rows = forward_latex_rows(explanation.forward)
+    output, lang = explanation.output, explanation.lang
+    rows = forward_latex_rows(explanation.forward, lang)
     if explanation.backward:
-        rows.append(r"&\textbf{Backward pass}")
+        rows.append(_heading(lang, N_("Backward pass")))
         for step in explanation.backward:
             edges = [e for e in step.edges if not e.constant]
             if not edges:
                 continue
-            upstream = latex_gradient(output, step.node)
+            upstream = f"{latex_gradient(output, step.node)} = {latex_number(step.upstream)}"
             rows.append(
                 rf"{latex_name(step.node)} &= {step.formula.latex()} \quad "
-                rf"\text{{upstream }} {upstream} = {latex_number(step.upstream)}"
+                + latex_sentence(lang, "upstream {gradient}", gradient=upstream)
             )
             for edge in edges:
-                rows.append(
-                    rf"&\quad {local_latex(step, edge)} \quad \Rightarrow \quad "
-                    rf"{latex_name(edge.parent)} \text{{ receives }} "
+                product = (
                     rf"{latex_atom(edge.local)} \times {latex_atom(edge.upstream)} "
-                    rf"= {latex_number(edge.contribution)}" + _running_sum(output, edge)
+                    rf"= {latex_number(edge.contribution)}"
+                )
+                receives = latex_sentence(
+                    lang,
+                    "{parent} receives {product}",
+                    parent=latex_name(edge.parent),
+                    product=product,
+                )
+                rows.append(
+                    rf"&\quad {local_latex(step, edge)} \quad \Rightarrow \quad {receives}"
+                    + _running_sum(output, edge, lang)
                 )
     if explanation.sums:
-        rows.append(r"&\textbf{Chain rule for each input}")
-        rows += [s.latex() for s in explanation.sums]
+        rows.append(_heading(lang, N_("Chain rule for each input")))
+        rows += [s.latex(lang) for s in explanation.sums]
     return _display(rows)
 
 
 @writes(TangentStep, "latex")
-def tangent_step_latex(step: TangentStep) -> str:
+def tangent_step_latex(step: TangentStep, lang: str | None = None) -> str:
     dot = _latex_tangent(step.node)
     value = latex_number(step.tangent)
     if not step.terms:
-        note = SEED_NOTE if step.seeded else HELD_NOTE
-        return rf"{dot} &= {value} \quad \text{{({note})}}"
+        note = tr(lang, SEED_NOTE if step.seeded else HELD_NOTE)
+        return rf"{dot} &= {value} \quad \text{{{latex_text(tr(lang, '({note})', note=note))}}}"
     shown = [t for t in step.terms if not t.constant]
     if not shown:
         return f"{dot} &= {value}"
@@ -253,12 +313,16 @@ def tangent_step_latex(step: TangentStep) -> str:
 
 @writes(ForwardExplanation, "latex")
 def forward_to_latex(explanation: ForwardExplanation) -> str:
-    rows = forward_latex_rows(explanation.forward)
-    rows.append(rf"&\textbf{{Forward-mode sweep by }} {latex_name(explanation.wrt)}")
-    rows += [step.latex() for step in explanation.sweep]
+    lang = explanation.lang
+    rows = forward_latex_rows(explanation.forward, lang)
+    sweep = latex_sentence(
+        lang, "Forward-mode sweep by {wrt}", style=r"\textbf", wrt=latex_name(explanation.wrt)
+    )
+    rows.append("&" + sweep)
+    rows += [step.latex(lang) for step in explanation.sweep]
     rows.append(
         f"{latex_gradient(explanation.output, explanation.wrt)} &= "
         f"{_latex_tangent(explanation.output)} = {latex_number(explanation.derivative)}"
     )
-    rows.append(rf"&\text{{{explanation.cost()}}}")
+    rows.append(rf"&\text{{{latex_text(explanation.cost())}}}")
     return _display(rows)

@@ -1,7 +1,8 @@
 """The Markdown writer: the explanation as tables, for notebooks (``_repr_markdown_``).
 
 The cells hold the text writer's formulas and products; the headings and
-column names, the sentences a reader sees, are here.
+column names, the sentences a reader sees, are here, in the explanation's
+language.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from autograd.explain.text import (
     sweep_heading,
     upstream_text,
 )
+from autograd.i18n import ptr, tr
 from autograd.trace import format_number, gradient_symbol
 
 __all__ = ["markdown_escape", "markdown_row"]
@@ -35,11 +37,35 @@ def markdown_row(*cells: str) -> str:
     return "| " + " | ".join(markdown_escape(c) for c in cells) + " |"
 
 
-def forward_pass_markdown(forward: tuple[ForwardStep, ...]) -> list[str]:
+def _columns(lang: str | None) -> dict[str, str]:
+    """The tables' column names in ``lang`` (each written out, for the extraction)."""
+    return {
+        "node": ptr(lang, "a column of a table", "node"),
+        "computed as": ptr(lang, "a column of a table", "computed as"),
+        "value": ptr(lang, "a column of a table", "value"),
+        "upstream": ptr(lang, "a column of a table", "upstream"),
+        "local derivative": ptr(lang, "a column of a table", "local derivative"),
+        "parent receives": ptr(lang, "a column of a table", "parent receives"),
+        "gradient so far": ptr(lang, "a column of a table", "gradient so far"),
+        "tangent": ptr(lang, "a column of a table", "tangent"),
+    }
+
+
+def _header(lang: str, *columns: str) -> list[str]:
+    """A table's header row, each column's name in ``lang``, and the line under it."""
+    names = _columns(lang)
+    return [markdown_row(*(names[c] for c in columns)), "|" + "---|" * len(columns)]
+
+
+def forward_pass_markdown(forward: tuple[ForwardStep, ...], lang: str | None = None) -> list[str]:
     """The forward pass as a table under its heading, as both modes' explanations begin."""
-    lines = ["**Forward pass**", "", "| node | computed as | value |", "|---|---|---|"]
+    lines = [
+        "**" + markdown_escape(tr(lang, "Forward pass")) + "**",
+        "",
+        *_header(lang, "node", "computed as", "value"),
+    ]
     for step in forward:
-        how = "input"
+        how = ptr(lang, "how a node was computed: it is an input", "input")
         if step.formula is not None:
             how = equation(step.formula.text(), step.formula.numbers())
         lines.append(markdown_row(step.name, how, format_number(step.value)))
@@ -48,15 +74,19 @@ def forward_pass_markdown(forward: tuple[ForwardStep, ...]) -> list[str]:
 
 @writes(Explanation, "markdown")
 def to_markdown(explanation: Explanation) -> str:
-    output = explanation.output
-    lines = forward_pass_markdown(explanation.forward)
+    output, lang = explanation.output, explanation.lang
+    lines = forward_pass_markdown(explanation.forward, lang)
     if explanation.backward:
         lines += [
             "",
-            "**Backward pass** (each parent receives local derivative × upstream gradient)",
+            tr(
+                lang,
+                "**Backward pass** (each parent receives local derivative × upstream gradient)",
+            ),
             "",
-            "| node | upstream | local derivative | parent receives | gradient so far |",
-            "|---|---|---|---|---|",
+            *_header(
+                lang, "node", "upstream", "local derivative", "parent receives", "gradient so far"
+            ),
         ]
         for step in explanation.backward:
             first = True
@@ -73,11 +103,13 @@ def to_markdown(explanation: Explanation) -> str:
     if explanation.sums:
         lines += [
             "",
-            "**Chain rule for each input** (a sum over the paths from {output})".format(
-                output=output
+            tr(
+                lang,
+                "**Chain rule for each input** (a sum over the paths from {output})",
+                output=markdown_escape(output),
             ),
             "",
-            *(f"- {markdown_escape(s.text())}" for s in explanation.sums),
+            *(f"- {markdown_escape(s.text(lang))}" for s in explanation.sums),
             "",
             *(markdown_escape(n) for n in explanation.notes()),
         ]
@@ -86,17 +118,18 @@ def to_markdown(explanation: Explanation) -> str:
 
 @writes(ForwardExplanation, "markdown")
 def forward_to_markdown(explanation: ForwardExplanation) -> str:
+    lang = explanation.lang
+    heading = markdown_escape(sweep_heading(explanation).rstrip(":："))  # either language's colon
     lines = [
-        *forward_pass_markdown(explanation.forward),
+        *forward_pass_markdown(explanation.forward, lang),
         "",
-        f"**{sweep_heading(explanation).rstrip(':')}**",
+        f"**{heading}**",
         "",
-        "| node | tangent |",
-        "|---|---|",
-        *(markdown_row(step.node, step.text()) for step in explanation.sweep),
+        *_header(lang, "node", "tangent"),
+        *(markdown_row(step.node, step.text(lang)) for step in explanation.sweep),
         "",
         f"**{markdown_escape(explanation.result_text())}**",
         "",
-        explanation.cost(),
+        markdown_escape(explanation.cost()),
     ]
     return "\n".join(lines) + "\n"

@@ -22,10 +22,13 @@ formatter registered per type, outside the class.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+
+from autograd.i18n import DEFAULT_LANGUAGE, check_language
 
 __all__ = [
     "SLOT",
@@ -65,7 +68,8 @@ def written(piece, form: str, *args, **kwargs):
         writer = _WRITERS.get((klass, form))
         if writer is not None:
             return writer(piece, *args, **kwargs)
-    raise LookupError(f"no writer for {cls.__name__} in the form {form!r}")
+    # A mistake in the library itself (a writer not imported), not the user's: English.
+    raise LookupError("no writer for " + cls.__name__ + " in the form " + repr(form))
 
 
 # A slot of a formula's template: {0}, {1}, ... a parent; {out} the result.
@@ -216,8 +220,9 @@ class LeafSum:
     grouped: bool  # True: too many paths, so they are grouped by their last step
     folds: tuple[Fold, ...] = ()  # each folded factor of the paths, written out
 
-    def text(self) -> str:
-        """The sum as a teacher writes it.
+    def text(self, lang: str | None = None) -> str:
+        """The sum as a teacher writes it (a grouped sum's note in ``lang``, by
+        default the context's language).
 
         A folded factor (∂x/∂w, through the unnamed v1) is written out along
         the drawn edges after it, in brackets:
@@ -226,11 +231,11 @@ class LeafSum:
         >>> LeafSum("z", "w", (Path(("z", "x", "w"), (5.0, 2.0)),), 10.0, 1, False, (fold,)).text()
         'dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10   (∂x/∂w = ∂x/∂v1·∂v1/∂w = 1·2)'
         """
-        return written(self, "text")
+        return written(self, "text", lang)
 
-    def latex(self) -> str:
+    def latex(self, lang: str | None = None) -> str:
         """The sum as a LaTeX equation (without the surrounding $$)."""
-        return written(self, "latex")
+        return written(self, "latex", lang)
 
     def direct(self) -> bool:
         """Only the direct edge from the output: nothing to sum."""
@@ -255,7 +260,19 @@ class Link:
 
 
 class Shown:
-    """Text for ``str()``, and Markdown and LaTeX for Jupyter, from the writers."""
+    """Text for ``str()``, and Markdown and LaTeX for Jupyter, from the writers, in
+    the explanation's language (its ``lang``)."""
+
+    lang: str
+
+    def in_language(self, lang: str):
+        """The same explanation, written in ``lang``: nothing is computed again.
+
+        >>> from autograd import Value, explain
+        >>> print(explain(Value(2.0, label="a") * 3).in_language("zh").start_text())
+        正向传播已完成：v1 = a·3 = 2·3 = 6。反向传播从 dv1/dv1 = 1 开始；其他梯度在某一步把它传来之前都是 ?。
+        """  # noqa: E501
+        return dataclasses.replace(self, lang=check_language(lang))
 
     def __str__(self) -> str:
         return self.to_text()
@@ -308,6 +325,7 @@ class Explanation(Shown):
     nodes: tuple[Node, ...] = ()  # every node, constants included, in evaluation order
     node_sums: tuple[LeafSum, ...] = ()  # the chain rule for each named intermediate node
     links: tuple[Link, ...] = ()  # the graph of named nodes the sums run over
+    lang: str = DEFAULT_LANGUAGE  # the language its sentences are written in
 
     def completions(self) -> dict[str, int]:
         """Each node that receives gradient, with the backward step (from 0) whose

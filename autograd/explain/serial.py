@@ -60,6 +60,7 @@ from autograd.explain.text import (
     sum_so_far,
     upstream_text,
 )
+from autograd.i18n import N_, TranslatableValueError, use_language
 from autograd.trace import format_number
 
 __all__ = ["SCHEMA", "from_dict", "to_dict"]
@@ -72,6 +73,13 @@ SCHEMA = 2
 
 @writes(Explanation, "dict")
 def to_dict(explanation: Explanation) -> dict:
+    # Every text in the explanation's language: the writers below say their
+    # sentences in the context's language unless told.
+    with use_language(explanation.lang):
+        return _to_dict(explanation)
+
+
+def _to_dict(explanation: Explanation) -> dict:
     output = explanation.output
     sums = {s.leaf: s.text() for s in (*explanation.sums, *explanation.node_sums)}
     steps = {s.id: s for s in explanation.forward}
@@ -125,9 +133,13 @@ def to_dict(explanation: Explanation) -> dict:
 @writes(Explanation, "from_dict")
 def from_dict(cls: type[Explanation], data: dict) -> Explanation:
     if data.get("schema") != SCHEMA:
-        raise ValueError(
-            f"cannot read an explanation with schema {data.get('schema')!r}: "
-            f"this version of autograd reads schema {SCHEMA}"
+        raise TranslatableValueError(
+            N_(
+                "cannot read an explanation with schema {schema!r}: "
+                "this version of autograd reads schema {version}"
+            ),
+            schema=data.get("schema"),
+            version=SCHEMA,
         )
     forward = tuple(
         ForwardStep(

@@ -2,9 +2,12 @@
 
 Every sentence of the plain-text explanation is here, written whole with
 named placeholders (``"{parent} receives {product}"``), the numbers and
-names formatted first; the drawings' titles and the lesson page's step
+names formatted first, and said in the explanation's language (``lang``)
+from the catalogs; the drawings' titles and the lesson page's step
 sentences come from here too. The Markdown and LaTeX writers reuse the
-pieces that are not sentences (formulas, products, running sums).
+pieces that are not sentences (formulas, products, running sums). Columns
+line up by display width, so a name or a sentence in Chinese (two columns a
+character) keeps them straight in a terminal.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from autograd.explain.model import (
     writes,
 )
 from autograd.forward import sweep_cost
+from autograd.i18n import N_, display_width, ljust, ntr, tr
 from autograd.trace import format_number, gradient_symbol, local_symbol, tangent_symbol
 
 __all__ = [
@@ -41,8 +45,8 @@ __all__ = [
     "upstream_text",
 ]
 
-SEED_NOTE = "seed: the input we differentiate by"
-HELD_NOTE = "seed: held fixed"
+SEED_NOTE = N_("seed: the input we differentiate by")
+HELD_NOTE = N_("seed: held fixed")
 
 
 def atom(text: str) -> str:
@@ -92,14 +96,14 @@ def _fill(template: str, words: list[str]) -> str:
 
 @writes(ForwardStep, "text")
 def forward_step_text(step: ForwardStep, width: int = 0) -> str:
-    parts = [step.name.ljust(width)]
+    parts = [ljust(step.name, width)]
     if step.formula is not None:
         parts += [step.formula.text(), step.formula.numbers()]
     return equation(*parts, format_number(step.value))
 
 
 @writes(LeafSum, "text")
-def leaf_sum_text(leaf_sum: LeafSum) -> str:
+def leaf_sum_text(leaf_sum: LeafSum, lang: str | None = None) -> str:
     lhs = gradient_symbol(leaf_sum.output, leaf_sum.leaf)
     if leaf_sum.direct():
         return f"{lhs} = {format_number(leaf_sum.total)}"
@@ -108,13 +112,23 @@ def leaf_sum_text(leaf_sum: LeafSum) -> str:
     )
     text = equation(lhs, symbols, _path_numbers(leaf_sum.paths), format_number(leaf_sum.total))
     if leaf_sum.grouped:
-        text += "   " + "({count} paths, grouped by the last named step)".format(
-            count=leaf_sum.path_count
-        )
+        text += "   " + grouped_note(leaf_sum, lang)
     folds = [fold_text(fold) for fold in leaf_sum.folds if fold.paths]
     if folds:
         text += "   ({folds})".format(folds="; ".join(folds))
     return text
+
+
+def grouped_note(leaf_sum: LeafSum, lang: str | None = None) -> str:
+    """Why a sum shows fewer products than there are paths."""
+    count = leaf_sum.path_count
+    return ntr(
+        lang,
+        "({count} path, grouped by the last named step)",
+        "({count} paths, grouped by the last named step)",
+        count,
+        count=count,
+    )
 
 
 def fold_text(fold: Fold) -> str:
@@ -141,17 +155,20 @@ def path_symbols(path: Path, local, gradient) -> list[str]:
     return [local(a, b) for a, b in pairs]
 
 
-def forward_pass_text(forward: tuple[ForwardStep, ...]) -> str:
+def forward_pass_text(forward: tuple[ForwardStep, ...], lang: str | None = None) -> str:
     """The forward pass under its heading, as both modes' explanations begin."""
-    width = max(len(step.name) for step in forward)
-    lines = "\n".join(step.text(width) for step in forward)
-    return "Forward pass (each node after the nodes it is computed from):\n" + indent(lines)
+    heading = tr(lang, "Forward pass (each node after the nodes it is computed from):")
+    return heading + "\n" + indent(_forward_lines(forward))
+
+
+def _forward_lines(forward: tuple[ForwardStep, ...]) -> str:
+    width = max(display_width(step.name) for step in forward)
+    return "\n".join(step.text(width) for step in forward)
 
 
 @writes(Explanation, "forward_text")
 def forward_text(explanation: Explanation) -> str:
-    width = max(len(step.name) for step in explanation.forward)
-    return "\n".join(step.text(width) for step in explanation.forward)
+    return _forward_lines(explanation.forward)
 
 
 @writes(Explanation, "backward_text")
@@ -163,37 +180,49 @@ def backward_text(explanation: Explanation) -> str:
 
 @writes(Explanation, "sums_text")
 def sums_text(explanation: Explanation) -> str:
-    return "\n".join(s.text() for s in explanation.sums)
+    return "\n".join(s.text(explanation.lang) for s in explanation.sums)
 
 
 @writes(Explanation, "notes")
 def notes(explanation: Explanation) -> list[str]:
-    said = []
+    lang, said = explanation.lang, []
     sums = (*explanation.sums, *explanation.node_sums)
     folds = [fold for s in explanation.sums for fold in s.folds]
     if any(fold.paths for fold in folds):
         said.append(
-            "Unnamed nodes ({nodes}) are folded into the local derivative of the named "
-            "node that uses them; the brackets write it out along the drawn edges.".format(
-                nodes=_few(explanation.folded)
+            tr(
+                lang,
+                "Unnamed nodes ({nodes}) are folded into the local derivative of the named "
+                "node that uses them; the brackets write it out along the drawn edges.",
+                nodes=_few(explanation.folded),
             )
         )
     elif folds:
         said.append(
-            "Unnamed nodes ({nodes}) are folded into the local derivative of the named "
-            "node that uses them.".format(nodes=_few(explanation.folded))
+            tr(
+                lang,
+                "Unnamed nodes ({nodes}) are folded into the local derivative of the named "
+                "node that uses them.",
+                nodes=_few(explanation.folded),
+            )
         )
     elif explanation.unlabelled and not explanation.folded:
         said.append(
-            "No intermediate node has a label, so the paths go through the automatic "
-            "names ({nodes}).".format(nodes=_few(explanation.unlabelled))
+            tr(
+                lang,
+                "No intermediate node has a label, so the paths go through the automatic "
+                "names ({nodes}).",
+                nodes=_few(explanation.unlabelled),
+            )
         )
     twice = [s for s in sums if len(set(s.paths)) < len(s.paths)]
     if twice:
         said.append(
-            "An operation that uses a node twice (x·x) has two edges to it, and each is a "
-            "term of the sum: {gradient} has a term twice.".format(
-                gradient=gradient_symbol(twice[0].output, twice[0].leaf)
+            tr(
+                lang,
+                "An operation that uses a node twice (x·x) has two edges to it, and each is a "
+                "term of the sum: {gradient} has a term twice.",
+                gradient=gradient_symbol(twice[0].output, twice[0].leaf),
             )
         )
     direct = [
@@ -204,9 +233,13 @@ def notes(explanation: Explanation) -> list[str]:
     if direct:
         output, leaf = explanation.output, direct[0].leaf
         said.append(
-            "{term} on its own in a sum is the direct edge from {output} to {leaf}: "
-            "its local derivative.".format(
-                term=local_symbol(output, leaf), output=output, leaf=leaf
+            tr(
+                lang,
+                "{term} on its own in a sum is the direct edge from {output} to {leaf}: "
+                "its local derivative.",
+                term=local_symbol(output, leaf),
+                output=output,
+                leaf=leaf,
             )
         )
     return said
@@ -217,24 +250,29 @@ def cost(explanation: Explanation) -> str:
     # Reverse mode (this explanation) needs one backward sweep for every
     # input's gradient; forward mode one forward sweep per input.
     inputs = sum(1 for step in explanation.forward if step.formula is None)
-    return sweep_cost(inputs, 1)
+    return sweep_cost(inputs, 1, explanation.lang)
+
+
+def backward_heading(lang: str | None = None) -> str:
+    return tr(lang, "Backward pass (each parent receives local derivative × upstream gradient):")
+
+
+def sums_heading(output: str, lang: str | None = None) -> str:
+    return tr(
+        lang, "Chain rule for each input (a sum over the paths from {output}):", output=output
+    )
 
 
 @writes(Explanation, "text")
 def to_text(explanation: Explanation) -> str:
-    parts = [forward_pass_text(explanation.forward)]
+    lang = explanation.lang
+    parts = [forward_pass_text(explanation.forward, lang)]
     if explanation.backward:
-        parts += [
-            "",
-            "Backward pass (each parent receives local derivative × upstream gradient):",
-            indent(explanation.backward_text()),
-        ]
+        parts += ["", backward_heading(lang), indent(explanation.backward_text())]
     if explanation.sums:
         parts += [
             "",
-            "Chain rule for each input (a sum over the paths from {output}):".format(
-                output=explanation.output
-            ),
+            sums_heading(explanation.output, lang),
             indent(explanation.sums_text()),
             *explanation.notes(),
         ]
@@ -253,23 +291,27 @@ def step_lines(explanation: Explanation) -> tuple[tuple[str, ...], ...]:
     >>> explain(y).step_lines()
     (('y = 2·a   (upstream dy/dy = 1)', '  ∂y/∂a = 2  →  a receives 2 × 1 = 2'),)
     """
-    output = explanation.output
+    output, lang = explanation.output, explanation.lang
     shown = [(step, [e for e in step.edges if not e.constant]) for step in explanation.backward]
     locals_ = [local_text(s, e) for s, edges in shown for e in edges]
-    width = min(max((len(t) for t in locals_), default=0), 32)
+    width = min(max((display_width(t) for t in locals_), default=0), 32)
     steps = []
     for step, edges in shown:
         lines = [
-            "{node} = {formula}   (upstream {upstream})".format(
-                node=step.node, formula=step.formula.text(), upstream=upstream_text(output, step)
+            tr(
+                lang,
+                "{node} = {formula}   (upstream {upstream})",
+                node=step.node,
+                formula=step.formula.text(),
+                upstream=upstream_text(output, step),
             )
         ]
         for edge in edges:
-            received = "{parent} receives {product}".format(
-                parent=edge.parent, product=product_text(edge)
+            received = tr(
+                lang, "{parent} receives {product}", parent=edge.parent, product=product_text(edge)
             )
-            note = running_text(output, edge)
-            lines.append(f"  {local_text(step, edge).ljust(width)}  →  {received}{note}")
+            note = running_text(output, edge, lang)
+            lines.append(f"  {ljust(local_text(step, edge), width)}  →  {received}{note}")
         steps.append(tuple(lines))
     return tuple(steps)
 
@@ -282,27 +324,31 @@ def start_text(explanation: Explanation) -> str:
     The forward pass is done: v1 = a·3 = 2·3 = 6. The backward pass starts with dv1/dv1 = 1; every other gradient is ? until a step sends it.
     """  # noqa: E501
     output = explanation.output
-    return (
+    return tr(
+        explanation.lang,
         "The forward pass is done: {done}. The backward pass starts with {symbol} = 1; "
-        "every other gradient is ? until a step sends it."
-    ).format(
+        "every other gradient is ? until a step sends it.",
         done=next(s.text() for s in explanation.forward if s.name == output),
         symbol=gradient_symbol(output, output),
     )
 
 
 def frame_title(explanation: Explanation, step: int, digits: int = 6) -> str:
-    """The title of a picture of the backward pass after ``step`` steps (0: the start)."""
-    output, count = explanation.output, len(explanation.backward)
+    """The title of a picture of the backward pass after ``step`` steps (0: the start),
+    in the explanation's language."""
+    output, count, lang = explanation.output, len(explanation.backward), explanation.lang
     if step == 0:
-        return (
-            "Backward pass, step 0 of {count}: start with {symbol} = 1; every other gradient is ?"
-        ).format(count=count, symbol=gradient_symbol(output, output))
+        return tr(
+            lang,
+            "Backward pass, step 0 of {count}: start with {symbol} = 1; every other gradient is ?",
+            count=count,
+            symbol=gradient_symbol(output, output),
+        )
     backward = explanation.backward[step - 1]
-    return (
+    return tr(
+        lang,
         "Step {step} of {count}: {node} = {formula} sends its gradient {symbol} = "
-        "{upstream} to its inputs (each receives local × upstream)"
-    ).format(
+        "{upstream} to its inputs (each receives local × upstream)",
         step=step,
         count=count,
         node=backward.node,
@@ -345,7 +391,7 @@ def sum_so_far(edge: EdgeStep) -> str:
     return f"{terms} = {format_number(edge.total)}"
 
 
-def gradient_so_far(output: str, edge: EdgeStep) -> str:
+def gradient_so_far(output: str, edge: EdgeStep, lang: str | None = None) -> str:
     """The parent's gradient once this edge has sent its contribution:
     ``dz/dv1 = 5``, ``dz/db so far 5 (1 of 2 contributions)``, ``dz/db = 5 + 10 = 15
     (2 of 2 contributions)``."""
@@ -354,39 +400,52 @@ def gradient_so_far(output: str, edge: EdgeStep) -> str:
         return f"{symbol} = {format_number(edge.total)}"
     counts = {"received": len(edge.received), "arrivals": edge.arrivals, "symbol": symbol}
     if len(edge.received) < edge.arrivals:
-        return "{symbol} so far {total} ({received} of {arrivals} contributions)".format(
-            total=format_number(edge.total), **counts
+        return tr(
+            lang,
+            "{symbol} so far {total} ({received} of {arrivals} contributions)",
+            total=format_number(edge.total),
+            **counts,
         )
-    return "{symbol} = {sum} ({received} of {arrivals} contributions)".format(
-        sum=sum_so_far(edge), **counts
+    return tr(
+        lang,
+        "{symbol} = {sum} ({received} of {arrivals} contributions)",
+        sum=sum_so_far(edge),
+        **counts,
     )
 
 
-def running_text(output: str, edge: EdgeStep) -> str:
+def running_text(output: str, edge: EdgeStep, lang: str | None = None) -> str:
     """For a parent with several contributions, how many have arrived and the sum so far."""
     if edge.arrivals == 1:
         return ""
     counts = {"received": len(edge.received), "arrivals": edge.arrivals}
     symbol = gradient_symbol(output, edge.parent)
     if len(edge.received) < edge.arrivals:
-        note = "({received} of {arrivals} contributions: {symbol} so far {total})".format(
-            **counts, symbol=symbol, total=format_number(edge.total)
+        note = tr(
+            lang,
+            "({received} of {arrivals} contributions: {symbol} so far {total})",
+            **counts,
+            symbol=symbol,
+            total=format_number(edge.total),
         )
     else:
-        note = "({received} of {arrivals} contributions: {symbol} = {sum})".format(
-            **counts, symbol=symbol, sum=sum_so_far(edge)
+        note = tr(
+            lang,
+            "({received} of {arrivals} contributions: {symbol} = {sum})",
+            **counts,
+            symbol=symbol,
+            sum=sum_so_far(edge),
         )
     return "   " + note
 
 
 @writes(TangentStep, "text")
-def tangent_step_text(step: TangentStep) -> str:
+def tangent_step_text(step: TangentStep, lang: str | None = None) -> str:
     dot = tangent_symbol(step.node)
     value = format_number(step.tangent)
     if not step.terms:
-        return "{dot} = {value}   ({note})".format(
-            dot=dot, value=value, note=SEED_NOTE if step.seeded else HELD_NOTE
-        )
+        note = tr(lang, SEED_NOTE if step.seeded else HELD_NOTE)
+        return tr(lang, "{dot} = {value}   ({note})", dot=dot, value=value, note=note)
     shown = [t for t in step.terms if not t.constant]
     if not shown:  # computed from numbers only
         return f"{dot} = {value}"
@@ -400,14 +459,16 @@ def tangent_step_text(step: TangentStep) -> str:
 
 
 def sweep_heading(explanation: ForwardExplanation) -> str:
-    return (
-        "Forward-mode sweep by {wrt} (each tangent is Σ local derivative × the parent's tangent):"
-    ).format(wrt=explanation.wrt)
+    return tr(
+        explanation.lang,
+        "Forward-mode sweep by {wrt} (each tangent is Σ local derivative × the parent's tangent):",
+        wrt=explanation.wrt,
+    )
 
 
 @writes(ForwardExplanation, "sweep_text")
 def sweep_text(explanation: ForwardExplanation) -> str:
-    return "\n".join(step.text() for step in explanation.sweep)
+    return "\n".join(step.text(explanation.lang) for step in explanation.sweep)
 
 
 @writes(ForwardExplanation, "result_text")
@@ -419,14 +480,14 @@ def result_text(explanation: ForwardExplanation) -> str:
 
 @writes(ForwardExplanation, "cost")
 def forward_cost(explanation: ForwardExplanation) -> str:
-    return sweep_cost(len(explanation.inputs), 1)
+    return sweep_cost(len(explanation.inputs), 1, explanation.lang)
 
 
 @writes(ForwardExplanation, "text")
 def forward_to_text(explanation: ForwardExplanation) -> str:
     return "\n".join(
         [
-            forward_pass_text(explanation.forward),
+            forward_pass_text(explanation.forward, explanation.lang),
             "",
             sweep_heading(explanation),
             indent(explanation.sweep_text()),
