@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from autograd import __version__
+from autograd.classes import DEFAULT_DB
 from autograd.compile import compile_graph
 from autograd.draw import INSTALL_DOT, check_drawable, render, render_backward_steps
 from autograd.engine import Value, grad, no_grad, topological_order
@@ -226,6 +227,27 @@ def _parser() -> argparse.ArgumentParser:
         help="a name the page may be opened by besides localhost and the address it listens "
         "on, e.g. teacher-laptop.local (repeatable)",
     )
+    serve_parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        metavar="PATH",
+        help=f"where live classes keep their students and answers: an SQLite file, made on "
+        f"first use (default {DEFAULT_DB} in this folder), or a postgresql:// URL",
+    )
+    serve_parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve with N processes sharing the port and the database (default 1; for a "
+        "department's server, with a postgresql:// --db)",
+    )
+    serve_parser.add_argument(
+        "--classes-from-anywhere",
+        action="store_true",
+        help="let any computer that reaches the server start a class (by default only this "
+        "computer may: the teacher's own)",
+    )
 
     codegen_parser = command(
         "codegen",
@@ -313,7 +335,15 @@ def _serve(args: argparse.Namespace) -> int:
             f"autograd serve draws graphs with Graphviz's dot program, which is not installed; "
             f"install it with {INSTALL_DOT}"
         )
-    return serve.run(args.host, args.port, args.open, args.allow_host)
+    return serve.run(
+        args.host,
+        args.port,
+        args.open,
+        args.allow_host,
+        db=args.db,
+        workers=args.workers,
+        classes_from_anywhere=args.classes_from_anywhere,
+    )
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ __all__ = [
     "Connection",
     "ConnectionLimits",
     "connection_class",
+    "listening",
     "listening_socket",
     "security_headers",
     "uvicorn_config",
@@ -131,6 +132,12 @@ def listening_socket(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def listening(sock: socket.socket) -> socket.socket:
+    """A listening socket from another process (``autograd serve --workers``), as
+    ``listening_socket`` makes it: its queue stays ``BACKLOG`` long."""
+    return _Listener(sock.family, sock.type, sock.proto, fileno=sock.detach())
 
 
 def uvicorn_config(app, limits: ConnectionLimits | None = None, **options):

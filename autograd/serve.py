@@ -18,7 +18,10 @@ The API (the page uses it; so can other tools):
 - ``POST /api/lesson`` with ``{"program": "z = w*b", "at": {"w": 3, "b": 4},
   "practice": false}``: 200 and the lesson's JSON (what the static page
   embeds, and the graph's SVG under ``"svg"``), or 400 and ``{"error": "..."}``;
-- ``GET /api/exercise?level=2&seed=7``: an exercise's program and values.
+- ``GET /api/exercise?level=2&seed=7``: an exercise's program and values;
+- a live class: ``/api/classes`` and the routes under it (``autograd.classroom``),
+  the student's page ``/class/{code}`` and the teacher's ``/teach/{code}``; its
+  classes, students and answers are kept in a database (``autograd.classes``).
 
 Hostile input costs little, and a few heavy requests cannot starve a class:
 
@@ -42,15 +45,16 @@ answered with one line. No limit counts requests per client address: a whole
 class reaches the server through one school NAT address.
 
 >>> app = create_app(max_concurrent=1)
->>> [route.path for route in app.routes]
-['/', '/class/{code}', '/teach/{code}', '/healthz', '/api/lesson', '/api/exercise']
+>>> [route.path for route in app.routes][:6]
+['/', '/healthz', '/api/lesson', '/api/exercise', '/class/{code}', '/teach/{code}']
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import html
 import ipaddress
-import json
 import logging
 import math
 import os
@@ -77,9 +81,14 @@ from starlette.responses import (
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from autograd.classes import DEFAULT_DB, ClassDB
+from autograd.classes.checks import join_code
+from autograd.classroom import ROUTES as CLASS_ROUTES
+from autograd.classroom import ClassLimits, Classroom
 from autograd.connections import (
     HEADROOM,
     ConnectionLimits,
+    listening,
     listening_socket,
     security_headers,
     uvicorn_config,
@@ -87,6 +96,15 @@ from autograd.connections import (
 from autograd.draw import MAX_USES, GraphTooBigError, check_drawable
 from autograd.engine import DomainError, topological_order
 from autograd.fairshare import Answer, Answers, Busy, Slots
+from autograd.httpjson import (
+    RequestError,
+    error_data,
+    error_response,
+    json_type,
+    json_value,
+    one_line,
+    read_json,
+)
 from autograd.program import (
     WORKED_EXAMPLE,
     WORKED_EXAMPLE_AT,
@@ -133,32 +151,36 @@ class Limits:
     cache_bytes: int = 16 * 2**20  # and their bytes, gzipped: some 3,000 lessons of the usual size
 
 
-class RequestError(ValueError):
-    """A request the server will not compute: the one line to send back, and its status."""
-
-    def __init__(self, message: str, status: int = 400, **extra):
-        super().__init__(message)
-        self.status = status
-        self.extra = extra
-
-
-def create_app(*, slow_hook=None, allowed_hosts: Iterable[str] = (), **limits) -> Starlette:
-    """The Starlette app: four routes, and middleware for limits and headers.
+def create_app(
+    *,
+    slow_hook=None,
+    allowed_hosts: Iterable[str] = (),
+    classes: ClassDB | None = None,
+    classes_from_anywhere: bool = False,
+    announce=None,
+    class_limits: ClassLimits | None = None,
+    **limits,
+) -> Starlette:
+    """The Starlette app: the lesson's routes, the class's, and middleware for limits and headers.
 
     Keyword arguments are the fields of ``Limits`` (e.g. ``max_concurrent=1``).
     ``allowed_hosts`` are names the ``Host`` header may give besides
     ``localhost`` and the loopback addresses. ``slow_hook``, if given, is
     called in the worker thread before each computation: tests use it to hold
-    the only slot busy.
+    the only slot busy. ``classes`` is the database of the live classes (none:
+    the class routes answer 404); a class is started from this computer only,
+    unless ``classes_from_anywhere``; ``announce(code, teacher_url)`` is told
+    of each class started (see ``autograd.classroom``).
     """
     app = Starlette(
         routes=[
             Route("/", page, methods=["GET"]),
-            Route("/class/{code}", class_page, methods=["GET"]),
-            Route("/teach/{code}", class_page, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/api/lesson", api_lesson, methods=["POST"]),
             Route("/api/exercise", api_exercise, methods=["GET"]),
+            Route("/class/{code}", class_page, methods=["GET"]),
+            Route("/teach/{code}", class_page, methods=["GET"]),
+            *CLASS_ROUTES,
         ],
         middleware=[
             # Outermost first: the headers go on every response, the 500s included;
@@ -184,6 +206,15 @@ def create_app(*, slow_hook=None, allowed_hosts: Iterable[str] = (), **limits) -
     app.state.slow_hook = slow_hook
     app.state.page = None  # built on the first GET /, when the lesson module is wanted
     app.state.class_pages = {}  # the student's and the teacher's page, built on first use
+    # A class's items are checked, and their lessons served, as /api/lesson's are.
+    app.state.classroom = Classroom(
+        classes,
+        check=functools.partial(class_item, limits=app.state.limits),
+        lesson=class_lesson,
+        from_anywhere=classes_from_anywhere,
+        announce=announce,
+        limits=class_limits,
+    )
     return app
 
 
@@ -209,8 +240,6 @@ async def class_page(request: Request) -> Response:
     the token the browser keeps, for the rest); a code typed in another case
     or with a space or dash is sent to its canonical address.
     """
-    from autograd.classes.checks import join_code
-
     typed = request.path_params["code"]
     code = join_code(typed)
     if code is None:
@@ -237,13 +266,37 @@ async def healthz(request: Request) -> Response:
 async def api_lesson(request: Request) -> Response:
     """The lesson JSON for ``{"program": ..., "at": {...}, "practice": false}``."""
     try:
-        program, values, practice = _lesson_request(await _json_body(request))
+        program, values, practice = _lesson_request(await read_json(request))
     except RequestError as error:
-        return _error(error)
+        return error_response(error)
     # repr keeps -0.0 apart from 0.0; the order the client sent the values in does not matter.
     at = tuple(sorted((name, repr(value)) for name, value in values.items()))
     key = ("lesson", program, at, practice)
-    return await _answer(request, key, _lesson_answer, request, program, values, practice)
+    mode = "practice" if practice else "lesson"
+    return await _answer(request, key, _lesson_answer, request, program, values, mode)
+
+
+async def class_lesson(
+    request: Request, program: str, values: dict[str, float], mode: str
+) -> Response:
+    """A class item's lesson in the class's mode: the page's data without the verdicts.
+
+    Kept in the same cache as ``/api/lesson``'s lessons and computed in the same
+    slots; the class's server judges the answers, so the page gets no verdict
+    to compare them with.
+    """
+    at = tuple(sorted((name, repr(value)) for name, value in values.items()))
+    key = ("class", program, at, mode)
+    return await _answer(request, key, _lesson_answer, request, program, values, mode, True)
+
+
+def class_item(program: str, at: dict, limits: Limits) -> dict[str, float]:
+    """A class item's program and values checked as ``/api/lesson`` checks them: the values.
+
+    Raises ``RequestError`` with the command line's words, before the class is made.
+    """
+    program, values, _ = _lesson_request({"program": program, "at": at})
+    return _graph(program, values, limits).values
 
 
 async def api_exercise(request: Request) -> Response:
@@ -251,7 +304,7 @@ async def api_exercise(request: Request) -> Response:
     try:
         level, seed = _exercise_request(request.query_params)
     except RequestError as error:
-        return _error(error)
+        return error_response(error)
     return await _answer(request, ("exercise", level, seed), _exercise_answer, request, level, seed)
 
 
@@ -278,34 +331,6 @@ async def http_error(request: Request, error: HTTPException) -> Response:
 # Checking a request: everything is checked before any work is done.
 
 
-async def _json_body(request: Request):
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise RequestError(
-            "send the request body as JSON, with Content-Type: application/json", 415
-        )
-    body = await request.body()
-    try:
-        # NaN and Infinity are not JSON, though Python's json reads them; an
-        # integer of thousands of digits is no value for an input either.
-        return json.loads(body, parse_constant=_reject_constant, parse_int=_json_integer)
-    except RecursionError:
-        raise RequestError("the request body is nested too deeply to read") from None
-    except UnicodeDecodeError:
-        raise RequestError("the request body is not UTF-8 text") from None
-    except ValueError as error:  # JSONDecodeError, or an integer with too many digits
-        raise RequestError(f"the request body is not valid JSON: {_one_line(error)}") from None
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def _json_integer(digits: str) -> int:
-    if len(digits.lstrip("-")) > 20:
-        raise ValueError(f"an integer of {len(digits.lstrip('-'))} digits is too large")
-    return int(digits)
-
-
 _LESSON_FIELDS = ("program", "at", "practice")
 
 
@@ -316,7 +341,7 @@ def _lesson_request(body) -> tuple[str, dict[str, float], bool]:
     ('z = w*b', {'w': 3.0, 'b': 4.0}, False)
     >>> _lesson_request({"program": "z = 2*w", "at": {"w": True}})
     Traceback (most recent call last):
-    autograd.serve.RequestError: at: w is true, not a number (e.g. "w": 3)
+    autograd.httpjson.RequestError: at: w is true, not a number (e.g. "w": 3)
     """
     example = '{"program": "z = w*b", "at": {"w": 3, "b": 4}, "practice": false}'
     if not isinstance(body, dict):
@@ -330,15 +355,13 @@ def _lesson_request(body) -> tuple[str, dict[str, float], bool]:
         raise RequestError(f"the field 'program' is missing, e.g. {example}")
     program = body["program"]
     if not isinstance(program, str):
-        raise RequestError(f"program must be a string, not {_json_type(program)}")
+        raise RequestError(f"program must be a string, not {json_type(program)}")
     at = body.get("at", {})
     if not isinstance(at, dict):
-        raise RequestError(
-            f'at must be an object of numbers, e.g. {{"w": 3}}, not {_json_type(at)}'
-        )
+        raise RequestError(f'at must be an object of numbers, e.g. {{"w": 3}}, not {json_type(at)}')
     practice = body.get("practice", False)
     if not isinstance(practice, bool):
-        raise RequestError(f"practice must be true or false, not {_json_type(practice)}")
+        raise RequestError(f"practice must be true or false, not {json_type(practice)}")
 
     values = {}
     for name, value in at.items():
@@ -346,7 +369,7 @@ def _lesson_request(body) -> tuple[str, dict[str, float], bool]:
             raise RequestError(f"at: {name!r} is not a name (e.g. w, x1, bias)")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise RequestError(
-                f'at: {name} is {_json_value(value)}, not a number (e.g. "{name}": 3)'
+                f'at: {name} is {json_value(value)}, not a number (e.g. "{name}": 3)'
             )
         try:
             number = float(value)  # JSON reads 1e400 as inf, and 10**400 as an int
@@ -411,33 +434,33 @@ def _graph(program_text: str, values: dict[str, float], limits: Limits) -> Graph
         values = program.bind(values)
     except ProgramError as error:
         # The page makes a field for each input from this list.
-        raise RequestError(_one_line(error), inputs=list(program.inputs)) from None
+        raise RequestError(one_line(error), inputs=list(program.inputs)) from None
     output, _ = _program_error_as_request_error(program.run, values)
     try:
         check_drawable(output, max_nodes=limits.max_nodes, max_uses=limits.max_uses)
     except GraphTooBigError as error:
-        raise RequestError(_one_line(error)) from None
+        raise RequestError(one_line(error)) from None
     return Graph(program, output, values, estimate(output))
 
 
-def _lesson(graph: Graph, practice: bool, limits: Limits) -> dict:
+def _lesson(graph: Graph, mode: str, limits: Limits) -> dict:
     """The lesson's JSON for a checked graph: the same code as the command line."""
     from autograd.lesson import lesson_data
 
     program, output, values = graph.program, graph.output, graph.values
     try:
         data = lesson_data(
-            output, practice=practice, max_nodes=limits.max_nodes, dot_timeout=limits.dot_timeout
+            output, mode=mode, max_nodes=limits.max_nodes, dot_timeout=limits.dot_timeout
         )
     except (GraphTooBigError, TimeoutError) as error:
         # The same graph would be as big or slow again: the request's limit, not the server's.
-        raise RequestError(_one_line(error)) from None
+        raise RequestError(one_line(error)) from None
     except OverflowError as error:  # until the engine raises DomainError for it (issue 18)
         raise RequestError(
             "overflow in the backward pass: a gradient exceeds the largest float; try other values"
         ) from error
     except DomainError as error:  # e.g. a local derivative too large for a float
-        raise RequestError(_one_line(error)) from None
+        raise RequestError(one_line(error)) from None
     return {**data, "inputs": list(program.inputs), "at": values}
 
 
@@ -489,7 +512,11 @@ def _too_large(size: int, limits: Limits, at_least: bool = False) -> RequestErro
 
 
 async def _lesson_answer(
-    request: Request, program_text: str, values: dict[str, float], practice: bool
+    request: Request,
+    program_text: str,
+    values: dict[str, float],
+    mode: str,
+    for_class: bool = False,
 ) -> Answer:
     state = request.app.state
     limits: Limits = state.limits
@@ -500,17 +527,28 @@ async def _lesson_answer(
         if graph.cost.bytes_at_least > limits.max_response:
             raise _too_large(graph.cost.bytes_at_least, limits, at_least=True)
         heavy = graph.cost.work > limits.heavy_work
-        return await _in_slot(request, heavy, _lesson_json, graph, practice, limits)
+        return await _in_slot(request, heavy, _lesson_json, graph, mode, limits, for_class)
     except RequestError as error:
-        return Answer.of(error.status, _render(_error_data(error)))
+        return Answer.of(error.status, _render(error_data(error)))
 
 
-def _lesson_json(graph: Graph, practice: bool, limits: Limits) -> Answer:
+def _lesson_json(graph: Graph, mode: str, limits: Limits, for_class: bool = False) -> Answer:
     """The lesson as the bytes to send and keep (rendered in the worker thread, not the loop)."""
-    body = _render(_lesson(graph, practice, limits))
+    data = _lesson(graph, mode, limits)
+    body = _render(_without_verdicts(data) if for_class else data)
     if len(body) > limits.max_response:
         raise _too_large(len(body), limits)
     return Answer.of(200, body)
+
+
+def _without_verdicts(data: dict) -> dict:
+    """The lesson's data with no question's verdicts: what a class's page gets."""
+    modes = data["view"]["modes"]
+    unjudged = {
+        mode: [{k: v for k, v in q.items() if k not in ("verdicts", "otherwise")} for q in asked]
+        for mode, asked in modes.items()
+    }
+    return {**data, "view": {**data["view"], "modes": unjudged}}
 
 
 async def _exercise_answer(request: Request, level: int, seed: int) -> Answer:
@@ -538,7 +576,7 @@ def _program_error_as_request_error(function, *args):
     try:
         return function(*args)
     except ProgramError as error:
-        raise RequestError(_one_line(error)) from None
+        raise RequestError(one_line(error)) from None
 
 
 async def _answer(request: Request, key, work, *args) -> Response:
@@ -610,33 +648,6 @@ def _call(hook, work, args):
     if hook is not None:
         hook()
     return work(*args)
-
-
-def _error_data(error: RequestError) -> dict:
-    return {"error": _one_line(error), **error.extra}
-
-
-def _error(error: RequestError) -> JSONResponse:
-    return JSONResponse(_error_data(error), error.status)
-
-
-def _one_line(error: BaseException | str) -> str:
-    return " ".join(str(error).split())
-
-
-def _json_type(value) -> str:
-    names = {bool: "true or false", str: "a string", list: "a list", dict: "an object"}
-    if value is None:
-        return "null"
-    return names.get(type(value), "a number")
-
-
-def _json_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return _json_type(value)
 
 
 # The page: the static lesson page of the worked example, with the controls
@@ -849,6 +860,10 @@ def run(
     port: int = 8000,
     open_browser: bool = False,
     allow_hosts: Iterable[str] = (),
+    *,
+    db: str = DEFAULT_DB,
+    workers: int = 1,
+    classes_from_anywhere: bool = False,
 ) -> int:
     """Serve until Ctrl-C or SIGTERM; return the exit status (0).
 
@@ -857,14 +872,19 @@ def run(
     opened at once finds it. Requests must name the server in their ``Host``
     header: ``localhost``, a loopback address, the address it listens on (every
     address of this machine for ``0.0.0.0``), or a name in ``allow_hosts``.
+
+    Classes are kept in ``db``: an SQLite file (made on first use) or a
+    ``postgresql://`` URL. With ``workers`` above 1, that many processes
+    share the listening socket and the database (see ``_supervise``).
     """
     import signal
-    import sys
     import threading
     import webbrowser
 
-    import uvicorn
-
+    if not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"--workers {workers}: give a number of processes from 1 to {MAX_WORKERS}")
+    if workers > 1 and db == ":memory:":
+        raise ValueError("--workers needs a database file or a postgresql:// URL, not :memory:")
     try:
         sock = listening_socket(host, port)
     except OSError as error:
@@ -873,42 +893,178 @@ def run(
             "choose another port with --port, e.g. --port 8001"
         ) from None
     port = sock.getsockname()[1]
-    names = [*_own_names(host), *allow_hosts]
-    app = create_app(max_concurrent=os.cpu_count() or 2, allowed_hosts=names)
-    connections = ConnectionLimits(max_connections=_connections_allowed())
-    server = uvicorn.Server(uvicorn_config(app, connections))
+    try:
+        classes = ClassDB(db)  # made or brought up to date now: a wrong path or URL says so here
+    except BaseException:
+        sock.close()
+        raise
+    serving = Serving(
+        host, port, (*_own_names(host), *allow_hosts), db, classes_from_anywhere,
+        _connections_allowed(),
+    )  # fmt: skip
     for line in addresses(host, port):
         print(line, flush=True)
-    if connections.max_connections < ConnectionLimits().max_connections:
+    where = classes.target if "://" in classes.target else os.path.abspath(db)
+    print(f"Classes are kept in {where} (back it up to keep them)", flush=True)
+    if serving.max_connections < ConnectionLimits().max_connections:
         print(
-            f"note: this system lets the server keep {connections.max_connections} "
+            f"note: this system lets the server keep {serving.max_connections} "
             "connections open at once (raise it with ulimit -n)",
             flush=True,
         )
     if open_browser:
         webbrowser.open(f"http://{_url_host(host)}:{port}/")
-    # While a worker thread lays out a lesson, the event loop's thread waits for
-    # the GIL after each socket call, up to the switch interval: Python's 5 ms
-    # would make every send and receive of every connection that slow.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     # uvicorn stops gracefully on SIGINT and SIGTERM, then sends the signal on
     # to the handler that was there before it: SIGTERM then ends here as Ctrl-C does.
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
     try:
-        server.run(sockets=[sock])
+        if workers == 1:
+            _serve(sock, serving, classes)
+        else:
+            classes.close()  # each worker opens its own connections
+            _supervise(sock, serving, workers)
     except KeyboardInterrupt:  # uvicorn has shut down cleanly, then passes the signal on
         pass
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
         sock.close()
+        classes.close()
     print("autograd serve: stopped", flush=True)
     return 0
 
 
+MAX_WORKERS = 32
 SPARE_FILES = 64  # open files kept for other things: dot's pipes, logs, a database
 SWITCH_INTERVAL = 0.001  # seconds a thread holds the GIL while another waits for it
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What each server process is made from (sent to the workers, so plain data)."""
+
+    host: str
+    port: int
+    names: tuple[str, ...]  # the names the Host header may give
+    db: str
+    classes_from_anywhere: bool
+    max_connections: int
+
+
+def _serve(sock, serving: Serving, classes: ClassDB, watch=None) -> None:
+    """Serve on ``sock`` in this process until a signal (or ``watch`` closes: see ``_worker``)."""
+    import sys
+    import threading
+
+    import uvicorn
+
+    app = create_app(
+        max_concurrent=os.cpu_count() or 2,
+        allowed_hosts=serving.names,
+        classes=classes,
+        classes_from_anywhere=serving.classes_from_anywhere,
+        announce=functools.partial(_announce, serving),
+    )
+    connections = ConnectionLimits(max_connections=serving.max_connections)
+    server = uvicorn.Server(uvicorn_config(app, connections))
+    if watch is not None:
+        threading.Thread(target=_stop_when_closed, args=(watch, server), daemon=True).start()
+    # While a worker thread lays out a lesson, the event loop's thread waits for
+    # the GIL after each socket call, up to the switch interval: Python's 5 ms
+    # would make every send and receive of every connection that slow.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    server.run(sockets=[sock])
+
+
+def _announce(serving: Serving, code: str, teacher_url: str) -> None:
+    """A class started from this computer: its join code and the teacher's link, on the terminal.
+
+    The terminal is the teacher's own (a class is announced only when it was
+    started from this computer); the link is written nowhere else.
+    """
+    everywhere = serving.host in ("0.0.0.0", "::", "")
+    students = _local_addresses()[0] if everywhere else serving.host
+    teacher = "127.0.0.1" if everywhere else serving.host
+    print(
+        f"Class {code} started: students open http://{_url_host(students)}:{serving.port}/ "
+        f"and join with the code {code}\n"
+        f"  the teacher's page (keep this link to yourself): "
+        f"http://{_url_host(teacher)}:{serving.port}{teacher_url}",
+        flush=True,
+    )
+
+
+def _supervise(sock, serving: Serving, workers: int) -> None:
+    """Run ``workers`` server processes on the one listening socket until a signal.
+
+    Each worker is a new Python process (spawned: the same on every system)
+    with its own event loop and its own connections to the database; the
+    system hands each new connection to one of them. A class's live events are
+    read from the database, so a student's answer taken by one worker reaches a
+    dashboard streamed by another. A worker that dies is started again.
+    Ctrl-C or SIGTERM stops them all: each finishes as one server does.
+    """
+    import multiprocessing
+    import multiprocessing.connection
+    import socket
+
+    context = multiprocessing.get_context("spawn")
+    # A plain socket travels to another process; the worker makes it ours again.
+    shared = socket.socket(sock.family, sock.type, sock.proto, fileno=socket.dup(sock.fileno()))
+
+    def start() -> tuple:
+        # The worker watches its end of a pipe: if this process dies, it stops too.
+        watch, keep = context.Pipe(duplex=False)
+        process = context.Process(target=_worker, args=(shared, serving, watch), daemon=True)
+        process.start()
+        watch.close()
+        return process, keep
+
+    running = [start() for _ in range(workers)]
+    try:
+        while True:
+            multiprocessing.connection.wait([p.sentinel for p, _ in running], timeout=1.0)
+            for i, (process, keep) in enumerate(running):
+                if process.exitcode is not None:
+                    log.warning("a server process stopped (exit code %s); starting another",
+                                process.exitcode)  # fmt: skip
+                    keep.close()
+                    running[i] = start()
+    finally:
+        for process, _ in running:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: a worker stops as one server does
+        for process, keep in running:
+            process.join(timeout=15)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            keep.close()
+        shared.close()
+
+
+def _worker(shared, serving: Serving, watch) -> None:
+    """One server process of ``--workers``: its own app and database connections."""
+    import signal
+
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # Ctrl-C reaches the supervisor alone, which stops each worker once
+    signal.signal(signal.SIGTERM, _interrupt)
+    classes = ClassDB(serving.db)
+    try:
+        _serve(listening(shared), serving, classes, watch)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        classes.close()
+
+
+def _stop_when_closed(watch, server) -> None:
+    """Stop ``server`` when the other end of ``watch`` closes (its supervisor is gone)."""
+    with contextlib.suppress(EOFError, OSError):
+        watch.recv()
+    server.should_exit = True
 
 
 def _interrupt(signum, frame):

@@ -37,6 +37,7 @@ from autograd.classes import (
     KeyReused,
     NameTaken,
     Pace,
+    Paused,
     SchemaError,
     Student,
     Unauthorized,
@@ -357,7 +358,7 @@ def test_the_same_key_returns_the_stored_answer_and_stores_nothing(db, klass):
         ({"answer": float("nan")}, "the answer must be finite"),
         ({"answer": float("inf")}, "the answer must be finite"),
         ({"question": 2}, "has 2 question\\(s\\), numbered from 0; there is no question 2"),
-        ({"question": -1}, "question must be from 0 to 99"),
+        ({"question": -1}, "question must be from 0 to 999"),
         ({"question": 1.0}, "question must be a whole number"),
         ({"node": ""}, "node must not be empty"),
         ({"node": "b\n"}, "node must be printable"),
@@ -473,6 +474,39 @@ def test_answers_to_an_ended_class_are_refused_but_a_resent_one_is_returned(db, 
     with pytest.raises(ClassEnded, match="it takes no more answers"):
         answer(db, ann, "w", 10, key="after")
     assert db.summary(teacher)["ended"] == ended
+
+
+def test_questions_are_numbered_across_the_items(db):
+    # The worked exercise asks 4 gradients, the level-2 exercise 3: questions 0 to 6.
+    code, token = db.create_class(ITEMS, questions=7)
+    teacher, ann = db.teacher(code, token), db.join(code, "Ann").student
+    answer(db, ann, "b", 5, "k", question=6)
+    with pytest.raises(
+        InvalidInput, match="has 7 question\\(s\\), numbered from 0; there is no question 7"
+    ):
+        answer(db, ann, "b", 5, "k7", question=7)
+    summary = db.summary(teacher)
+    assert [m["mark"] for m in summary["students"][0]["marks"]] == ["·"] * 6 + ["✗"]
+    assert len(summary["questions"]) == 7
+    details = db.details(ann)
+    assert (details.code, details.items, details.questions) == (code, ITEMS, 7)
+    assert (details.pace, details.ended, details.last_event) == (Pace(), None, 2)
+    with pytest.raises(InvalidInput, match="questions must be from 1 to 1000"):
+        db.create_class(ITEMS, questions=1001)
+
+
+def test_a_paused_class_refuses_new_answers_and_replays_those_sent_before(db, klass):
+    code, _, teacher = klass
+    ann = db.join(code, "Ann").student
+    before = answer(db, ann, "b", 5, "before")
+    db.set_pace(teacher, paused=True)
+    with pytest.raises(Paused, match="is paused") as e:
+        answer(db, ann, "b", 15, "during")
+    assert (e.value.status, e.value.reason) == (423, "paused")
+    assert answer(db, ann, "b", 5, "before") == before  # an offline retry of an earlier answer
+    db.set_pace(teacher, paused=False)
+    assert not answer(db, ann, "b", 15, "during").replayed
+    assert count(db, "answers") == 2
 
 
 # Pace and events
@@ -685,6 +719,7 @@ def test_each_error_says_its_http_status():
             KeyReused,
             classes.TooManyAnswers,
             ClassEnded,
+            Paused,
             Busy,
         )
     }
@@ -700,6 +735,7 @@ def test_each_error_says_its_http_status():
         "KeyReused": 409,
         "TooManyAnswers": 409,
         "ClassEnded": 410,
+        "Paused": 423,
         "Busy": 503,
     }
     assert issubclass(InvalidName, ValueError) and issubclass(UnknownClass, LookupError)

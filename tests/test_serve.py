@@ -469,12 +469,13 @@ def test_a_node_used_by_many_operations_is_refused_before_the_slow_layout(client
 # The command
 
 
-def test_autograd_serve_starts_answers_and_stops_on_ctrl_c():
+def test_autograd_serve_starts_answers_and_stops_on_ctrl_c(tmp_path):
     import signal
     import subprocess
     import sys
 
     command = [sys.executable, "-m", "autograd", "serve", "--port", "0"]
+    command += ["--db", str(tmp_path / "classes.db")]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()

@@ -15,8 +15,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -293,7 +295,8 @@ def test_beyond_the_cap_on_streams_the_oldest_is_closed():
 
 
 def serve(*options):
-    command = [sys.executable, "-m", "autograd", "serve", "--port", "0", *options]
+    db = Path(tempfile.mkdtemp()) / "classes.db"  # never the checkout's own
+    command = [sys.executable, "-m", "autograd", "serve", "--port", "0", "--db", str(db), *options]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = process.stdout.readline()
     assert line.startswith("Serving the lesson page at http://127.0.0.1:"), line

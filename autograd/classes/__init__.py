@@ -29,19 +29,24 @@ database. ``":memory:"`` is a private database for tests and examples.
 The API. Every call is one transaction, safe from many threads (a server
 runs them in its thread pool) and many processes on one database:
 
-- ``create_class(items, max_students=500) -> Created(code, teacher_token)``.
-  ``items``: a list of ``{"program": str, "at": {name: number}}`` or
-  ``{"level": int, "seed": int}`` (other keys, a ``"mode"`` say, are kept).
+- ``create_class(items, max_students=500, questions=None) -> Created(code,
+  teacher_token)``. ``items``: a list of ``{"program": str, "at": {name:
+  number}}`` or ``{"level": int, "seed": int}`` (other keys, a ``"mode"``
+  say, are kept); ``questions``: how many questions they ask in all, numbered
+  0, 1, 2, ... across the items (default one per item; at most
+  ``MAX_QUESTIONS``). An answer names its question by that number.
 - ``join(code, name) -> Joined(student_token, student)``.
 - ``teacher(code, token) -> Teacher``, ``student(code, token) -> Student``,
   ``member(code, token) -> Teacher | Student``: who holds a token. The other
   calls take what these return, so a route reaches a class only through a
-  token of that class. ``seen(student)`` notes a student is still there.
+  token of that class. ``seen(student)`` notes a student is still there;
+  ``details(member) -> Details`` is what the class works on and its pace.
 - ``record_answer(student, *, question, node, answer, key, correct,
   mistake=None, message="") -> Answer``, ``record_reveal(student, *,
   question, node, key) -> Answer``: the answer as stored. The same ``key``
   (1–64 characters) from the same student returns the stored one with
-  ``replayed=True`` and stores nothing.
+  ``replayed=True`` and stores nothing. While the class is paused a new
+  answer is refused (``Paused``); a key stored before is still replayed.
 - ``pace(member) -> Pace``; ``set_pace(teacher, *, item=, step=, free=,
   paused=) -> Pace``.
 - ``end_class(teacher) -> str`` (joining and answering close; the data
@@ -73,6 +78,7 @@ error                 status  when
 ``KeyReused``         409     a key sent again with another answer (ValueError)
 ``TooManyAnswers``    409     a student sent ``MAX_ANSWERS`` (5000) answers (ValueError)
 ``ClassEnded``        410     joining, answering or pacing an ended class (LookupError)
+``Paused``            423     a new answer while the class is paused (RuntimeError)
 ``Busy``              503     the database stayed locked or out of connections (RuntimeError)
 ====================  ======  ===================================================
 
@@ -89,10 +95,12 @@ from autograd.classes.checks import CODE_ALPHABET
 from autograd.classes.database import (
     DEFAULT_DB,
     MAX_ANSWERS,
+    MAX_QUESTIONS,
     MAX_STUDENTS,
     Answer,
     ClassDB,
     Created,
+    Details,
     Event,
     Joined,
     Pace,
@@ -109,6 +117,7 @@ from autograd.classes.errors import (
     InvalidName,
     KeyReused,
     NameTaken,
+    Paused,
     SchemaError,
     TooManyAnswers,
     Unauthorized,
@@ -121,6 +130,7 @@ __all__ = [
     "CODE_ALPHABET",
     "DEFAULT_DB",
     "MAX_ANSWERS",
+    "MAX_QUESTIONS",
     "MAX_STUDENTS",
     "MIGRATIONS",
     "Answer",
@@ -130,6 +140,7 @@ __all__ = [
     "ClassError",
     "ClassFull",
     "Created",
+    "Details",
     "Event",
     "Forbidden",
     "InvalidInput",
@@ -138,6 +149,7 @@ __all__ = [
     "KeyReused",
     "NameTaken",
     "Pace",
+    "Paused",
     "SchemaError",
     "Student",
     "Teacher",

@@ -32,6 +32,7 @@ from autograd.classes.errors import (
     InvalidInput,
     KeyReused,
     NameTaken,
+    Paused,
     TooManyAnswers,
     Unauthorized,
     UnknownClass,
@@ -42,6 +43,9 @@ from autograd.classes.schema import migrate, now
 DEFAULT_DB = "autograd-classes.db"
 MAX_STUDENTS = 500  # per class, by default
 MAX_ANSWERS = 5000  # per student: a page stuck in a loop cannot fill the disk
+# Questions a class asks over all its items (a dashboard's columns): a lesson
+# asks one to a few dozen; the students x questions grid must stay readable.
+MAX_QUESTIONS = 1000
 MAX_STEP = 10_000
 MAX_EVENTS = 1000  # per call of events()
 EXPORT_PAGE = 1000  # answers per transaction while exporting
@@ -86,6 +90,18 @@ class Pace:
     step: int = 0
     free: bool = False
     paused: bool = False
+
+
+@dataclass(frozen=True)
+class Details:
+    """A class as its teacher and its students may see it: what it works on, and where it is."""
+
+    code: str
+    items: list[dict]
+    questions: int  # asked over all the items, numbered 0, 1, 2, ... across them
+    pace: Pace
+    ended: str | None  # when it ended, if it has
+    last_event: int
 
 
 @dataclass(frozen=True)
@@ -164,10 +180,23 @@ class ClassDB:
 
     # Classes and who is who
 
-    def create_class(self, items: Sequence[dict], *, max_students: int = MAX_STUDENTS) -> Created:
-        """A new class working on ``items``: its join code and the teacher's token (shown once)."""
+    def create_class(
+        self,
+        items: Sequence[dict],
+        *,
+        max_students: int = MAX_STUDENTS,
+        questions: int | None = None,
+    ) -> Created:
+        """A new class working on ``items``: its join code and the teacher's token (shown once).
+
+        ``questions`` is how many questions the items ask in all, numbered
+        across them (default: one per item); answers name one of them.
+        """
         items_json, item_count = checks.items(items)
         checks.integer("max_students", max_students, 1, 100_000)
+        if questions is None:
+            questions = item_count
+        checks.integer("questions", questions, 1, MAX_QUESTIONS)
         token = checks.new_token()
         # A code that is taken is drawn again (one in 10^6 with a thousand classes kept).
         for _ in range(20):
@@ -175,10 +204,11 @@ class ClassDB:
             with self._db.transaction(write=True) as db:
                 row = db.one(
                     "INSERT INTO classes (code, teacher_token_hash, items, item_count,"
-                    " max_students, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " question_count, max_students, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (code) DO NOTHING RETURNING id",
-                    (code, checks.digest(token), items_json, item_count, max_students, now()),
-                )
+                    (code, checks.digest(token), items_json, item_count, questions, max_students,
+                     now()),
+                )  # fmt: skip
             if row is not None:
                 return Created(code, token)
         raise Busy("no free join code after 20 draws: delete classes that are over")
@@ -284,7 +314,8 @@ class ClassDB:
         ``mistake`` is None for a right answer, a code (``"missed-path"``, ...)
         for a wrong one. The same ``key`` from the same student again returns
         the stored answer (``replayed=True``) and stores nothing; with another
-        question, node or number it raises ``KeyReused``.
+        question, node or number it raises ``KeyReused``. While the class is
+        paused a new answer raises ``Paused``; one sent before is still replayed.
         """
         answer = checks.number("the answer", answer)
         checks.verdict(correct, mistake, message)
@@ -295,7 +326,7 @@ class ClassDB:
         return self._record(student, question, node, None, True, False, None, "", key)
 
     def _record(self, student, question, node, answer, revealed, correct, mistake, message, key):
-        checks.integer("question", question, 0, MAX_ITEMS - 1)
+        checks.integer("question", question, 0, MAX_QUESTIONS - 1)
         checks.text("node", node, MAX_NODE)
         checks.text("key", key, MAX_KEY)
         sent = (question, node, answer, revealed)
@@ -308,9 +339,11 @@ class ClassDB:
                 return _replay(stored, sent)
             if cls.ended_at is not None:
                 raise ClassEnded(f"class {cls.code} has ended: it takes no more answers")
-            if question >= cls.item_count:
+            if cls.paused:
+                raise Paused(f"class {cls.code} is paused: look up, and answer when it goes on")
+            if question >= cls.question_count:
                 raise InvalidInput(
-                    f"class {cls.code} has {cls.item_count} question(s), numbered from 0;"
+                    f"class {cls.code} has {cls.question_count} question(s), numbered from 0;"
                     f" there is no question {question}"
                 )
             count = db.one("SELECT COUNT(*) FROM answers WHERE student_id = ?", (student.id,))[0]
@@ -365,7 +398,7 @@ class ClassDB:
         where, params = ["a.class_id = ?"], [teacher.class_id]
         for column, value, check in (
             ("a.student_id", student, lambda v: checks.integer("student", v, 1, 2**62)),
-            ("a.question", question, lambda v: checks.integer("question", v, 0, MAX_ITEMS - 1)),
+            ("a.question", question, lambda v: checks.integer("question", v, 0, MAX_QUESTIONS - 1)),
             ("a.node", node, lambda v: checks.text("node", v, MAX_NODE)),
             ("a.mistake", mistake, lambda v: checks.text("mistake", v, MAX_NODE)),
         ):
@@ -382,6 +415,15 @@ class ClassDB:
         return [_answer(row) for row in rows]
 
     # Pace, end, delete
+
+    def details(self, member: Teacher | Student) -> Details:
+        """What the class works on and where it is, for its teacher or any of its students."""
+        with self._db.transaction(write=False) as db:
+            cls = self._class_by_id(db, member.class_id)
+        return Details(
+            cls.code, json.loads(cls.items), cls.question_count, cls.pace, cls.ended_at,
+            cls.last_event,
+        )  # fmt: skip
 
     def pace(self, member: Teacher | Student) -> Pace:
         """Where the class is now."""
@@ -504,7 +546,7 @@ class ClassDB:
             cell["mark"], cell["mistake"] = "?", None
         questions = [
             {"question": q, "answered": 0, "correct": 0, "revealed": 0, "mistakes": []}
-            for q in range(cls.item_count)
+            for q in range(cls.question_count)
         ]
         for (_, question), cell in cells.items():
             questions[question]["answered"] += 1
@@ -531,7 +573,7 @@ class ClassDB:
                     "name": name,
                     "joined": joined,
                     "last_seen": seen,
-                    "marks": [cells.get((sid, q), _cell("·")) for q in range(cls.item_count)],
+                    "marks": [cells.get((sid, q), _cell("·")) for q in range(cls.question_count)],
                 }
                 for sid, name, joined, seen in students
             ],
@@ -544,7 +586,7 @@ class ClassDB:
         A row per node and number: how many ``students`` gave it, and its
         verdict; most frequent first. Reveals are left out.
         """
-        checks.integer("question", question, 0, MAX_ITEMS - 1)
+        checks.integer("question", question, 0, MAX_QUESTIONS - 1)
         where, params = "", [teacher.class_id, question]
         if node is not None:
             where = " AND a.node = ?"
@@ -662,7 +704,7 @@ class ClassDB:
 
 _CLASS_COLUMNS = (
     "id, code, items, item_count, max_students, pace_item, pace_step, pace_free, paused,"
-    " last_event, created_at, ended_at"
+    " last_event, created_at, ended_at, question_count"
 )
 _ANSWERS = (
     "SELECT a.id, a.answered_at, a.student_id, s.name, a.question, a.node, a.answer, a.revealed,"
@@ -696,6 +738,7 @@ class _Class:
     last_event: int
     created_at: str
     ended_at: str | None
+    question_count: int
 
     @property
     def pace(self) -> Pace:

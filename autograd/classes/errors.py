@@ -15,6 +15,7 @@ __all__ = [
     "InvalidName",
     "KeyReused",
     "NameTaken",
+    "Paused",
     "SchemaError",
     "TooManyAnswers",
     "Unauthorized",
@@ -92,6 +93,12 @@ class TooManyAnswers(ClassError, ValueError):
     """A student has sent as many answers as one may."""
 
     status, reason = 409, "too-many-answers"
+
+
+class Paused(ClassError, RuntimeError):
+    """An answer sent while the teacher has paused the class (one sent before is kept)."""
+
+    status, reason = 423, "paused"
 
 
 class ClassEnded(ClassError, LookupError):

@@ -9,11 +9,12 @@ edited: a change is a new migration appended to the list.
 The tables (``{id}`` is each dialect's auto-numbered key):
 
 - ``classes``: the join code, the teacher token's digest, the items (JSON)
-  and their count, the cap on students, the pace (item, step, free,
-  paused), the last event's number, created and ended times;
+  and their count, how many questions they ask in all (version 2), the cap
+  on students, the pace (item, step, free, paused), the last event's number,
+  created and ended times;
 - ``students``: class, nickname (as shown) and its key (unique in the class),
   the token's digest, joined and last-seen times;
-- ``answers``: class, student, question (an index into the items), node, the
+- ``answers``: class, student, question (numbered across the items), node, the
   number (none for a reveal), revealed, correct, mistake code, message, the
   idempotency key (unique per student), time;
 - ``events``: class, its number in the class (1, 2, 3, ...), kind, payload
@@ -88,6 +89,13 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 created_at TEXT NOT NULL,
                 UNIQUE (class_id, seq)
             )""",
+        ),
+    ),
+    (
+        "a class's number of questions",
+        (
+            "ALTER TABLE classes ADD COLUMN question_count INTEGER",
+            "UPDATE classes SET question_count = item_count",
         ),
     ),
 )
