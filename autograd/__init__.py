@@ -12,20 +12,19 @@ teaching backpropagation.
 # `explain` and `draw` are both a module and the function inside it: importing
 # the functions here makes `autograd.explain` the function.
 from autograd.compile import CompiledGraph, compile_graph
+from autograd.define import define_op
 from autograd.draw import draw, render, render_backward_steps
 from autograd.engine import (
     DomainError,
-    GradcheckError,
     Value,
-    define_op,
     grad,
-    gradcheck,
     is_grad_enabled,
     linear,
     no_grad,
     topological_order,
 )
 from autograd.explain import explain
+from autograd.finite_differences import GradcheckError, gradcheck
 from autograd.forward import hessian, jacobian, jvp
 from autograd.lesson import Lesson, lesson
 

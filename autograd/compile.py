@@ -22,11 +22,16 @@ but Python control flow that ran while the graph was built (an ``if`` on a
 value, a loop whose length depended on one) is frozen as it went then, as in
 ``torch.jit.trace``. ``relu`` and the like stay branches, taken at each call.
 
+Each operation is written with its row of ``CODE`` below (the engine's
+table says what an operation computes; this one, how to say it in Python).
+An operation made with ``define_op`` is called by name: the code calls its
+own forward and local functions.
+
 Safety: the source is made from the graph alone and compiled with
 ``compile()``; no user text becomes code. A label becomes a variable name only
 if it is a plain identifier (not a keyword, a builtin or a name the code
-itself uses); other nodes get automatic names, and numbers are written with
-``repr``.
+itself uses) that Python reads as written (NFKC); other nodes get automatic
+names, and numbers are written as ``float.__repr__`` writes a float.
 """
 
 from __future__ import annotations
@@ -37,22 +42,117 @@ import functools
 import keyword
 import math
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from autograd.engine import (
+    OPS,
     Op,
     Value,
-    _apply_forward,
-    _power_rule,
-    _real,
-    _sigmoid,
+    apply,
+    lift,
     operation,
+    power_rule,
+    real,
+    sigmoid,
     topological_order,
 )
 from autograd.trace import evaluation_order, node_names
 
-__all__ = ["CompiledGraph", "compile_graph"]
+__all__ = ["CALLS_ITS_FUNCTIONS", "CODE", "Code", "CompiledGraph", "coded", "compile_graph"]
+
+
+@dataclass(frozen=True)
+class Code:
+    """An operation as Python: expressions over {0}, {1}, ... (the operands)
+    and {out} (the result), with math, inf, nan, sigmoid and power_rule in scope."""
+
+    forward: str
+    derivatives: tuple[str, ...]
+    # A condition that holds wherever the engine may refuse the operands (in
+    # its forward or a local derivative): there the code asks the engine.
+    check: str = ""
+
+
+def _linear(arity: int) -> Code:
+    """As linear() adds, left to right from the bias: {2n} + {0} * {n} + ..."""
+    n = (arity - 1) // 2
+    forward = " + ".join([f"{{{2 * n}}}", *(f"{{{i}}} * {{{n + i}}}" for i in range(n))])
+    local = tuple(f"{{{n + i}}}" for i in range(n)) + tuple(f"{{{i}}}" for i in range(n))
+    return Code(forward, (*local, "1.0"))
+
+
+# The row of an operation made with define_op: the code calls the operation's
+# own forward and local functions, bound in its namespace (see _bind_user_ops).
+CALLS_ITS_FUNCTIONS = Code("", ())
+
+# One row per operation, found by its name in the engine's table; a function of
+# the number of operands where that varies.
+CODE: dict[Op, Code | Callable[[int], Code]] = {
+    OPS["+"]: Code("{0} + {1}", ("1.0", "1.0")),
+    OPS["-"]: Code("{0} - {1}", ("1.0", "-1.0")),
+    OPS["*"]: Code("{0} * {1}", ("{1}", "{0}")),
+    OPS["/"]: Code("{0} / {1}", ("1.0 / {1}", "-{out} / {1}"), check="{1} == 0"),
+    OPS["neg"]: Code("-{0}", ("-1.0",)),
+    # above 709.78... eᵃ exceeds the largest float
+    OPS["exp"]: Code("math.exp({0})", ("{out}",), check="{0} > 709.782712893384"),
+    OPS["log"]: Code("math.log({0})", ("1.0 / {0}",), check="{0} <= 0"),
+    OPS["tanh"]: Code("math.tanh({0})", ("1.0 - {out} * {out}",)),
+    OPS["sigmoid"]: Code("sigmoid({0})", ("{out} * (1.0 - {out})",)),
+    OPS["relu"]: Code("{0} if {0} > 0 else 0.0", ("1.0 if {0} > 0 else 0.0",)),
+    OPS["**"]: Code(
+        "{0} ** {1}",
+        (
+            "power_rule({0}, {1})",
+            "{out} * math.log({0}) if {0} > 0 else (0.0 if {0} >= 0 else nan)",
+        ),
+        # a ≤ 0, or aⁿ or aⁿ⁻¹ = e^(n·ln a) near the largest float
+        check="{0} <= 0 or max({1}, {1} - 1) * math.log({0}) > 709.78",
+    ),
+    OPS["linear"]: _linear,
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _power(name: str) -> Code | None:
+    """The row of a power with a number exponent, from its name: '**2' is {0} ** 2.0."""
+    try:
+        n = float(name[2:])
+    except ValueError:
+        return None
+    if n in (0, 1):
+        derivative = "0.0" if n == 0 else "1.0"
+    elif n == 2:  # a ** 1.0 is a itself
+        derivative = "2.0 * {0}"
+    else:
+        derivative = f"{_number(n)} * {{0}} ** {_number(n - 1)}"
+        derivative = f"inf if {{0}} == 0 else {derivative}" if 0 < n < 1 else derivative
+    # Where the engine may refuse aⁿ: a negative base to a fractional power, or
+    # aⁿ (n > 1) or n·aⁿ⁻¹ (n < 1) beyond the largest float; a little early,
+    # as the engine decides.
+    conditions = [] if n.is_integer() else ["{0} < 0"]
+    if n > 1:
+        conditions.append(f"abs({{0}}) > {_number(sys.float_info.max ** (1 / n) * (1 - 1e-9))}")
+    elif n < 1 and n != 0:
+        bound = sys.float_info.max ** (1 / (n - 1)) * (1 + 1e-9)
+        conditions.append(f"abs({{0}}) < {_number(bound)}")
+    return Code(f"{{0}} ** {_number(n)}", (derivative,), " or ".join(conditions))
+
+
+def coded(op: Op, arity: int) -> Code | None:
+    """The row of ``op`` for ``arity`` operands; None for an operation without one.
+
+    >>> from autograd.engine import TANH
+    >>> coded(TANH, 1)
+    Code(forward='math.tanh({0})', derivatives=('1.0 - {out} * {out}',), check='')
+    """
+    row = CODE.get(op)
+    if row is None and op.name.startswith("**"):
+        row = _power(op.name)
+    return row(arity) if callable(row) else row
+
 
 FUNCTION_NAME = "forward_backward"
 MAX_NAME_LENGTH = 40  # longer labels get automatic names: the code stays readable
@@ -65,8 +165,8 @@ _NAMESPACE = {
     "math": math,
     "inf": math.inf,
     "nan": math.nan,
-    "sigmoid": _sigmoid,
-    "power_rule": _power_rule,
+    "sigmoid": sigmoid,
+    "power_rule": power_rule,
 }
 _CHECK = "check_domain"
 _RESERVED = frozenset(_NAMESPACE) | {FUNCTION_NAME, _CHECK} | set(dir(builtins))
@@ -94,7 +194,7 @@ class CompiledGraph:
                 f"({shown}), got {len(values)}"
             )
         # Each number checked as the engine checks Value(data): no text, no complex numbers.
-        return self._function(*[_real(x, f"input {n}") for x, n in zip(values, self.input_names)])
+        return self._function(*[real(x, f"input {n}") for x, n in zip(values, self.input_names)])
 
     def step(self) -> float:
         """Forward and backward at the inputs' ``.data``; add to their ``.grad``; return the output.
@@ -184,9 +284,16 @@ def _usable(name: str) -> bool:
     )
 
 
-def _literal(x: float) -> str:
-    """A number as code: repr, bracketed when negative (so that -2.0 ** x cannot happen)."""
-    text = repr(x)  # digits, '.', 'e', '-', or inf / nan (names in the namespace)
+def _number(x) -> str:
+    """A number as code: as float.__repr__ writes it, whatever ``x`` is (a float
+    subclass or numpy scalar included): digits, '.', 'e', '-', or inf / nan
+    (names in the namespace), never text of ``x``'s own making."""
+    return float.__repr__(real(x, "a number in the graph"))
+
+
+def _literal(x) -> str:
+    """A number as an operand: bracketed when negative (so that -2.0 ** x cannot happen)."""
+    text = _number(x)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -205,10 +312,10 @@ def _factor(template: str) -> str:
 def _generate(output: Value, inputs: tuple[Value, ...]) -> tuple[str, dict, tuple[str, ...]]:
     """The source of the function, the namespace it runs in, and the inputs' names in it."""
     order = evaluation_order(output)
-    ops = {node: _operation(node, order) for node in order if node.parents}
+    rows = _rows(order)
     namespace = dict(_NAMESPACE)
     taken = set(_RESERVED)
-    user_ops = _bind_user_ops(ops.values(), namespace, taken)
+    user_ops = _bind_user_ops(rows.values(), namespace, taken)
     name = _variable_names(order, inputs, taken)
     text = {node: name.get(node) or _literal(node.data) for node in order}
 
@@ -219,36 +326,25 @@ def _generate(output: Value, inputs: tuple[Value, ...]) -> tuple[str, dict, tupl
         lines = ["# constants: the other leaves, at their values when compiled", *lines]
     lines.append("# forward")
     checks = {}
-    memo: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = {}  # by name: hashing an Op is slow
-
-    def coded(op: Op, arity: int) -> tuple[str, tuple[str, ...]]:
-        key = (op.name, arity)
-        if key not in memo:
-            memo[key] = _coded(op, arity)
-        return memo[key]
-
-    for node, op in ops.items():
+    for node, (op, row) in rows.items():
         operands = [text[p] for p in node.parents]
-        if op.name in user_ops:
-            lines.append(f"{name[node]} = {user_ops[op.name][0]}({', '.join(operands)})")
+        if op in user_ops:
+            lines.append(f"{name[node]} = {user_ops[op][0]}({', '.join(operands)})")
             continue
-        if op.code_check:
-            condition = op.code_check.format(*operands)
+        if row.check:
+            condition = row.check.format(*operands)
             lines.append(f"if {condition}: {_CHECK}({name[node]!r}, {', '.join(operands)})")
-            checks[name[node]] = (
-                op,
-                [(p.label, "const" if p.op == "const" else "") for p in node.parents],
-            )
-        lines.append(f"{name[node]} = {coded(op, len(operands))[0].format(*operands)}")
+            checks[name[node]] = op, [(p.label, p.op == "const") for p in node.parents]
+        lines.append(f"{name[node]} = {row.forward.format(*operands)}")
 
     # Gradients: of the inputs and of every node on a path from an input to the output.
     needs = set(is_input)
-    for node in ops:
+    for node in rows:
         if any(p in needs for p in node.parents):
             needs.add(node)
     grad = {node: _fresh_gradient(name[node], taken) for node in order if node in needs}
     arrivals = dict.fromkeys(needs, 0)
-    for node in ops:
+    for node in rows:
         if node in needs:
             for parent in node.parents:
                 if parent in needs:
@@ -259,14 +355,13 @@ def _generate(output: Value, inputs: tuple[Value, ...]) -> tuple[str, dict, tupl
     for node in reversed(topological_order(output)):  # the order of the engine's loop
         if node not in needs or not node.parents:
             continue
-        op, parents = ops[node], node.parents
+        (op, row), parents = rows[node], node.parents
         operands = [text[p] for p in parents]
-        if op.name in user_ops:
-            call = f"{user_ops[op.name][1]}({', '.join([name[node], *operands])})"
+        if op in user_ops:
+            call = f"{user_ops[op][1]}({', '.join([name[node], *operands])})"
             derivatives = [f"{call}[{slot}]" for slot in range(len(operands))]
         else:
-            templates = coded(op, len(operands))[1]
-            derivatives = [t.format(*operands, out=name[node]) for t in templates]
+            derivatives = [_factor(t).format(*operands, out=name[node]) for t in row.derivatives]
         upstream = grad[node]
         for parent, derivative in zip(parents, derivatives):
             if parent in needs:
@@ -292,33 +387,36 @@ def _generate(output: Value, inputs: tuple[Value, ...]) -> tuple[str, dict, tupl
     return source, namespace, tuple(input_names)
 
 
-def _operation(node: Value, order: list[Value]) -> Op:
-    op = operation(node)
-    if op is None:
-        where = node_names(order)[node]
-        raise TypeError(
-            f"compile_graph: node {where} was made by {node.op!r}, which is not in the table "
-            "of operations; make such nodes with define_op"
-        )
-    return op
+def _rows(order: list[Value]) -> dict[Value, tuple[Op, Code]]:
+    """Each node with parents: its operation, and that operation's row of CODE."""
+    rows = {}
+    arities: dict[tuple[Op, int], Code | None] = {}
+    for node in order:
+        if node.parents:
+            op, arity = operation(node), len(node.parents)
+            if (op, arity) not in arities:
+                arities[op, arity] = coded(op, arity)
+            if arities[op, arity] is None:
+                raise TypeError(
+                    f"compile_graph: node {node_names(order)[node]} was made by {node.op!r}, "
+                    "which is not in the table of operations; make such nodes with define_op"
+                )
+            rows[node] = op, arities[op, arity]
+    return rows
 
 
-def _coded(op: Op, arity: int) -> tuple[str, tuple[str, ...]]:
-    """The forward template, and each derivative ready to stand left of ``* upstream``."""
-    code, derivatives = op.coded(arity)
-    return code, tuple(_factor(t) for t in derivatives)
-
-
-def _bind_user_ops(ops: Iterable[Op], namespace: dict, taken: set[str]) -> dict:
-    """Operations made with define_op have no code templates: the code calls their
-    own forward and local functions, bound in the namespace under these names."""
+def _bind_user_ops(rows: Iterable[tuple[Op, Code]], namespace: dict, taken: set[str]) -> dict:
+    """Operations made with define_op are called by name: the code calls their own
+    forward and local functions, bound in the namespace under these names (as
+    Python reads the name, NFKC: ｓｐ is sp; another name where it is taken)."""
     bound = {}
-    for op in dict.fromkeys(op for op in ops if not op.code and not op.code_notation):
-        wanted = op.name if _usable(op.name) else op.name + "_op"
+    for op in dict.fromkeys(op for op, row in rows if row is CALLS_ITS_FUNCTIONS):
+        wanted = unicodedata.normalize("NFKC", op.name)
+        wanted = wanted if _usable(wanted) else wanted + "_op"
         forward, local = _fresh(wanted, taken), _fresh(wanted + "_local", taken)
         namespace[forward] = functools.partial(_user_forward, op)
-        namespace[local] = op.local
-        bound[op.name] = forward, local
+        namespace[local] = functools.partial(_user_local, op)
+        bound[op] = forward, local
     return bound
 
 
@@ -344,7 +442,22 @@ def _variable_names(order: list[Value], inputs: tuple[Value, ...], taken: set[st
 
 
 def _user_forward(op: Op, *numbers: float) -> float:
-    return _apply_forward(op, numbers)  # errors as the engine's DomainError
+    try:
+        result = op.forward(*numbers)
+        if type(result) is float:
+            return result
+    except (ArithmeticError, ValueError):
+        pass
+    # The engine decides: its DomainError (or TypeError), or the result as a float.
+    return apply(op, *map(Value, numbers)).data
+
+
+def _user_local(op: Op, out: float, *numbers: float) -> tuple:
+    try:
+        return op.local(out, *numbers)
+    except ArithmeticError:
+        apply(op, *map(Value, numbers)).local_derivatives()  # the engine's DomainError
+        raise
 
 
 def _fresh(wanted: str, taken: set[str]) -> str:
@@ -374,8 +487,13 @@ def _sum_lines(target: str, terms: list[str]) -> list[str]:
 
 
 def _check_domain(checks: dict, node: str, *numbers: float) -> None:
-    """Called by the code where an operation may be out of its domain: the engine's
-    own operation, on Values shaped like the node's parents, raises the DomainError
-    (with the message) that building the node would raise; otherwise the code goes on."""
+    """Called by the code where an operation may be out of its domain: the engine,
+    on Values shaped like the node's parents, raises the DomainError (with the
+    message) that building the node or its local derivatives would raise;
+    otherwise the code goes on."""
     op, parents = checks[node]
-    op.checked(*(Value(x, label, (), None, kind) for x, (label, kind) in zip(numbers, parents)))
+    operands = [
+        lift(x, op.name) if is_constant else Value(x, label)
+        for x, (label, is_constant) in zip(numbers, parents)
+    ]
+    apply(op, *operands).local_derivatives()

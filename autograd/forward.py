@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from autograd.engine import Value, _real, grad
+from autograd.engine import Value, grad, real
 from autograd.trace import evaluation_order_of
 
 __all__ = ["MODES", "choose_mode", "forward_sweep", "hessian", "jacobian", "jvp", "sweep_cost"]
@@ -199,7 +199,7 @@ def _numbers(function: str, what: str, values: Sequence[float]) -> list[float]:
             f"got {_describe(values)}"
         )
     return [
-        x.data if isinstance(x, Value) else _real(x, f"{function}: {what}[{i}]")
+        x.data if isinstance(x, Value) else real(x, f"{function}: {what}[{i}]")
         for i, x in enumerate(values)
     ]
 

@@ -126,6 +126,13 @@ _FRAME_SIZING = """<style>.autograd-lesson:has(> iframe) > .autograd-hint { disp
     const height = event.data.autogradLessonHeight;
     if (Number.isFinite(height) && height > 0) frame.style.height = Math.min(height, 20000) + "px";
   });
+  // The page may have told its height before this listener existed: ask for it
+  // now, and again once the page has loaded.
+  function ask() {
+    if (frame.contentWindow) frame.contentWindow.postMessage({ autogradLessonAsk: true }, "*");
+  }
+  ask();
+  frame.addEventListener("load", ask);
 })();
 </script>
 """

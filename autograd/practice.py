@@ -1160,8 +1160,8 @@ _SHIFTS = (
 
 
 def _distinguishable(ex: Exercise) -> bool:
-    """Every slip the diagnosis knows gives its own number at every node, unless it
-    gives that number at any inputs.
+    """Every slip the diagnoses know gives its own number at every question,
+    in practice and in the trainer, unless it gives that number at any inputs.
 
     A diagnosis leaves out a slip that gives the right answer or the number of a
     slip tried before it; the same program at other inputs must not keep a slip
@@ -1173,8 +1173,16 @@ def _distinguishable(ex: Exercise) -> bool:
     True
     >>> _distinguishable(Exercise("x = a - b; z = x*c", {"a": 3, "b": 1, "c": 2}))
     False
+
+    In the trainer, a wrong rule (``_wrong_rules``) must not give the local
+    derivative nor its sign slip: at a = -3, b = 3, ∂x/∂a = b = 3 and a student
+    who writes a for it would be told of a sign slip, not of x = a·b's rule.
+
+    >>> _distinguishable(Exercise("x = a*b; z = x*c", {"a": -3, "b": 3, "c": 2}))
+    False
     """
-    here = _slips_kept(ex.diagnoses())
+    here = _slips_kept(ex.explanation(), ex.diagnoses())
+    rules = _wrong_rules(ex.explanation())
     program = parse_program(ex.program)
     compared = 0
     for shifts in _SHIFTS:
@@ -1183,15 +1191,48 @@ def _distinguishable(ex: Exercise) -> bool:
             output, _ = program.run(moved)
         except ValueError:  # out of a function's domain there: the other shift may do
             continue
-        elsewhere = _slips_kept(diagnose(explain(output)))
-        if any(elsewhere[node] - here[node] for node in here):
+        there = explain(output)
+        elsewhere = _slips_kept(there, diagnose(there))
+        if any(elsewhere[key] - here[key] for key in here):
             return False
+        # A local derivative that is the same there is a constant (+, -, a number
+        # times): no rule to get wrong but the sign.
+        for key, (local, apart) in _wrong_rules(there).items():
+            if local != rules[key][0] and apart > rules[key][1]:
+                return False
         compared += 1
     return compared > 0
 
 
-def _slips_kept(diagnoses: tuple[Diagnosis, ...]) -> dict[str, Counter]:
-    return {d.node: Counter(m.code for m in d.mistakes) for d in diagnoses}
+def _slips_kept(explanation: Explanation, diagnoses: tuple[Diagnosis, ...]) -> dict[tuple, Counter]:
+    """The codes of the slips each question's diagnosis keeps, for every question
+    of practice (``diagnoses``, by node) and of the trainer (by step, node and slot)."""
+    kept = {("gradient", d.node): Counter(m.code for m in d.mistakes) for d in diagnoses}
+    for q in _trainer_questions(explanation):
+        kept[(q.kind, q.step, q.node, q.slot)] = Counter(m.code for m in q.diagnosis.mistakes)
+    return kept
+
+
+def _wrong_rules(explanation: Explanation) -> dict[tuple, tuple[float, int]]:
+    """For each local derivative the trainer asks, its number and how many wrong
+    rules give a number apart from it and from its sign slip.
+
+    A wrong rule puts the operand's value, or the operation's, in place of the
+    derivative: x for ∂z/∂x of z = x·y, tanh(s) for ∂h/∂s of h = tanh(s).
+    The trainer's verdict on it is local-rule, which names the right rule; a
+    wrong rule that gives the right number, or minus it, would be told it is
+    right, or a sign slip.
+    """
+    rules = {}
+    for k, step in enumerate(explanation.backward, start=1):
+        for edge in step.edges:
+            if edge.constant:
+                continue
+            formula = edge.local_formula
+            wrong = (formula.values[edge.slot], formula.out_value)
+            apart = sum(not _matches(x, edge.local) and not _matches(x, -edge.local) for x in wrong)
+            rules[(k, edge.parent, edge.slot)] = (edge.local, apart)
+    return rules
 
 
 def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text") -> str:

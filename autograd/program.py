@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autograd.engine import OPS, DomainError, Value, _lift
+from autograd.engine import OPS, DomainError, Value, lift
 
 __all__ = [
     "FUNCTIONS",
@@ -184,11 +184,11 @@ class Program:
                 left = self._evaluate(node.left, named)
                 right = self._evaluate(node.right, named)
                 if not isinstance(left, Value) and not isinstance(right, Value):
-                    left = _lift(left, _OPERATORS[type(node.op)])  # 2*3: a node all the same
+                    left = lift(left, _OPERATORS[type(node.op)])  # 2*3: a node all the same
                 return _ARITHMETIC[type(node.op)](left, right)
             argument = self._evaluate(node.args[0], named)
             if not isinstance(argument, Value):
-                argument = _lift(argument, node.func.id)
+                argument = lift(argument, node.func.id)
             return getattr(argument, node.func.id)()
         except DomainError as error:
             segment = _segment(node, self.text)

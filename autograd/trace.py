@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from autograd.engine import Value, _backpropagate
+from autograd.engine import Value, backpropagate
 
 __all__ = [
     "KINDS",
@@ -226,5 +226,5 @@ def backward_trace(root: Value) -> tuple[dict[Value, float], list[tuple[Value, l
             )
         )
 
-    grads = _backpropagate(root, 1.0, trace=record)
+    grads = backpropagate(root, 1.0, trace=record)
     return {node: float(g) for node, g in grads.items()}, steps

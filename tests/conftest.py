@@ -94,3 +94,19 @@ def class_db_target(request, tmp_path):
     yield f"{POSTGRES_URL}{separator}options={quote(f'-c search_path={schema}')}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
         connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def restore_tables():
+    """The tables of operations as they were before the test: an operation a
+    test defines with define_op is gone from every table afterwards."""
+    from autograd.compile import CODE
+    from autograd.engine import OPS
+    from autograd.notation import NOTATION
+
+    tables = (OPS, NOTATION, CODE)
+    saved = [dict(table) for table in tables]
+    yield
+    for table, rows in zip(tables, saved):
+        table.clear()
+        table.update(rows)

@@ -7,17 +7,18 @@ then step() against backward(), the edge cases, hostile labels and the command.
 
 import ast
 import math
+import re
 
 import pytest
+from expressions import BUILT_INS, build, expressions, inputs
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_ops import BUILT_INS
-from test_properties import build, expressions, inputs
 from worked import worked_example
 
-from autograd import DomainError, Value, compile_graph, define_op, linear
+from autograd import DomainError, Value, compile_graph, define_op, explain, grad, linear
 from autograd.cli import main
-from autograd.engine import _BUILT_IN, OPS, operation, power
+from autograd.compile import coded
+from autograd.engine import BUILT_IN, OPS, Op, apply, operation, power
 from autograd.nn import MLP, hinge
 
 WORKED_EXAMPLE_SOURCE = '''\
@@ -57,14 +58,11 @@ def test_the_worked_example_reads_like_the_board():
 
 
 def test_every_built_in_operation_has_code():
-    built_in = [OPS[name] for name in sorted(_BUILT_IN - {"const"})]
+    built_in = [OPS[name] for name in sorted(BUILT_IN - {"const"})]
     for op in [*built_in, power(2.0), power(0.5), power(-1.0)]:
-        if op.name == "linear":
-            code, derivatives = op.coded(5)
-            assert code == "{4} + {0} * {2} + {1} * {3}" and len(derivatives) == 5
-        else:
-            code, derivatives = op.coded(len(op.derivatives))
-            assert code and len(derivatives) == len(op.derivatives), op.name
+        arity = 5 if op.name == "linear" else 2 if op.name in ("+", "-", "*", "/", "**") else 1
+        row = coded(op, arity)
+        assert row.forward and len(row.derivatives) == arity, op.name
 
 
 @pytest.mark.parametrize("make, operands", BUILT_INS)
@@ -271,7 +269,7 @@ def test_readable_labels_are_used_even_non_ascii():
     assert g(1.0, 2.0) == (2.0, [2.0, 1.0])
 
 
-def test_an_operation_defined_by_the_user():
+def test_an_operation_defined_by_the_user(restore_tables):
     softplus = define_op(
         "softplus_c",
         lambda a: math.log1p(math.exp(a)),
@@ -325,8 +323,9 @@ def test_bad_inputs_are_named():
 
 def test_a_node_outside_the_table_is_refused():
     a = Value(1.0)
-    odd = Value(2.0, "", (a,), lambda out, a: (1.0,), "mystery")
-    assert operation(odd) is None
+    mystery = Op("mystery", lambda a: 2.0, lambda out, a: (1.0,))  # made by hand, in no table
+    odd = apply(mystery, a)
+    assert operation(odd) is mystery and odd.data == 2.0
     with pytest.raises(TypeError, match="'mystery', which is not in the table"):
         compile_graph(odd, [a])
 
@@ -360,3 +359,77 @@ def test_no_inputs_and_numbers_that_are_not_real_are_refused():
     with pytest.raises(TypeError, match="input b: got the text '4'"):
         g(3.0, "4")
     assert g(3.0, 4.0) == (50.0, [10.0, 15.0])
+
+
+def _outcome(run):
+    """What ``run()`` gives: its number(s), or the DomainError's message."""
+    try:
+        return run()
+    except DomainError as error:
+        return str(error)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(-4.0, 1.0).filter(lambda n: n != 0),
+    st.one_of(st.floats(5e-324, 1e-100), st.floats(-1e-100, -5e-324), st.floats(1e-3, 1e3)),
+)
+def test_a_power_and_its_derivative_fail_alike_in_the_engine_and_the_code(n, w0):
+    # Where w**n or its local derivative n·w**(n-1) is beyond the largest float
+    # (or not a real number), every surface raises the engine's DomainError,
+    # with the same message; elsewhere they give the same numbers.
+    def build(w):
+        return (w**n).sigmoid()
+
+    w = Value(w0, label="w")
+    try:
+        z = build(w)
+    except DomainError as error:  # the forward pass refuses: the code does the same
+        traced = Value(0.5, label="w")
+        assert _outcome(lambda: compile_graph(build(traced), [traced])(w0)) == str(error)
+        return
+    engine = _outcome(lambda: grad(z, [w])[0])
+    assert _outcome(lambda: grad(z, [w], create_graph=True)[0].data) == engine
+    assert _outcome(lambda: compile_graph(z, [w])(w0)[1][0]) == engine
+    if isinstance(engine, str):
+        assert engine.startswith("overflow in the local derivative of w ** ")
+        assert _outcome(lambda: explain(z)) == engine  # the trace of every view
+        with pytest.raises(DomainError, match=re.escape(engine)):
+            z.backward()
+
+
+def test_numbers_are_written_as_floats_whatever_holds_them(monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "system", lambda *a: pytest.fail("a number's repr was executed"))
+
+    class Sneaky(float):  # a float whose repr is code
+        def __repr__(self):
+            return "__import__('os').system('echo hello')"
+
+    x, c = Value(2.0, label="x"), Value(3.0, label="c")
+    y = x * c
+    y.label = "y"
+    c.data = Sneaky(3.0)
+    g = compile_graph(y, [x])
+    assert "os" not in g.source and "    c = 3.0\n" in g.source
+    assert g(4.0) == (12.0, [3.0])
+    np = pytest.importorskip("numpy")
+    c.data = np.float64(0.5)
+    assert compile_graph(y, [x])(4.0) == (2.0, [0.5])
+    c.data = "3"
+    with pytest.raises(TypeError, match="a number in the graph: got the text '3'"):
+        compile_graph(y, [x])
+
+
+def test_operation_names_are_written_as_python_reads_them(restore_tables):
+    # Python reads the full-width ｓｐ as sp (NFKC): the code calls it sp, and a
+    # node labelled sp_op, sp or sp_local beside it keeps a name of its own.
+    sp = define_op("ｓｐ", lambda a: 2 * a, lambda out, a: (2.0,), derivatives=("2",))
+    x = Value(1.5, label="x")
+    taken = [Value(1.0, label=label) for label in ("sp_op", "sp", "sp_local")]
+    y = sp(x) * taken[0] * taken[1] * taken[2]
+    g = compile_graph(y, [x, *taken])
+    assert "v1 = sp(x)" in g.source and "sp_local(v1, x)" in g.source and "ｓｐ" not in g.source
+    assert g.input_names == ("x", "sp_op", "v5", "v6")  # sp and sp_local are the operation's
+    assert g(2.0, 3.0, 5.0, 7.0) == (4.0 * 105.0, [2.0 * 105.0, 4.0 * 35.0, 4.0 * 21.0, 4.0 * 15.0])

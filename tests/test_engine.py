@@ -9,8 +9,8 @@ import threading
 import pytest
 from worked import worked_nodes
 
-from autograd import DomainError, GradcheckError, Value, grad, gradcheck, no_grad
-from autograd.engine import is_grad_enabled, linear
+from autograd import DomainError, GradcheckError, Value, grad, gradcheck, jacobian, no_grad
+from autograd.engine import Op, apply, is_grad_enabled, linear
 
 # The worked example: z = (2w + b)(b + 1) at w = 3, b = 4.
 
@@ -418,7 +418,7 @@ def test_gradcheck_passes_on_correct_gradients():
 def test_gradcheck_catches_a_wrong_derivative():
     def square_with_a_wrong_derivative(x):
         # x², but claiming d/dx = 3x: the kind of slip gradient checks exist for
-        return Value(x.data**2, "", (x,), lambda out, a: (3 * a,), "square")
+        return apply(Op("square", lambda a: a * a, lambda out, a: (3 * a,)), x)
 
     with pytest.raises(GradcheckError) as failure:
         gradcheck(square_with_a_wrong_derivative, [2.0])
@@ -492,6 +492,63 @@ def test_overflow_is_an_error_not_a_silent_number():
         Value(1000.0).exp()
     with pytest.raises(DomainError, match=r"overflow in x \*\* 400"):
         Value(10.0) ** 400
+
+
+def overflow(operand, n, value):
+    """The message of a power's local derivative beyond the largest float."""
+    return (
+        rf"^overflow in the local derivative of {operand} \*\* {n} with {operand} = {value}: "
+        "it exceeds the largest float$"
+    )
+
+
+def test_a_local_derivative_that_overflows_is_a_domain_error_not_an_overflow_error():
+    # z = w**-1.5 at w = 1e-200 is 1e300, and fits; dz/dw = -1.5·w**-2.5 = -1.5e500 does not.
+    w = Value(1e-200, label="w")
+    z = w**-1.5
+    assert z.data == pytest.approx(1e300)
+    for differentiate in (
+        z.backward,
+        z.local_derivatives,
+        lambda: grad(z, [w]),
+        lambda: grad(z, [w], create_graph=True),
+    ):
+        with pytest.raises(DomainError, match=overflow("w", "-1.5", "1e-200")):
+            differentiate()
+    with pytest.raises(DomainError, match=overflow("x", "-1.5", "1e-200")):  # forward mode
+        jacobian(lambda v: v**-1.5, [1e-200], mode="forward")
+    assert w.grad == 0.0  # refused before any gradient was added
+
+
+def test_sigmoid_of_a_tiny_power_at_the_smallest_float():
+    # w**1e-3 at w = 5e-324 is about 0.47; its derivative 1e-3·w**-0.999 exceeds the largest float.
+    w = Value(5e-324, label="w")
+    s = (w**1e-3).sigmoid()
+    for differentiate in (s.backward, lambda: grad(s, [w], create_graph=True)):
+        with pytest.raises(DomainError, match=overflow("w", "0.001", "5e-324")):
+            differentiate()
+
+
+def test_a_local_derivative_is_refused_with_its_operation_and_operands():
+    x, n = Value(1e-200, label="x"), Value(-1.5, label="n")
+    with pytest.raises(
+        DomainError,
+        match=r"^overflow in the local derivative of x \*\* n with x = 1e-200 and n = -1.5: ",
+    ):
+        (x**n).backward()
+    with pytest.raises(DomainError, match=overflow("x", "-1", "1e-160")):
+        (Value(1e-160, label="x") ** -1).backward()  # 1/x fits; -1/x² does not
+
+
+def test_where_python_gives_an_infinity_so_does_a_local_derivative():
+    # IEEE arithmetic, as in the forward pass (1 / 1e-320 is inf): -a/b² at b = 1e-160
+    # is -1e320, beyond the largest float, and -inf; 1/a at the smallest float is inf.
+    a, b = Value(1.0), Value(1e-160)
+    (a / b).backward()
+    assert (a.grad, b.grad) == (1e160, -math.inf)
+    tiny = Value(5e-324)
+    tiny.log().backward()
+    assert tiny.grad == math.inf
 
 
 def test_domain_errors_are_value_errors():

@@ -76,7 +76,7 @@ def test_x_times_x_times_x_counts_each_edge():
     ]
 
 
-def test_a_user_defined_operation_is_explained_by_its_formula():
+def test_a_user_defined_operation_is_explained_by_its_formula(restore_tables):
     cube = define_op(
         "cube_fwd",
         lambda a: a**3,

@@ -4,9 +4,9 @@ functions of every operation checked against PyTorch (float64)."""
 import math
 
 import pytest
+from expressions import build, expressions, inputs, torch_function, with_values
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_properties import build, expressions, inputs, torch_function, with_values
 
 from autograd import Value, define_op, grad, hessian, jacobian, jvp
 from autograd.forward import choose_mode, forward_sweep, sweep_cost
@@ -81,7 +81,7 @@ def test_hessian_of_the_worked_example():
     assert hessian(worked_example, [3.0, 4.0]) == [[0.0, 2.0], [2.0, 2.0]]
 
 
-def test_an_operation_of_your_own_runs_forward_too():
+def test_an_operation_of_your_own_runs_forward_too(restore_tables):
     softplus = define_op(
         "softplus_fwd",
         lambda a: math.log1p(math.exp(a)),

@@ -1,11 +1,17 @@
-"""Practice: exercises, the diagnosis of a wrong answer, the terminal dialogue, worksheets.
+"""Practice: exercises, the diagnosis of a wrong answer, the trainer's questions,
+the terminal dialogue, worksheets.
 
-The diagnosis is checked against an oracle written here from the program
-itself: each statement differentiated on its own with grad() gives the local
-derivatives, the paths multiply them, and the engine's grad() gives the
-upstream gradients. Nothing in it reads explain() or practice's own graph.
+The diagnoses are checked against an oracle written here from the program
+itself, drawn as the page draws it: Python's ``ast`` splits each statement into
+its operations (x = 2*w + b is v1 = 2*w, then x = v1 + b), grad() of each
+operation on its own, every operand a fresh input, gives each drawn edge's local
+derivative (x*x has two edges), and the chain rule along those edges gives
+the upstream gradients, checked against the engine's grad(). Nothing in it
+reads explain() or practice's own graph.
 """
 
+import ast
+import copy
 import functools
 import io
 import itertools
@@ -31,6 +37,7 @@ from autograd.practice import (
     diagnose,
     exercise,
     practice_data,
+    questions,
     tolerance,
     worksheet,
 )
@@ -39,8 +46,9 @@ from autograd.program import FUNCTIONS, parse_program
 ROOT = Path(__file__).resolve().parent.parent
 WORKED = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
 
-# The documented order in which slips are tried (practice.MISTAKES).
-PRIORITY = ("missed-path", "no-local", "no-upstream", "sign", "forward-value")
+# The documented order in which slips are tried (practice.MISTAKES); a wrong
+# local derivative in the trainer that is no sign slip is a wrong rule.
+PRIORITY = ("missed-path", "no-local", "no-upstream", "sign", "forward-value", "local-rule")
 
 
 def matches(answer, value):
@@ -48,70 +56,184 @@ def matches(answer, value):
 
 
 @functools.cache
-def statements(program):
-    """The program parsed, and each of its statements parsed on its own."""
-    parsed = parse_program(program)
-    singles = [
-        parse_program(f"{target} = {program.split(';')[i].split('=', 1)[1]}")
-        for i, target in enumerate(parsed.assigned)
-    ]
-    return parsed, singles
+def one_operation(template):
+    """One operation as a program of its own: t = p0*p1, t = tanh(p0), t = 2 - p0."""
+    return parse_program(f"t = {template}")
+
+
+def local_derivatives(template, numbers):
+    """An operation's value and its local derivatives at ``numbers``, by grad()."""
+    top, leaves = one_operation(template).run({f"p{i}": x for i, x in enumerate(numbers)})
+    return top.data, grad(top, [leaves[f"p{i}"] for i in range(len(numbers))])
 
 
 class Oracle:
-    """What each slip gives at each node, computed from the program's statements
-    (at the exercise's inputs, or at ``at``)."""
+    """The graph the page draws, from the program's syntax, at the exercise's
+    inputs (or at ``at``): what each slip gives at each question practice and
+    the trainer ask.
+
+    Nodes are the inputs, the statements' names, and one "#k" per unnamed
+    operation; numbers in the program are constants, which get no gradient.
+    ``edges[m]`` lists (user, slot, ∂user/∂m) for each drawn edge into m.
+    """
 
     def __init__(self, ex, at=None):
-        parsed, singles = statements(ex.program)
-        self.output, named = parsed.run(dict(ex.at if at is None else at))
-        self.out = parsed.assigned[-1]
-        self.values = {name: node.data for name, node in named.items()}
-        names = list(named)
-        self.gradients = dict(zip(names, grad(self.output, [named[n] for n in names])))
-        # Each statement differentiated on its own, the names it reads held as inputs:
-        # its local derivatives. users[m] = [(statement, ∂statement/∂m)].
-        self.users = {name: [] for name in names}
-        for target, single in zip(parsed.assigned, singles):
-            top, leaves = single.run({n: self.values[n] for n in single.inputs})
-            locals_ = grad(top, [leaves[n] for n in single.inputs])
-            for name, local in zip(single.inputs, locals_):
-                self.users[name].append((target, local))
+        self.values = {name: float(v) for name, v in (ex.at if at is None else at).items()}
+        self.operations = {}  # key -> (template, [(slot, operand key)]), in the order computed
+        statements = ast.parse(ex.program).body
+        for statement in statements:
+            self.node(statement.value, statement.targets[0].id)
+        self.out = statements[-1].targets[0].id
+        self.edges = {key: [] for key in [*self.values, *self.operations]}
+        self.rules = set()  # the edges whose local derivative depends on the numbers
+        for key, (template, operands) in self.operations.items():
+            numbers = [self.values[m] for _, m in operands]
+            self.values[key], locals_ = local_derivatives(template, numbers)
+            _, elsewhere = local_derivatives(template, [x + 0.37 for x in numbers])
+            for (slot, m), local, other in zip(operands, locals_, elsewhere):
+                self.edges[m].append((key, slot, local))
+                if local != other:
+                    self.rules.add((key, slot))
+        # The chain rule along the drawn edges, the output first.
+        self.gradients = {self.out: 1.0}
+        for key in reversed([*ex.at, *self.operations]):
+            if key != self.out:
+                self.gradients[key] = sum(self.gradients[u] * d for u, _, d in self.edges[key])
+        # The engine agrees about every named node.
+        parsed = parse_program(ex.program)
+        output, named = parsed.run({n: self.values[n] for n in parsed.inputs})
+        engine = grad(output, list(named.values()))
+        for name, g in zip(named, engine):
+            assert self.gradients[name] == pytest.approx(g, rel=1e-9, abs=1e-12), (ex, name)
+        self.named = [n for n in named if n != self.out]
+        self.names = self.drawn_names(set(named))
+
+    def node(self, expression, name=None):
+        """The key of the node ``expression`` computes, its operations added
+        first (left operand first); None for a number."""
+        if isinstance(expression, ast.Name):
+            return expression.id
+        try:
+            ast.literal_eval(expression)  # 2, -1, 0.5: a number of the program
+            return None
+        except ValueError:
+            pass
+        shell, operands = copy.copy(expression), []
+
+        def operand(slot, child):
+            key = self.node(child)
+            if key is None:
+                return child
+            operands.append((slot, key))
+            return ast.Name(f"p{len(operands) - 1}", ast.Load())
+
+        if isinstance(expression, ast.BinOp):
+            shell.left, shell.right = operand(0, expression.left), operand(1, expression.right)
+        elif isinstance(expression, ast.UnaryOp):
+            shell.operand = operand(0, expression.operand)
+        else:  # a function of one argument
+            shell.args = [operand(0, expression.args[0])]
+        key = name or f"#{len(self.operations)}"
+        self.operations[key] = (ast.unparse(shell), operands)
+        return key
+
+    def drawn_names(self, taken):
+        """Each node's name on the page: its own, or v1, v2, ... for the unnamed
+        operations, counted depth first from the output, left operand first,
+        skipping the program's names."""
+        names, counter = {}, itertools.count(1)
+
+        def visit(key):
+            names[key] = key
+            for _, m in self.operations.get(key, ("", []))[1]:
+                if m not in names:
+                    visit(m)
+            if key.startswith("#"):
+                names[key] = next(f"v{k}" for k in counter if f"v{k}" not in taken)
+
+        visit(self.out)
+        return names
 
     def paths(self, node):
-        """Each path's product of local derivatives, from the output down to ``node``."""
-        products = []
-        for user, local in self.users[node]:
-            above = [1.0] if user == self.out else self.paths(user)
-            products += [p * local for p in above]
-        return products
+        """Each drawn path's product of local derivatives, from the output down to
+        ``node`` (an edge that an operation uses twice is two paths)."""
+        if node == self.out:
+            return [1.0]
+        return [p * local for user, _, local in self.edges[node] for p in self.paths(user)]
 
     def slips(self, node):
-        paths = self.paths(node)
-        users = self.users[node]
-        subsets = [
-            sum(combo)
-            for size in range(1, len(paths))
-            for combo in itertools.combinations(paths, size)
-        ]
+        """What each slip gives for d(output)/d(node): some paths left out; the
+        drawn edges' upstream gradients, or their local derivatives, alone; the
+        sign; the forward value."""
+        edges = self.edges[node]
         return {
-            "missed-path": subsets,
-            "no-local": [sum(self.gradients[u] for u, _ in users)],
-            "no-upstream": [sum(local for _, local in users)],
+            "missed-path": subsets(self.paths(node)),
+            "no-local": [sum(self.gradients[u] for u, _, _ in edges)],
+            "no-upstream": [sum(local for _, _, local in edges)],
             "sign": [-self.gradients[node]],
             "forward-value": [self.values[node]],
         }
 
+    @functools.cached_property
+    def questions(self):
+        """Every question, keyed as the page asks it, with its right answer, what
+        each slip gives, and the code of a wrong answer that is no slip:
+        ("gradient", node) in practice; in the trainer, ("local", user, node,
+        slot) and ("product", user, node, slot) for each drawn edge, and
+        ("sum", node) for a node that receives more than one contribution."""
+        asked = {("gradient", n): (self.gradients[n], self.slips(n), "other") for n in self.named}
+        for node, edges in self.edges.items():
+            for user, slot, local in edges:
+                upstream = self.gradients[user]
+                where = (self.names[user], self.names[node], slot)
+                # A wrong rule, where the derivative depends on the numbers: the
+                # operand's value, or the operation's, in its place (x for ∂z/∂x of
+                # z = x·y; tanh(s) for ∂h/∂s). A + or a number times has no rule to
+                # get wrong but the sign.
+                local_slips = {"sign": [-local]}
+                if (user, slot) in self.rules:
+                    local_slips["local-rule"] = [self.values[node], self.values[user]]
+                asked[("local", *where)] = (local, local_slips, "local-rule")
+                product_slips = {
+                    "no-local": [upstream],
+                    "no-upstream": [local],
+                    "sign": [-local * upstream],
+                }
+                asked[("product", *where)] = (local * upstream, product_slips, "other")
+            if len(edges) > 1:
+                received = [self.gradients[u] * local for u, _, local in edges]
+                total = self.gradients[node]
+                sum_slips = {"missed-path": subsets(received), "sign": [-total]}
+                asked[("sum", self.names[node])] = (total, sum_slips, "other")
+        return asked
 
-def expected_verdict(answer, gradient, slips):
+
+def subsets(terms):
+    """The sums of some of ``terms``, not none and not all."""
+    return [
+        sum(chosen)
+        for size in range(1, len(terms))
+        for chosen in itertools.combinations(terms, size)
+    ]
+
+
+def expected_verdict(answer, gradient, slips, otherwise="other"):
     """Right; else the first slip in PRIORITY that gives this answer (a slip that
-    gives the right answer is no slip); else other."""
+    gives the right answer is no slip); else ``otherwise``."""
     if matches(answer, gradient):
         return None
     for code in PRIORITY:
-        if any(matches(answer, v) and not matches(v, gradient) for v in slips[code]):
+        if any(matches(answer, v) and not matches(v, gradient) for v in slips.get(code, ())):
             return code
-    return "other"
+    return otherwise
+
+
+def key_of(question, explanation):
+    """A trainer question's key in Oracle.questions, from where the page asks it."""
+    if question.kind == "sum":
+        return ("sum", question.node)
+    user = explanation.backward[question.step - 1].node
+    return (question.kind, user, question.node, question.slot)
 
 
 SEEDS = range(300)
@@ -128,10 +250,18 @@ def oracle(level, seed):
     return Oracle(exercises(level)[seed])
 
 
+def planted(right, slips, otherwise):
+    """Each number a slip gives, with its code, and one that no slip gives."""
+    return [(code, v) for code, values in slips.items() for v in values] + [
+        (otherwise, right + 1000.125)
+    ]
+
+
 @pytest.mark.parametrize("level", [1, 2, 3, 4])
 def test_every_level_over_300_seeds(level):
     """Each exercise runs, has friendly inputs and the engine's gradients; in the
-    first hundred, every slip planted at every node gets the verdict it should."""
+    first hundred, every slip planted at every question, in practice and in
+    the trainer, gets the verdict it should."""
     for seed in SEEDS:
         ex = exercises(level)[seed]
         parsed = parse_program(ex.program)  # it parses, and runs without a domain error
@@ -148,19 +278,33 @@ def test_every_level_over_300_seeds(level):
         if seed >= 100:
             continue
         for node, gradient in gradients.items():
-            slips = exact.slips(node)
-            planted = [(code, v) for code, values in slips.items() for v in values]
-            planted.append(("other", gradient + 1000.125))
-            for code, answer in planted:
+            right, slips, otherwise = exact.questions[("gradient", node)]
+            where = f"level {level} seed {seed}: {ex.heading()}; {node}"
+            for code, answer in planted(right, slips, otherwise):
                 verdict = check(ex, {node: answer})[node]
-                want = expected_verdict(answer, gradient, slips)
-                where = f"level {level} seed {seed}: {ex.program}; {node} = {answer} ({code})"
-                assert verdict.mistake == want, where
+                want = expected_verdict(answer, gradient, slips, otherwise)
+                assert verdict.mistake == want, f"{where} = {answer} ({code})"
                 assert verdict.correct == (want is None), where
                 assert verdict.message.startswith(f"d{ex.output}/d{node}"), where
-            for path in exact.paths(node):  # on several paths, each can be missed alone
-                if len(exact.paths(node)) > 1:
+            paths = exact.paths(node)
+            for path in paths:  # on several paths, each can be missed alone
+                if len(paths) > 1:
                     assert check(ex, {node: path})[node].mistake == "missed-path", where
+        # The trainer asks about every drawn edge, and the sum of every node
+        # that receives more than one contribution; nothing else.
+        asked = questions(ex, "trainer")
+        explanation = ex.explanation()
+        keys = [key_of(q, explanation) for q in asked]
+        assert sorted(keys) == sorted(k for k in exact.questions if k[0] != "gradient")
+        for q, key in zip(asked, keys):
+            right, slips, otherwise = exact.questions[key]
+            assert q.diagnosis.gradient == pytest.approx(right, abs=1e-12), key
+            for code, answer in planted(right, slips, otherwise):
+                verdict = q.judge(answer)
+                want = expected_verdict(answer, right, slips, otherwise)
+                where = f"level {level} seed {seed}: {ex.heading()}; {key} = {answer} ({code})"
+                assert verdict.mistake == want, where
+                assert verdict.correct == (want is None), where
 
 
 # Other inputs, each moved a little: two numbers that stay equal there are equal
@@ -171,33 +315,63 @@ NUDGES = (
 )
 
 
-def numbers(exact, node):
-    """The gradient of ``node`` and what each slip gives there, each with its own key."""
-    keyed = {"gradient": exact.gradients[node]}
-    for code, values in exact.slips(node).items():
+def numbers(exact, key):
+    """The right answer to a question and what each slip gives there, each with its own key."""
+    right, slips, _ = exact.questions[key]
+    keyed = {"right": right}
+    for code, values in slips.items():
         keyed.update({(code, i): v for i, v in enumerate(values)})
     return keyed
 
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4])
 def test_every_slip_gives_its_own_number(level):
-    """A planted slip gives a number no other slip gives (and not the right answer),
-    unless the two give the same number at any inputs: forgetting ∂e/∂y = -1 is
-    a sign slip, and forgetting a local derivative of 1 is no slip at all."""
+    """At every question, in practice and in the trainer, a planted slip gives a
+    number no other slip gives (and not the right answer), unless the two give
+    the same number at any inputs: forgetting ∂e/∂y = -1 is a sign slip,
+    forgetting a local derivative of 1 is no slip at all, and exp's value is
+    its derivative."""
     for seed in SEEDS:
         ex, exact = exercises(level)[seed], oracle(level, seed)
         nudged = [
             Oracle(ex, {n: v + d for (n, v), d in zip(ex.at.items(), nudge)}) for nudge in NUDGES
         ]
-        for node in ex.gradients():
-            here = numbers(exact, node)
-            elsewhere = [numbers(o, node) for o in nudged]
+        for key in exact.questions:
+            here = numbers(exact, key)
+            elsewhere = [numbers(o, key) for o in nudged]
             for a, b in itertools.combinations(here, 2):
+                if a[0] == b[0] == "local-rule":
+                    continue  # two wrong rules, one verdict: "the rule is ..."
                 if abs(here[a] - here[b]) <= max(tolerance(here[a]), tolerance(here[b])):
                     assert all(
                         abs(there[a] - there[b]) <= 1e-9 * max(1.0, abs(there[a]))
                         for there in elsewhere
-                    ), f"level {level} seed {seed}: {ex.heading()}; {node}: {a} = {b} = {here[a]}"
+                    ), f"level {level} seed {seed}: {ex.heading()}; {key}: {a} = {b} = {here[a]}"
+
+
+def test_the_oracle_reads_the_steps_the_page_draws():
+    """A slip means the drawn step: z = x*y*b draws v1 = x*y, so forgetting the local
+    derivative in dz/dx leaves the upstream gradient dz/dv1 = b, not dz/dz = 1."""
+    ex = Exercise("x = b - 1; y = b - 2; z = x*y*b", {"b": 4})
+    exact = Oracle(ex)
+    assert exact.names["#2"] == "v1" and exact.edges["x"] == [("#2", 0, 2.0)]
+    right, slips, otherwise = exact.questions[("gradient", "x")]
+    assert (right, slips["no-local"], slips["no-upstream"], otherwise) == (
+        8.0,
+        [4.0],
+        [2.0],
+        "other",
+    )
+    assert check(ex, {"x": 4.0})["x"].mistake == "no-local"
+    # b reaches z along three drawn edges, one per path; the trainer asks each edge.
+    assert sorted(exact.paths("b")) == [6.0, 8.0, 12.0]
+    assert exact.questions[("local", "v1", "x", 0)] == (
+        2.0,
+        {"sign": [-2.0], "local-rule": [3.0, 6.0]},  # x's value, v1's value
+        "local-rule",
+    )
+    assert exact.questions[("local", "x", "b", 0)][1] == {"sign": [-1.0]}  # no rule but the sign
+    assert exact.questions[("sum", "b")][0] == 26.0
 
 
 @pytest.mark.parametrize("level", [1, 2, 3, 4])
@@ -240,7 +414,7 @@ def test_exercises_are_pinned_by_seed():
             "u = a - b; y = sigmoid(u); g = exp(d); z = y + g",
             {"a": 3, "b": 2.5, "d": -1},
         ),
-        (4, 1): ("s = w*x + b; h = sigmoid(s); L = -log(h)", {"w": 1.5, "x": -3, "b": 3.5}),
+        (4, 1): ("s = w*x + b; h = tanh(s); L = (h - y)**2", {"w": 0.5, "x": -2, "b": 0.5, "y": 1}),
         (4, 3): (
             "s = w1*x1 + w2*x2 + w3*x3; h = tanh(s); e = h - y; L = 0.5*e**2",
             {"w1": -2, "x1": 3, "w2": -2, "x2": 4, "w3": 2.9, "x3": 5, "y": 1},

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from autograd.engine import Value, operation
+from autograd.engine import Value
 from autograd.explain.model import (
     BackwardStep,
     EdgeStep,
@@ -27,6 +27,7 @@ from autograd.explain.model import (
     Node,
     Path,
 )
+from autograd.notation import notation as written_as
 from autograd.trace import backward_trace, evaluation_order, node_kind, node_names
 
 __all__ = [
@@ -59,16 +60,10 @@ class Notation(NamedTuple):
 
 
 def _notation(node: Value) -> Notation:
-    """The notation of the operation that made ``node``, from the table: the one lookup."""
-    arity = len(node.parents)
-    op = operation(node)
-    if op is None:  # a Value made by hand with an unknown op: explained by its numbers
-        slots = ", ".join(f"{{{i}}}" for i in range(arity))
-        return Notation(node.op, (f"{node.op}({slots})", ""), (("", ""),) * arity)
-    formula, derivatives = op.written(arity)
-    derivatives = derivatives or ("",) * arity
-    latex_derivatives = op.latex_derivatives or ("",) * arity
-    return Notation(op.symbol, (formula, op.latex), tuple(zip(derivatives, latex_derivatives)))
+    """The notation of the operation that made ``node``, from the notation table
+    (``autograd.notation``; an operation without a row there is written by its name)."""
+    w = written_as(node)
+    return Notation(w.symbol, (w.formula, w.latex), tuple(zip(w.derivatives, w.latex_derivatives)))
 
 
 def node_ids(order: list[Value], names: dict[Value, str]) -> dict[Value, str]:
