@@ -24,8 +24,8 @@ as JSON.
 >>> from autograd import Value
 >>> from autograd.lesson import lesson_data
 >>> html = student_page(lesson_data(Value(0.0, label="z")))
->>> 'data-role="student"' in html, "@@" in html
-(True, False)
+>>> 'data-role="student"' in html, "@@t:" in html, "@@WORDS@@" in html
+(True, False, False)
 """
 
 from __future__ import annotations
