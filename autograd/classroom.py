@@ -212,7 +212,8 @@ class Feed:
 
     def remove(self, stream: Stream) -> None:
         self.streams.discard(stream)
-        self.poked.set()  # the reader stops when no stream is left
+        if not self.streams:
+            self.poked.set()  # the reader stops now: no stream is left
 
     def since(self, after: int) -> list[Event] | None:
         """The kept events after ``after``; None if they do not reach back that far."""
@@ -476,7 +477,7 @@ def _route(handler: Callable[[Request], Awaitable[Response]]):
 async def create(request: Request) -> Response:
     """``POST /api/classes``: a class of one program, one exercise, or a list of items."""
     classroom = _classroom(request)
-    if not (classroom.from_anywhere or _is_loopback(request)):
+    if not (classroom.from_anywhere or _from_here(request)):
         raise _NotHere(
             "a class is started from the computer the server runs on; start the server "
             "with --classes-from-anywhere to allow it from other computers"
@@ -509,7 +510,7 @@ async def create(request: Request) -> Response:
         )
     created = await classroom.call(classroom.db.create_class, items, questions=asked)
     url = f"/teach/{created.code}#token={created.teacher_token}"
-    if classroom.announce is not None and _is_loopback(request):
+    if classroom.announce is not None and _from_here(request):
         classroom.announce(created.code, url)  # the terminal is the teacher's own
     body = {"code": created.code, "teacher_token": created.teacher_token, "teacher_url": url}
     return JSONResponse(body, 201)
@@ -562,10 +563,14 @@ async def _checked(classroom: Classroom, item: dict, index: int) -> dict:
     return {**item, "at": values}
 
 
-def _is_loopback(request: Request) -> bool:
+def _from_here(request: Request) -> bool:
+    """Whether the client is this computer: a loopback address, or the very address
+    the server was reached at (the teacher's browser beside a server on 0.0.0.0)."""
+    client = request.client.host if request.client else ""
+    server = (request.scope.get("server") or ("",))[0]
     try:
-        return ipaddress.ip_address(request.client.host).is_loopback
-    except (AttributeError, ValueError):
+        return ipaddress.ip_address(client).is_loopback or client == server
+    except ValueError:
         return False
 
 

@@ -5,6 +5,7 @@ hatchling and JupyterLab, or a PostgreSQL server skip, with a reason, where thos
 missing. In CI (CI=true) they must run, so a missing one is an error there.
 """
 
+import contextlib
 import importlib.util
 import os
 import secrets
@@ -76,13 +77,13 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def class_db_target(request, tmp_path):
-    """Where a test's class database lives: a fresh SQLite file, or a fresh
-    PostgreSQL schema (dropped afterwards) in the AUTOGRAD_TEST_POSTGRES database.
-    Open it with ``autograd.classes.ClassDB(target)``, in this process or another."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "classes.db")
+@contextlib.contextmanager
+def class_db(kind: str, folder: Path):
+    """A fresh class database of ``kind`` ("sqlite" or "postgresql"): an SQLite file
+    in ``folder``, or a PostgreSQL schema of its own (dropped afterwards) in the
+    AUTOGRAD_TEST_POSTGRES database. Yields its target for ``ClassDB(target)``."""
+    if kind == "sqlite":
+        yield str(folder / "classes.db")
         return
     if not POSTGRES_URL:
         pytest.skip('no PostgreSQL: export AUTOGRAD_TEST_POSTGRES="$(bash .ci/postgres)"')
@@ -91,9 +92,20 @@ def class_db_target(request, tmp_path):
     with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
         connection.execute(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options={quote(f'-c search_path={schema}')}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+    try:
+        yield f"{POSTGRES_URL}{separator}options={quote(f'-c search_path={schema}')}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def class_db_target(request, tmp_path):
+    """Where a test's class database lives: a fresh SQLite file, or a fresh
+    PostgreSQL schema (dropped afterwards) in the AUTOGRAD_TEST_POSTGRES database.
+    Open it with ``autograd.classes.ClassDB(target)``, in this process or another."""
+    with class_db(request.param, tmp_path) as target:
+        yield target
 
 
 @pytest.fixture
