@@ -26,6 +26,8 @@ as JSON.
 >>> html = student_page(lesson_data(Value(0.0, label="z")))
 >>> 'data-role="student"' in html, "@@t:" in html, "@@WORDS@@" in html
 (True, False, False)
+>>> "<title>Class K7XM2Q</title>" in for_class(html, "K7XM2Q")
+True
 """
 
 from __future__ import annotations
@@ -37,7 +39,11 @@ from importlib import resources
 
 from autograd.lesson import _script_json, page
 
-__all__ = ["WORDS", "fill_words", "student_page", "teacher_page"]
+__all__ = ["CODE", "WORDS", "fill_words", "for_class", "student_page", "teacher_page"]
+
+# Where a page names its class (its title): the same page serves every class,
+# and for_class puts the code in.
+CODE = "@@CODE@@"
 
 # Every sentence and label of the class's parts of the pages, by key. A
 # placeholder in braces is filled by the page's script with a number, a
@@ -208,7 +214,8 @@ def student_page(data: Mapping) -> str:
 
     ``data`` is any lesson's ``lesson_data``, shown only until the class's own
     lesson arrives (a one-node graph is enough). The page's script and style
-    are plain ``<script>``/``<style>``: the server adds its nonce.
+    are plain ``<script>``/``<style>``: the server adds its nonce, and the
+    class's code with ``for_class``.
     """
     return _class_page(data, "student", WORDS["student_title"])
 
@@ -218,10 +225,16 @@ def teacher_page(data: Mapping) -> str:
     return _class_page(data, "teacher", WORDS["teacher_title"])
 
 
+def for_class(text: str, code: str) -> str:
+    """The page ``text`` (``student_page`` or ``teacher_page``) of class ``code``."""
+    if not (code.isascii() and code.isalnum()):
+        raise ValueError(f"a join code is letters and digits, got {code!r}")
+    return text.replace(CODE, code)
+
+
 def _class_page(data: Mapping, role: str, title: str) -> str:
     parts = _parts()
-    # The title's {code} is the script's to fill; until then it says "Class".
-    data = {**data, "title": title.replace(" {code}", "")}
+    data = {**data, "title": title.format(code=CODE)}
     return page(
         data,
         head=fill_words(parts["style"]),

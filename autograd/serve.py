@@ -236,17 +236,15 @@ async def page(request: Request) -> Response:
 async def class_page(request: Request) -> Response:
     """A live class's page: the student's (``/class/CODE``) or the teacher's (``/teach/CODE``).
 
-    The page is the same for every class (its script asks the class API, with
-    the token the browser keeps, for the rest); a code typed in another case
-    or with a space or dash is sent to its canonical address.
+    The page is the same for every class but for its code (its script asks
+    the class API, with the token the browser keeps, for the rest); a code
+    typed in another case or with a space or dash is the same class's page,
+    which puts the code as it is in the address bar.
     """
-    typed = request.path_params["code"]
-    code = join_code(typed)
+    code = join_code(request.path_params["code"])
     if code is None:
         raise HTTPException(404)
     role = "teacher" if request.url.path.startswith("/teach/") else "student"
-    if code != typed:
-        return RedirectResponse(("/teach/" if role == "teacher" else "/class/") + code, 307)
     state = request.app.state
     if role not in state.class_pages:  # built once, on the first visit
         try:
@@ -255,8 +253,10 @@ async def class_page(request: Request) -> Response:
             )
         except Busy:
             return _busy(state.limits)
+    from autograd.classpages import for_class
+
     nonce = request.scope["state"]["csp_nonce"]
-    return HTMLResponse(state.class_pages[role].replace(NONCE, nonce))
+    return HTMLResponse(for_class(state.class_pages[role], code).replace(NONCE, nonce))
 
 
 async def healthz(request: Request) -> Response:

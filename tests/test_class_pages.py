@@ -167,6 +167,7 @@ def test_a_class_in_one_chromium(browser, server, tmp_path):
     expect(teacher.locator("#students-count")).to_have_text(fill("students_count", count=3))
     expect(teacher.locator("#grid-rows tr")).to_have_count(3)
     for student in (ann, bob, cem):
+        expect(student.locator("#presenter")).to_be_hidden()  # the projector is the teacher's
         expect(student.locator("#slider")).to_have_value("0")
         expect(student.locator("#class-pace")).to_have_text(fill("following", step=0, last=4))
 
@@ -500,8 +501,10 @@ def test_a_page_without_its_token_says_how_to_get_in(browser, server):
     expect(student.page.locator("#class-message")).to_contain_text(fill("not_joined", code=code))
     student.page.get_by_role("link", name=fill("join_again", code=code)).click()
     expect(student.page.get_by_label(WORDS["join_code"])).to_have_value(code)
-    teacher = Tab(browser, server, f"/teach/{code}")  # the link without its #token
+    # The link without its #token; the code as someone typed it, shown as it is.
+    teacher = Tab(browser, server, f"/teach/{code[:3].lower()}-{code[3:]}")
     expect(teacher.page.locator("#class-message")).to_have_text(fill("no_token", code=code))
+    assert teacher.page.url == f"{server.url}/teach/{code}"
     for tab in (student, teacher):
         tab.check_clean()
 
