@@ -11,7 +11,9 @@ line (so an error reads as the command line words it), the lesson is
 The API (the page uses it; so can other tools):
 
 - ``GET /``: the lesson page, with a program box, a field and a slider per input
-  and the practice toggle;
+  and the practice toggle, and a class's join form and start button;
+- ``GET /class/CODE`` and ``GET /teach/CODE``: a live class's pages, the
+  student's and the teacher's (``autograd.classpages``);
 - ``GET /healthz``: ``ok``;
 - ``POST /api/lesson`` with ``{"program": "z = w*b", "at": {"w": 3, "b": 4},
   "practice": false}``: 200 and the lesson's JSON (what the static page
@@ -177,7 +179,7 @@ def create_app(
             Route("/api/lesson", api_lesson, methods=["POST"]),
             Route("/api/exercise", api_exercise, methods=["GET"]),
             Route("/class/{code}", class_page, methods=["GET"]),
-            Route("/teach/{code}", teach_page, methods=["GET"]),
+            Route("/teach/{code}", class_page, methods=["GET"]),
             *CLASS_ROUTES,
         ],
         middleware=[
@@ -203,6 +205,7 @@ def create_app(
     app.state.answers = Answers(app.state.limits.cache_entries, app.state.limits.cache_bytes)
     app.state.slow_hook = slow_hook
     app.state.page = None  # built on the first GET /, when the lesson module is wanted
+    app.state.class_pages = {}  # the student's and the teacher's page, built on first use
     # A class's items are checked, and their lessons served, as /api/lesson's are.
     app.state.classroom = Classroom(
         classes,
@@ -230,31 +233,34 @@ async def page(request: Request) -> Response:
     return HTMLResponse(state.page.replace(NONCE, nonce))
 
 
-async def healthz(request: Request) -> Response:
-    return PlainTextResponse("ok")
-
-
-# The class's pages, until they land (branch classpages): a line that says what
-# each will be. The teacher's token stays in the link's fragment (#token=...),
-# which a browser never sends: no server log and no Referer holds it.
-
-
 async def class_page(request: Request) -> Response:
-    """The student's page of a class: the lesson, following the teacher."""
-    return _class_placeholder(request, "The student's page of class {code} comes here.")
+    """A live class's page: the student's (``/class/CODE``) or the teacher's (``/teach/CODE``).
 
-
-async def teach_page(request: Request) -> Response:
-    """The teacher's page of a class: the dashboard and the pacing controls."""
-    return _class_placeholder(request, "The teacher's page of class {code} comes here.")
-
-
-def _class_placeholder(request: Request, sentence: str) -> Response:
+    The page is the same for every class but for its code (its script asks
+    the class API, with the token the browser keeps, for the rest); a code
+    typed in another case or with a space or dash is the same class's page,
+    which puts the code as it is in the address bar.
+    """
     code = join_code(request.path_params["code"])
     if code is None:
-        return JSONResponse({"error": "no class has this code: check it with your teacher"}, 404)
-    text = html.escape(sentence.format(code=code))
-    return HTMLResponse(f'<!doctype html><html lang="en"><title>{text}</title><p>{text}</p>')
+        raise HTTPException(404)
+    role = "teacher" if request.url.path.startswith("/teach/") else "student"
+    state = request.app.state
+    if role not in state.class_pages:  # built once, on the first visit
+        try:
+            state.class_pages[role] = await _in_slot(
+                request, False, _class_template, role, state.limits
+            )
+        except Busy:
+            return _busy(state.limits)
+    from autograd.classpages import for_class
+
+    nonce = request.scope["state"]["csp_nonce"]
+    return HTMLResponse(for_class(state.class_pages[role], code).replace(NONCE, nonce))
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
 
 
 async def api_lesson(request: Request) -> Response:
@@ -661,14 +667,29 @@ def _page_template(limits: Limits) -> str:
 def _add_controls(data: dict) -> str:
     """The lesson page with the controls (from serve.html) in its named slots; a
     nonce on each script and style."""
+    from autograd.classpages import fill_words
     from autograd.lesson import page
 
     fragment = resources.files("autograd").joinpath("serve.html").read_text(encoding="utf-8")
     style, _, rest = fragment.partition("<!-- @@style -->")[2].partition("<!-- @@controls -->")
     controls, _, script = rest.partition("<!-- @@script -->")
-    controls = controls.replace("@@PROGRAM@@", html.escape(WORKED_EXAMPLE))
+    controls = fill_words(controls.replace("@@PROGRAM@@", html.escape(WORKED_EXAMPLE)))
     text = page(data, head=style.strip(), controls=controls.strip(), end=script.strip())
-    # Only elements with this response's nonce may run or style the page.
+    return _with_nonce(text)
+
+
+def _class_template(role: str, limits: Limits) -> str:
+    """The student's or the teacher's page, holding a one-node lesson until the class's comes."""
+    from autograd.classpages import student_page, teacher_page
+    from autograd.engine import Value
+    from autograd.lesson import lesson_data
+
+    data = lesson_data(Value(0.0, label="z"), max_nodes=limits.max_nodes)
+    return _with_nonce((teacher_page if role == "teacher" else student_page)(data))
+
+
+def _with_nonce(text: str) -> str:
+    """Only elements with this response's nonce may run or style the page."""
     text = text.replace("<style>", f'<style nonce="{NONCE}">')
     return text.replace("<script>", f'<script nonce="{NONCE}">')
 
