@@ -15,7 +15,7 @@ import pytest
 from worked import LECTURE_AT, LECTURE_NEURON, worked_output
 
 from autograd import explain
-from autograd.i18n import error_text, use_language
+from autograd.i18n import error_text, tr, use_language
 from autograd.lesson import WORDS, lesson, lesson_data
 from autograd.practice import (
     CODES,
@@ -224,9 +224,7 @@ def test_every_word_of_the_page_has_its_chinese():
         for question in data["view"]["modes"][mode]:
             assert question["label"].startswith("你算出的 ")
             messages = [v["message"] for v in question["verdicts"]]
-            assert all(CJK.search(m) for m in messages + [question["otherwise"]["message"]])
-    from autograd.i18n import tr
-
+            assert all(CJK.search(m) for m in [*messages, question["otherwise"]["message"]])
     assert all(tr("zh", word) != word for word in WORDS.values())
 
 
