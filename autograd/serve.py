@@ -800,7 +800,9 @@ def _add_controls(data: dict, lang: str = "en") -> str:
     fragment = resources.files("autograd").joinpath("serve.html").read_text(encoding="utf-8")
     style, _, rest = fragment.partition("<!-- @@style -->")[2].partition("<!-- @@controls -->")
     controls, _, script = rest.partition("<!-- @@script -->")
-    words = {name: tr(lang, word) for name, word in SERVE_WORDS.items()}
+    # Slots filled with themselves stay for the script to fill.
+    slots = {name: f"{{{name}}}" for name in ("name", "error", "seconds", "level", "seed")}
+    words = {name: tr(lang, word, **slots) for name, word in SERVE_WORDS.items()}
     filling = {f"@@S:{name}@@": html.escape(said) for name, said in words.items()}
     filling["@@PROGRAM@@"] = html.escape(WORKED_EXAMPLE)
     filling["@@LANGUAGES@@"] = _language_switch(lang)
