@@ -47,7 +47,16 @@ from autograd.explain.text import (
     sum_so_far,
     upstream_text,
 )
-from autograd.i18n import N_, language_tag, ptr, resolve_language, tr, use_language
+from autograd.i18n import (
+    N_,
+    TranslatableTypeError,
+    TranslatableValueError,
+    language_tag,
+    ptr,
+    resolve_language,
+    tr,
+    use_language,
+)
 from autograd.practice import CODES, code_meaning, questions, score_text
 from autograd.program import NUMBER  # the terminal's rule for a typed number
 from autograd.trace import format_number, gradient_symbol, local_symbol
@@ -260,7 +269,11 @@ def page(data: Mapping, **slots: str) -> str:
     """
     unknown = [name for name in slots if name not in SLOTS]
     if unknown:
-        raise ValueError(f"page: no slot {unknown[0]!r}; the slots are {', '.join(SLOTS)}")
+        raise TranslatableValueError(
+            N_("page: no slot {slot!r}; the slots are {slots}"),
+            slot=unknown[0],
+            slots=", ".join(SLOTS),
+        )
     data = dict(data)
     svg, title, lang = data.pop("svg"), data["title"], resolve_language(data.get("lang", "en"))
     markup = (language_tag(lang), html.escape(title), svg, _legend(lang), _script_json(data))
@@ -309,7 +322,11 @@ def lesson_data(
     ['∂v1/∂a =', '∂v1/∂a × dv1/dv1 =']
     """
     if not isinstance(root, Value):
-        raise TypeError(f"lesson: expected a Value, got {type(root).__name__} {root!r}")
+        raise TranslatableTypeError(
+            N_("lesson: expected a Value, got {type} {value!r}"),
+            type=type(root).__name__,
+            value=root,
+        )
     mode = _mode(mode, practice)
     lang = resolve_language(lang)
     check_size(len(topological_order(root)), max_nodes, "max_nodes")
@@ -335,9 +352,15 @@ def _mode(mode: str | None, practice: bool) -> str:
     if mode is None:
         return "practice" if practice else "lesson"
     if mode not in MODES:
-        raise ValueError(f"lesson: mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise TranslatableValueError(
+            N_("lesson: mode must be one of {modes}, got {mode!r}"),
+            modes=", ".join(MODES),
+            mode=mode,
+        )
     if practice and mode != "practice":
-        raise ValueError(f"lesson: practice=True is mode='practice', not mode={mode!r}")
+        raise TranslatableValueError(
+            N_("lesson: practice=True is mode='practice', not mode={mode!r}"), mode=mode
+        )
     return mode
 
 
@@ -350,7 +373,8 @@ def _template() -> str:
     words = (f"@@W:{name}@@" for name in WORDS if name not in _SCRIPT_WORDS)
     for marker in (*_MARKERS, *(f"@@{name.upper()}@@" for name in SLOTS), *words):
         if marker not in text:
-            raise RuntimeError(f"the lesson template has lost its {marker}")
+            said = tr(None, "the lesson template has lost its {marker}", marker=marker)
+            raise RuntimeError(said)
     return text
 
 
@@ -759,7 +783,12 @@ def _lesson_svg(
     def tag(match: re.Match) -> str:
         element, classes, body = html.unescape(match.group(1)), match.group(2), match.group(3)
         if element not in tags:
-            raise RuntimeError(f"cannot tag the lesson's SVG: draw wrote no element {element!r}")
+            said = tr(
+                None,
+                "cannot tag the lesson's SVG: draw wrote no element {element!r}",
+                element=element,
+            )
+            raise RuntimeError(said)
         title, attributes = tags[element]
         if element.startswith("node-"):  # the gradient field, rewritten at each step
             body = _GRAD_TEXT.sub(r'\1 data-grad="grad "\2', body, count=1)

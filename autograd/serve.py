@@ -1030,10 +1030,15 @@ def run(
     try:
         sock = listening_socket(host, port)
     except OSError as error:
-        raise OSError(
-            f"cannot listen on {host}:{port} ({error.strerror}); "
-            "choose another port with --port, e.g. --port 8001"
-        ) from None
+        said = tr(
+            None,
+            "cannot listen on {host}:{port} ({reason}); "
+            "choose another port with --port, e.g. --port 8001",
+            host=host,
+            port=port,
+            reason=error.strerror,
+        )
+        raise OSError(said) from None
     port = sock.getsockname()[1]
     names = [*_own_names(host), *allow_hosts]
     app = create_app(max_concurrent=os.cpu_count() or 2, allowed_hosts=names)
@@ -1042,11 +1047,13 @@ def run(
     for line in addresses(host, port):
         print(line, flush=True)
     if connections.max_connections < ConnectionLimits().max_connections:
-        print(
-            f"note: this system lets the server keep {connections.max_connections} "
-            "connections open at once (raise it with ulimit -n)",
-            flush=True,
+        note = tr(
+            None,
+            "note: this system lets the server keep {count} connections open at once "
+            "(raise it with ulimit -n)",
+            count=connections.max_connections,
         )
+        print(note, flush=True)
     if open_browser:
         webbrowser.open(f"http://{_url_host(host)}:{port}/")
     # While a worker thread lays out a lesson, the event loop's thread waits for
@@ -1065,7 +1072,7 @@ def run(
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
         sock.close()
-    print("autograd serve: stopped", flush=True)
+    print(tr(None, "autograd serve: stopped"), flush=True)
     return 0
 
 
@@ -1116,16 +1123,27 @@ def addresses(host: str, port: int) -> list[str]:
     ['Serving the lesson page at http://127.0.0.1:8000/ (this computer only; Ctrl-C stops)']
     """
     if host not in ("0.0.0.0", "::", ""):
-        where = "this computer only" if _loopback(host) else "on this address"
-        return [
-            f"Serving the lesson page at http://{_url_host(host)}:{port}/ ({where}; Ctrl-C stops)"
-        ]
-    lines = ["Serving the lesson page on every network interface; students can open:"]
+        url = f"http://{_url_host(host)}:{port}/"
+        if _loopback(host):
+            said = tr(
+                None,
+                "Serving the lesson page at {url} (this computer only; Ctrl-C stops)",
+                url=url,
+            )
+        else:
+            said = tr(
+                None, "Serving the lesson page at {url} (on this address; Ctrl-C stops)", url=url
+            )
+        return [said]
+    lines = [tr(None, "Serving the lesson page on every network interface; students can open:")]
     lines += [f"  http://{_url_host(ip)}:{port}/" for ip in _local_addresses()]
     lines.append(
-        "warning: anyone on this network can reach the server; use it on a network you trust"
+        tr(
+            None,
+            "warning: anyone on this network can reach the server; use it on a network you trust",
+        )
     )
-    lines.append("Ctrl-C stops it.")
+    lines.append(tr(None, "Ctrl-C stops it."))
     return lines
 
 

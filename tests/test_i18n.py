@@ -386,7 +386,7 @@ def test_the_template_is_up_to_date(in_code):
 
 
 # Modules whose every sentence goes through the catalogs; add a module once it is marked.
-MARKED_MODULES = ["optim", "losses", "train", "datasets"]
+MARKED_MODULES = ["optim", "losses", "train", "datasets", "practice", "lesson", "serve"]
 
 
 @pytest.mark.parametrize("module", MARKED_MODULES)

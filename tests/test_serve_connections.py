@@ -320,10 +320,11 @@ def test_a_signal_stops_the_server_cleanly_with_requests_in_flight(sent):
     try:
         url = f"http://127.0.0.1:{port}"
         assert httpx.get(url + "/healthz", timeout=10).text == "ok"
-        # One request computing (a chain of 60 takes a tenth of a second or more),
+        # One request computing (a chain of 40 takes a tenth of a second or more, and
+        # its lesson is under the server's 512 KiB: a chain of 60 was refused with 400),
         # one waiting for the rest of its body, one connection idle.
         computing = socket.create_connection(("127.0.0.1", port), timeout=20)
-        lesson = json.dumps({"program": "z = " + "-" * 60 + "w", "at": {"w": 1}}).encode()
+        lesson = json.dumps({"program": "z = " + "-" * 40 + "w", "at": {"w": 1}}).encode()
         computing.sendall(
             b"POST /api/lesson HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(lesson) + lesson
