@@ -138,3 +138,42 @@ def test_other_errors_in_the_request_language(client):
 
 def test_healthz_does_not_vary(client):
     assert "vary" not in client.get("/healthz").headers
+
+
+@pytest.mark.parametrize(
+    ("body", "chinese"),
+    [
+        (
+            b'{"program": "z = w", "at": {"w": NaN}}',
+            "请求体不是有效的 JSON：NaN 不是 JSON 允许的数",
+        ),
+        (b'{"program": "z = w", "at": {"w": ' + b"9" * 30 + b"}}", "30 位的整数太大了"),
+    ],
+)
+def test_the_json_readers_own_words_in_the_request_language(client, body, chinese):
+    headers = {"Accept-Language": "zh", "Content-Type": "application/json"}
+    error = assert_one_line_error(client.post("/api/lesson", content=body, headers=headers), 400)
+    assert chinese in error, error
+
+
+def test_a_class_item_lesson_and_the_class_pages_in_the_request_language(tmp_path):
+    from test_classroom import Served, auth
+
+    served = Served(tmp_path / "classes.db")
+    try:
+        code, teacher = served.start(items=[WORKED])
+        path = f"/api/classes/{code}/items/0/lesson"
+        english = served.client.get(path, headers=auth(teacher)).json()
+        chinese = served.client.get(path, headers={**auth(teacher), "Accept-Language": "zh"})
+        assert chinese.headers["vary"].endswith("Accept-Language, Cookie")
+        data = chinese.json()
+        assert (english["lang"], data["lang"]) == ("en", "zh")
+        # Kept apart: the same item in two languages is two answers, each its own words.
+        assert english["title"].startswith("Backpropagation")
+        assert CJK.search(data["title"]) and CJK.search(data["view"]["steps"][1]["title"]["text"])
+        assert "verdicts" not in chinese.text
+        for page in (f"/class/{code}", f"/teach/{code}"):
+            assert html_lang(served.client.get(page, headers={"Accept-Language": "zh"})) == "zh-CN"
+            assert html_lang(served.client.get(page)) == "en"
+    finally:
+        served.stop()
