@@ -8,15 +8,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test lint bench messages system clean
 
 # Graphviz's `dot` draws the graphs; Debian/Ubuntu ship venv separately;
-# the lesson page's browser tests drive Debian's Chromium (/usr/bin/chromium).
+# the lesson page's browser tests drive Debian's Chromium (/usr/bin/chromium);
+# the Chinese page needs a CJK font (Noto Sans CJK).
 system:
 	@if ! command -v dot >/dev/null || ! $(PYTHON) -c 'import ensurepip' 2>/dev/null \
-	    || [ ! -x /usr/bin/chromium ]; then \
+	    || [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q 'Noto Sans CJK'; then \
 	  if command -v apt-get >/dev/null; then \
 	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz python3-venv \
-	      && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
+	      && $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; \
 	  else \
-	    echo "Please install Graphviz (brew install graphviz, or conda install graphviz), Python's venv and Chromium"; \
+	    echo "Please install Graphviz (brew install graphviz, or conda install graphviz), Python's venv, Chromium and a CJK font"; \
 	  fi; \
 	fi
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "scalar-autograd needs Python 3.10+"'

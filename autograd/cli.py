@@ -53,7 +53,7 @@ from autograd.i18n import (
     use_language,
 )
 from autograd.lesson import lesson
-from autograd.practice import Exercise, diagnose, exercise, worksheet
+from autograd.practice import Exercise, diagnose, dialogue, exercise, worksheet
 from autograd.program import (
     FUNCTIONS,
     NUMBER,
@@ -549,7 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "check":
                 return _check(args, lang)
             if args.command == "practice":
-                return _practice(args)
+                return _practice(args, lang)
             if args.command == "serve":
                 return _serve(args)
             if args.command == "codegen":
@@ -726,8 +726,6 @@ def _explain(args: argparse.Namespace, lang: str) -> int:
         print(table)
 
     if args.html:
-        # TODO(lesson page, issue 21): pass lang=lang once lesson() takes it; until
-        # then it speaks the context's language (use_language in main), if any.
         mode = "trainer" if args.trainer else "practice" if args.practice else "lesson"
         page = lesson(
             output,
@@ -735,6 +733,7 @@ def _explain(args: argparse.Namespace, lang: str) -> int:
             mode=mode,
             max_nodes=MAX_NODES,
             dot_timeout=DOT_TIMEOUT,
+            lang=lang,
         )
         path = page.save(args.html)
         print(tr(lang, "lesson page written to {path}", path=path), file=sys.stderr)
@@ -942,7 +941,7 @@ def _table(header: list[str], rows: list[list[str]], fmt: str) -> str:
     )
 
 
-def _practice(args: argparse.Namespace) -> int:
+def _practice(args: argparse.Namespace, lang: str) -> int:
     generated = args.level is not None or args.seed is not None or args.sheet is not None
     if args.program is not None and generated:
         raise ProgramError(
@@ -956,79 +955,22 @@ def _practice(args: argparse.Namespace) -> int:
         raise ProgramError(N_("practice: --format is for a worksheet; add --sheet N"))
     level, seed = args.level or 1, args.seed or 0
     if args.sheet is not None:
-        print(worksheet(args.sheet, level, seed, args.format or "text"))
+        print(worksheet(args.sheet, level, seed, args.format or "text", lang=lang))
         return 0
     if args.program is None:
         ex = exercise(level, seed)
-        heading = f"Practice, level {level}, seed {seed}: {ex.heading()}"
+        heading = tr(
+            lang,
+            "Practice, level {level}, seed {seed}: {exercise}",
+            level=level,
+            seed=seed,
+            exercise=ex.heading(lang),
+        )
     else:
         ex = Exercise(args.program, parse_program(args.program).bind(parse_values(args.at)))
-        heading = f"Practice: {ex.heading()}"
-    if not ex.diagnoses():
+        heading = tr(lang, "Practice: {exercise}", exercise=ex.heading(lang))
+    if not ex.diagnoses(lang):
         raise ProgramError(N_("practice: the program has no input or named node to differentiate"))
     print(heading)
-    # TODO(practice, issue 21): the dialogue's sentences (here and in _dialogue, _ask),
-    # the worksheet and the exercises are practice's to translate; main has already set
-    # the command's language as the context's (use_language), and worksheet() and
-    # exercise() take no lang yet.
-    return _dialogue(ex)
-
-
-def _dialogue(ex) -> int:
-    """Ask for each gradient in backward order; check each answer as it comes."""
-    print()
-    print("Forward pass:")
-    print("\n".join(f"  {line}" for line in ex.explanation().forward_text().splitlines()))
-    print()
-    print("Backward pass: type each gradient as a number, or ? to see it.")
-    diagnoses = ex.diagnoses()
-    first_try = 0
-    for done, diagnosis in enumerate(diagnoses):
-        outcome = _ask(diagnosis)
-        if outcome is None:  # end of input: stop here, with the score so far
-            print()
-            print(
-                f"score: {first_try}/{done} right at the first try "
-                f"(input ended after {done} of {len(diagnoses)})"
-            )
-            return 0
-        first_try += outcome
-    print(f"score: {first_try}/{len(diagnoses)} right at the first try")
+    dialogue(ex, lang)
     return 0
-
-
-def _ask(diagnosis) -> bool | None:
-    """Ask for one gradient until it is right or shown: right at the first try, or None at EOF."""
-    tries = 0
-    while True:
-        line = _read_line(f"{diagnosis.symbol} = ")
-        if line is None:
-            return None
-        text = line.strip()
-        if text == "?":
-            print(f"  answer: {diagnosis.explanation}")
-            return False
-        if not NUMBER.fullmatch(text):
-            shown = repr(text) if text else "an empty line"
-            print(f"  {shown} is not a number: type one such as 2.5 or -0.25, or ? to see it")
-            continue
-        if not math.isfinite(float(text)):
-            print(f"  {text} is too large for a float: type a number such as 2.5, or ? to see it")
-            continue
-        tries += 1
-        verdict = diagnosis.judge(float(text))
-        if verdict.correct:
-            print("  right")
-            return tries == 1
-        print(f"  {verdict.message}; try again, or ? to see it")
-
-
-def _read_line(prompt: str) -> str | None:
-    """One line from standard input, None at its end; piped input is echoed for the transcript."""
-    print(prompt, end="", flush=True)
-    line = sys.stdin.readline()
-    if not line:
-        return None
-    if not sys.stdin.isatty():  # a terminal shows what was typed; a pipe does not
-        print(line.rstrip("\n"))
-    return line

@@ -7,10 +7,17 @@ not UTF-8, not JSON, nested too deeply, NaN or Infinity, an integer of more
 than 20 digits (400). The size of a body is bounded before it is read
 (``serve.BodyLimit``).
 
+Every sentence is a catalog's, said in the request's language: a
+``RequestError`` keeps its sentence and parameters (``text(lang)``), and
+``json_type`` is a ``Phrase`` said in the language of the sentence it is in.
+
 >>> one_line(ValueError("the program\\n  has two lines"))
 'the program has two lines'
->>> json_type([]), json_value(False), json_value(3)
+>>> str(json_type([])), json_value(False), str(json_value(3))
 ('a list', 'false', 'a number')
+>>> error = RequestError(N_("program must be a string, not {type}"), type=json_type([]))
+>>> error.text("en"), error.text("zh")
+('program must be a string, not a list', 'program 必须是字符串，而不是 列表。')
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import json
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from autograd.i18n import N_, Phrase, error_text, resolve_language, tr
 
 __all__ = [
     "RequestError",
@@ -32,19 +41,41 @@ __all__ = [
 
 
 class RequestError(ValueError):
-    """A request the server will not compute: the one line to send back, and its status."""
+    """A request the server will not compute: the one line to send back, and its status.
 
-    def __init__(self, message: str, status: int = 400, **extra):
-        super().__init__(message)
+    ``message`` is a catalog sentence (marked with ``N_``) and ``params`` its
+    parameters (a ``Phrase`` among them is said in the same language), or
+    ``cause`` the error it reports (a ProgramError, say): either is said in a
+    request's language by ``text``. ``extra`` goes into the JSON as it is.
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        status: int = 400,
+        *,
+        cause: BaseException | None = None,
+        extra: dict | None = None,
+        **params,
+    ):
+        self.message, self.params, self.cause = message, params, cause
         self.status = status
-        self.extra = extra
+        self.extra = extra or {}
+        super().__init__(self.text())
+
+    def text(self, lang: str | None = None) -> str:
+        """The error's one line in ``lang`` (the context's language by default)."""
+        lang = resolve_language(lang)
+        if self.cause is not None:
+            return one_line(error_text(self.cause, lang))
+        return one_line(tr(lang, self.message, **self.params))
 
 
 async def read_json(request: Request):
     """The request's body as JSON data, or ``RequestError`` saying why it is not."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise RequestError(
-            "send the request body as JSON, with Content-Type: application/json", 415
+            N_("send the request body as JSON, with Content-Type: application/json"), 415
         )
     body = await request.body()
     try:
@@ -52,44 +83,69 @@ async def read_json(request: Request):
         # integer of thousands of digits is no value for an input either.
         return json.loads(body, parse_constant=_reject_constant, parse_int=_json_integer)
     except RecursionError:
-        raise RequestError("the request body is nested too deeply to read") from None
+        raise RequestError(N_("the request body is nested too deeply to read")) from None
     except UnicodeDecodeError:
-        raise RequestError("the request body is not UTF-8 text") from None
+        raise RequestError(N_("the request body is not UTF-8 text")) from None
     except ValueError as error:  # JSONDecodeError, or an integer with too many digits
-        raise RequestError(f"the request body is not valid JSON: {one_line(error)}") from None
+        raise RequestError(
+            N_("the request body is not valid JSON: {error}"), error=_json_error(error)
+        ) from None
+
+
+class _NotJson(ValueError):
+    """What json.loads was told by a parse hook, said when the error is."""
+
+    def __init__(self, phrase: Phrase):
+        super().__init__(str(phrase))
+        self.phrase = phrase
 
 
 def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise _NotJson(Phrase(N_("{name} is not a number JSON allows"), name=name))
 
 
 def _json_integer(digits: str) -> int:
-    if len(digits.lstrip("-")) > 20:
-        raise ValueError(f"an integer of {len(digits.lstrip('-'))} digits is too large")
+    count = len(digits.lstrip("-"))
+    if count > 20:
+        raise _NotJson(Phrase(N_("an integer of {count} digits is too large"), count=count))
     return int(digits)
 
 
-def error_data(error: RequestError) -> dict:
-    return {"error": one_line(error), **error.extra}
+def _json_error(error: ValueError) -> Phrase | str:
+    """Why json.loads refused a body: a hook's phrase, or json's own (English) words."""
+    return error.phrase if isinstance(error, _NotJson) else one_line(error)
 
 
-def error_response(error: RequestError) -> JSONResponse:
-    return JSONResponse(error_data(error), error.status)
+def error_data(error: RequestError, lang: str | None = None) -> dict:
+    """The JSON of a refusal: its one line in ``lang``, and its ``extra``."""
+    return {"error": error.text(lang), **error.extra}
+
+
+def error_response(error: RequestError, lang: str | None = None) -> JSONResponse:
+    return JSONResponse(error_data(error, lang), error.status)
 
 
 def one_line(error: BaseException | str) -> str:
     return " ".join(str(error).split())
 
 
-def json_type(value) -> str:
-    """What a JSON value is, in words: ``a string``, ``a list``, ``null``, ..."""
-    names = {bool: "true or false", str: "a string", list: "a list", dict: "an object"}
+_JSON_TYPES = {
+    bool: N_("true or false"),
+    str: N_("a string"),
+    list: N_("a list"),
+    dict: N_("an object"),
+}
+
+
+def json_type(value) -> Phrase | str:
+    """What a JSON value is, in words (``a string``, ``a list``, ``null``, ...): a
+    ``Phrase``, said in the language of the sentence it is a parameter of."""
     if value is None:
         return "null"
-    return names.get(type(value), "a number")
+    return Phrase(_JSON_TYPES.get(type(value), N_("a number")))
 
 
-def json_value(value) -> str:
+def json_value(value) -> Phrase | str:
     """``json_type``, with true, false and null said as they are."""
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -47,21 +47,90 @@ from autograd.explain.text import (
     sum_so_far,
     upstream_text,
 )
-from autograd.practice import CODE_MEANINGS, CODES, SCORE_TEXT, questions
+from autograd.i18n import (
+    N_,
+    TranslatableTypeError,
+    TranslatableValueError,
+    language_tag,
+    ptr,
+    resolve_language,
+    tr,
+    use_language,
+)
+from autograd.practice import CODES, code_meaning, questions, score_text
 from autograd.program import NUMBER  # the terminal's rule for a typed number
 from autograd.trace import format_number, gradient_symbol, local_symbol
 
 __all__ = ["MODES", "SLOTS", "Lesson", "lesson", "lesson_data", "page"]
 
-
-__all__ = ["MODES", "SLOTS", "Lesson", "lesson", "lesson_data", "page"]
-
 MODES = ("lesson", "practice", "trainer")
 UNKNOWN = "?"  # a gradient not yet sent, as the backward-step pictures show it
-NOT_A_NUMBER = "That is not a number: type one such as 2.5 or -0.25, or press Show answer."
+NOT_A_NUMBER = N_("That is not a number: type one such as 2.5 or -0.25, or press Show answer.")
 # Named slots of the template: the page's own, and those a server fills (``page``).
-_MARKERS = ("@@TITLE@@", "@@SVG@@", "@@LEGEND@@", "@@DATA@@")
+_MARKERS = ("@@LANG@@", "@@TITLE@@", "@@SVG@@", "@@LEGEND@@", "@@DATA@@")
 SLOTS = ("head", "controls", "end")
+# The page's own words, by the name the template gives each (@@W:name@@, in
+# lesson.html) or the script reads (``view.text.words``): said in the page's
+# language by ``page`` and ``_view``.
+WORDS = {
+    "practice": N_("Practice"),
+    "mode": N_(" mode"),
+    "trainer": N_("Trainer"),
+    "presenter": N_("Presenter"),
+    "graph": N_("Computation graph"),
+    "graph_view": N_("Graph view"),
+    "zoom_out": N_("Zoom out"),
+    "zoom_in": N_("Zoom in"),
+    "fit": N_("Fit"),
+    "actual": N_("Actual size"),
+    "top_to_bottom": N_("Top to bottom"),
+    "hint_lr": N_(
+        "Drag or scroll to pan, Ctrl+wheel zooms. Tab into the graph: → ← go through the nodes "
+        "column by column, ↑ ↓ within a column; Shift+arrows pan; + − zoom; Enter opens a node."
+    ),
+    "hint_tb": N_(
+        "Drag or scroll to pan, Ctrl+wheel zooms. Tab into the graph: ↓ ↑ go through the nodes "
+        "row by row, ← → within a row; Shift+arrows pan; + − zoom; Enter opens a node."
+    ),
+    "hint_touch": N_("Drag the graph to pan, pinch to zoom, tap a node to open it."),
+    "legend": N_("Kinds of node"),
+    "steps": N_("Steps of the backward pass"),
+    "first_step": N_("First step"),
+    "first": N_("First"),
+    "previous_step": N_("Previous step"),
+    "previous": N_("Previous"),
+    "next_step": N_("Next step"),
+    "next": N_("Next"),
+    "last_step": N_("Last step"),
+    "last": N_("Last"),
+    "step": N_("Step"),
+    "check": N_("Check"),
+    "reveal": N_("Show answer"),
+    "score": N_("Score card"),
+    "this_step": N_("This step"),
+    "local": N_("local derivative"),
+    "times_upstream": N_("× upstream"),
+    "equals_contribution": N_("= contribution"),
+    "so_far": N_("gradient so far"),
+    "node_details": N_("Node details"),
+    "details_hint": N_("Click a node, or focus it and press Enter."),
+    "node": N_("node"),
+    "kind": N_("kind"),
+    "value": N_("value"),
+    "computed": N_("computed as"),
+    "gradient": N_("gradient"),
+    "chain_rule": N_("chain rule"),
+    "edge_details": N_("Edge details"),
+    "edge_hint_mouse": N_("Hover over an edge."),
+    "edge_hint_touch": N_("Tap an edge."),
+    "contribution": N_("contribution"),
+    "running": N_("running sum"),
+    "left_to_right": N_("Left to right"),
+    "lay_out_lr": N_("Lay the graph out left to right"),
+    "lay_out_tb": N_("Lay the graph out top to bottom"),
+}
+# The words the script itself puts on the page (the layout button's).
+_SCRIPT_WORDS = ("left_to_right", "top_to_bottom", "lay_out_lr", "lay_out_tb")
 
 
 @dataclass(frozen=True)
@@ -81,6 +150,7 @@ class Lesson:
 
     html: str = field(repr=False)  # tens of kilobytes: a notebook's text view shows the title
     title: str
+    lang: str = field(default="en", repr=False)  # the language of the page's words
 
     def save(self, path) -> Path:
         """Write the page to ``path`` (folders are created); return the path."""
@@ -102,12 +172,13 @@ class Lesson:
             'style="display: block; width: 100%; height: 720px; border: 1px solid #ccc">'
             "</iframe>"
         )
-        hint = f'<p class="autograd-hint" style="{_HINT_STYLE}">{html.escape(UNTRUSTED)}</p>'
+        untrusted = tr(self.lang, UNTRUSTED)
+        hint = f'<p class="autograd-hint" style="{_HINT_STYLE}">{html.escape(untrusted)}</p>'
         return f'<div class="autograd-lesson">\n{hint}\n{frame}\n{_FRAME_SIZING}</div>'
 
 
 # Shown in place of the lesson where Jupyter strips its frame (a notebook not trusted).
-UNTRUSTED = (
+UNTRUSTED = N_(
     "The lesson page is not shown: Jupyter shows a stored page only in a notebook you "
     "trust. Run this cell, or trust the notebook (Trust Notebook, in the command palette)."
 )
@@ -147,6 +218,7 @@ def lesson(
     mode: str | None = None,
     max_nodes: int = 500,
     dot_timeout: float | None = None,
+    lang: str | None = None,
 ) -> Lesson:
     """The lesson page for ``root``: its graph, forward pass and backward pass, step by step.
 
@@ -161,7 +233,9 @@ def lesson(
     checked against the verdicts of ``autograd.practice.questions``. Graphs
     over ``max_nodes`` are refused with the same advice as ``render``, and a
     layout slower than ``dot_timeout`` seconds with TimeoutError; without
-    Graphviz's ``dot`` this raises GraphvizNotInstalledError.
+    Graphviz's ``dot`` this raises GraphvizNotInstalledError. ``lang`` is the
+    language of every word on the page (``"zh"``: Chinese, ``<html lang="zh-CN">``);
+    by default the context's (``use_language``), English unless set.
 
     >>> from autograd import Value
     >>> lesson(Value(1.0) * 2, max_nodes=1)  # doctest: +ELLIPSIS
@@ -176,8 +250,9 @@ def lesson(
         mode=mode,
         max_nodes=max_nodes,
         dot_timeout=dot_timeout,
+        lang=lang,
     )
-    return Lesson(page(data), data["title"])
+    return Lesson(page(data), data["title"], data["lang"])
 
 
 def page(data: Mapping, **slots: str) -> str:
@@ -194,11 +269,17 @@ def page(data: Mapping, **slots: str) -> str:
     """
     unknown = [name for name in slots if name not in SLOTS]
     if unknown:
-        raise ValueError(f"page: no slot {unknown[0]!r}; the slots are {', '.join(SLOTS)}")
+        raise TranslatableValueError(
+            N_("page: no slot {slot!r}; the slots are {slots}"),
+            slot=unknown[0],
+            slots=", ".join(SLOTS),
+        )
     data = dict(data)
-    svg, title = data.pop("svg"), data["title"]
-    filling = dict(zip(_MARKERS, (html.escape(title), svg, _legend(), _script_json(data))))
+    svg, title, lang = data.pop("svg"), data["title"], resolve_language(data.get("lang", "en"))
+    markup = (language_tag(lang), html.escape(title), svg, _legend(lang), _script_json(data))
+    filling = dict(zip(_MARKERS, markup))
     filling.update({f"@@{name.upper()}@@": slots.get(name, "") for name in SLOTS})
+    filling.update({f"@@W:{name}@@": html.escape(tr(lang, word)) for name, word in WORDS.items()})
     # One pass over the template: a title holding a marker stays as written.
     return re.sub("|".join(filling), lambda m: filling[m.group(0)], _template())
 
@@ -212,6 +293,7 @@ def lesson_data(
     mode: str | None = None,
     max_nodes: int = 500,
     dot_timeout: float | None = None,
+    lang: str | None = None,
 ) -> dict:
     """What the lesson page shows, as JSON-ready data: the data the page embeds, and ``"svg"``.
 
@@ -223,7 +305,8 @@ def lesson_data(
     which then shows the new graph. ``dot_timeout`` bounds each of Graphviz's
     layouts in seconds.
 
-    - ``title``, ``mode`` (the mode the page opens in), ``svg``;
+    - ``title``, ``mode`` (the mode the page opens in), ``lang`` (the
+      language of every word in it), ``svg``;
     - ``explanation``: ``Explanation.to_dict()``, for other tools (the page's
       script does not read it);
     - ``view``: everything the script shows, by step and by mode (``_view``
@@ -239,19 +322,29 @@ def lesson_data(
     ['∂v1/∂a =', '∂v1/∂a × dv1/dv1 =']
     """
     if not isinstance(root, Value):
-        raise TypeError(f"lesson: expected a Value, got {type(root).__name__} {root!r}")
+        raise TranslatableTypeError(
+            N_("lesson: expected a Value, got {type} {value!r}"),
+            type=type(root).__name__,
+            value=root,
+        )
     mode = _mode(mode, practice)
+    lang = resolve_language(lang)
     check_size(len(topological_order(root)), max_nodes, "max_nodes")
     params = list(params or ())
-    explanation = explain(root, params=params)
-    data = {
-        "title": title or f"Backpropagation through {_output_text(explanation)}",
-        "mode": mode,
-        "explanation": explanation.to_dict(),
-        "svg": _lesson_svg(root, explanation, max_nodes, dot_timeout, "LR"),
-        "svg_tb": _lesson_svg(root, explanation, max_nodes, dot_timeout, "TB"),
-        "view": _view(explanation),
-    }
+    explanation = explain(root, params=params, lang=lang)
+    # The view's pieces come from explain's writers, which say their sentences in
+    # the context's language unless told: this block's.
+    with use_language(lang):
+        output = _output_text(explanation)
+        data = {
+            "title": title or tr(lang, "Backpropagation through {output}", output=output),
+            "mode": mode,
+            "lang": lang,
+            "explanation": explanation.to_dict(),
+            "svg": _lesson_svg(root, explanation, max_nodes, dot_timeout, "LR"),
+            "svg_tb": _lesson_svg(root, explanation, max_nodes, dot_timeout, "TB"),
+            "view": _view(explanation, lang),
+        }
     return _finite(data)
 
 
@@ -259,9 +352,15 @@ def _mode(mode: str | None, practice: bool) -> str:
     if mode is None:
         return "practice" if practice else "lesson"
     if mode not in MODES:
-        raise ValueError(f"lesson: mode must be one of {', '.join(MODES)}, got {mode!r}")
+        raise TranslatableValueError(
+            N_("lesson: mode must be one of {modes}, got {mode!r}"),
+            modes=", ".join(MODES),
+            mode=mode,
+        )
     if practice and mode != "practice":
-        raise ValueError(f"lesson: practice=True is mode='practice', not mode={mode!r}")
+        raise TranslatableValueError(
+            N_("lesson: practice=True is mode='practice', not mode={mode!r}"), mode=mode
+        )
     return mode
 
 
@@ -271,9 +370,11 @@ def _output_text(explanation: Explanation) -> str:
 
 def _template() -> str:
     text = resources.files("autograd").joinpath("lesson.html").read_text(encoding="utf-8")
-    for marker in (*_MARKERS, *(f"@@{name.upper()}@@" for name in SLOTS)):
+    words = (f"@@W:{name}@@" for name in WORDS if name not in _SCRIPT_WORDS)
+    for marker in (*_MARKERS, *(f"@@{name.upper()}@@" for name in SLOTS), *words):
         if marker not in text:
-            raise RuntimeError(f"the lesson template has lost its {marker}")
+            said = tr(None, "the lesson template has lost its {marker}", marker=marker)
+            raise RuntimeError(said)
     return text
 
 
@@ -287,7 +388,7 @@ def _template() -> str:
 # are settled in order, so "how many are settled" is all the page keeps.
 
 
-def _view(explanation: Explanation) -> dict:
+def _view(explanation: Explanation, lang: str = "en") -> dict:
     """Everything the page's script shows, looked up by step and mode.
 
     - ``steps`` (0 is the start, then one per backward step): ``node`` and
@@ -308,9 +409,10 @@ def _view(explanation: Explanation) -> dict:
       (``Question.to_dict()``, with ``row`` and ``cell``: the panel row it
       is about and the cell it asks to fill);
     - ``text``: the page's words: the unknown mark, the number pattern, what
-      to say about a typed non-number, the score card's sentences.
+      to say about a typed non-number, the score card's sentences, the names
+      of the kinds of node, the words the script writes; all in ``lang``.
     """
-    asked = {mode: questions(explanation, mode) for mode in ("practice", "trainer")}
+    asked = {mode: questions(explanation, mode, lang) for mode in ("practice", "trainer")}
     gates = _Gates(explanation, asked)
     output, count = explanation.output, len(explanation.backward)
     steps = [
@@ -318,7 +420,7 @@ def _view(explanation: Explanation) -> dict:
             "node": None,
             "edges": [],
             "title": _piece(frame_title(explanation, 0)),
-            "position": _position(0, count),
+            "position": _position(0, count, lang),
             "lines": [_piece(explanation.start_text())],
             "rows": [],
         }
@@ -331,7 +433,7 @@ def _view(explanation: Explanation) -> dict:
                 "node": svg_id("node", step.id),
                 "edges": [svg_id("edge", step.id, edge.slot) for edge in edges],
                 "title": _piece(frame_title(explanation, k), gate=upstream),
-                "position": _position(k, count),
+                "position": _position(k, count, lang),
                 "lines": [_piece(lines[0], gate=upstream)]
                 + [_piece(line, gate=gates.line(k, e)) for line, e in zip(lines[1:], edges)],
                 "rows": [
@@ -354,16 +456,18 @@ def _view(explanation: Explanation) -> dict:
     modes = {mode: [_question(q, explanation, rows) for q in asked[mode]] for mode in asked}
     return {
         "steps": steps,
-        "nodes": _nodes(explanation, gates),
-        "edges": _edges(explanation, gates),
+        "nodes": _nodes(explanation, gates, lang),
+        "edges": _edges(explanation, gates, lang),
         "modes": modes,
         "text": {
             "unknown": UNKNOWN,
             "number": NUMBER.pattern,
-            "not_a_number": NOT_A_NUMBER,
-            "score": SCORE_TEXT,
+            "not_a_number": tr(lang, NOT_A_NUMBER),
+            "score": score_text(lang),
             "codes": list(CODES),
-            "meanings": CODE_MEANINGS,
+            "meanings": {code: code_meaning(code, lang) for code in CODES},
+            "kinds": {kind: _kind_name(kind, lang) for kind in KINDS},
+            "words": {name: tr(lang, WORDS[name]) for name in _SCRIPT_WORDS},
         },
     }
 
@@ -378,8 +482,20 @@ def _piece(text: str, *, step: int = 0, gate: Mapping[str, int] | None = None) -
     return piece
 
 
-def _position(step: int, count: int) -> str:
-    return f"{step} of {count}"
+def _position(step: int, count: int, lang: str = "en") -> str:
+    return tr(lang, "{step} of {count}", step=step, count=count)
+
+
+def _kind_name(kind: str, lang: str) -> str:
+    """A kind of node as the details panel names it: input, parameter, ..."""
+    names = {
+        "input": ptr(lang, "a kind of node", "input"),
+        "parameter": ptr(lang, "a kind of node", "parameter"),
+        "constant": ptr(lang, "a kind of node", "constant"),
+        "intermediate": ptr(lang, "a kind of node", "intermediate"),
+        "output": ptr(lang, "a kind of node", "output"),
+    }
+    return names.get(kind, kind)
 
 
 def _question(question, explanation: Explanation, rows: dict) -> dict:
@@ -455,7 +571,7 @@ class _Gates:
         return {mode: max(gate.get(mode, 0) for gate in pieces) for mode in ("practice", "trainer")}
 
 
-def _nodes(explanation: Explanation, gates: _Gates) -> list[dict]:
+def _nodes(explanation: Explanation, gates: _Gates, lang: str = "en") -> list[dict]:
     output = explanation.output
     computed = {s.id: s.text() for s in explanation.forward}
     sums = {s.leaf: s.text() for s in (*explanation.sums, *explanation.node_sums)}
@@ -473,28 +589,33 @@ def _nodes(explanation: Explanation, gates: _Gates) -> list[dict]:
             "svg": svg_id("node", node.id),
             "name": node.name,
             "kind": node.kind,
+            "kind_name": _kind_name(node.kind, lang),
             "value": format_number(node.value),
             "computed": computed.get(node.id),
         }
         if node.kind == "constant":  # a number needs no gradient
-            entry["label"] = [_piece(_node_label(value, None))]
+            entry["label"] = [_piece(_node_label(value, None, lang))]
             nodes.append(entry)
             continue
         symbol = gradient_symbol(output, node.name)
         unknown = f"{symbol} = {UNKNOWN}"
         grad, label, detail = (
             [_piece(UNKNOWN)],
-            [_piece(_node_label(value, unknown))],
+            [_piece(_node_label(value, unknown, lang))],
             [_piece(unknown)],
         )
         if node.name == output:
             one = f"{symbol} = {format_number(1.0)}"
-            grad, label, detail = [_piece("1")], [_piece(_node_label(value, one))], [_piece(one)]
+            grad, label, detail = (
+                [_piece("1")],
+                [_piece(_node_label(value, one, lang))],
+                [_piece(one)],
+            )
         for k, edge in arrivals.get(node.id, ()):
             gate = gates.arrival(k, edge)
             so_far = gradient_so_far(output, edge)
             grad.append(_piece(sum_so_far(edge), step=k, gate=gate))
-            label.append(_piece(_node_label(value, so_far), step=k, gate=gate))
+            label.append(_piece(_node_label(value, so_far, lang), step=k, gate=gate))
             detail.append(_piece(so_far, step=k, gate=gate))
         entry.update(grad=grad, label=label, detail=detail, sum=[])
         if node.name in sums and node.name in completions:
@@ -507,14 +628,14 @@ def _nodes(explanation: Explanation, gates: _Gates) -> list[dict]:
     return nodes
 
 
-def _node_label(value: str, gradient: str | None) -> str:
+def _node_label(value: str, gradient: str | None, lang: str = "en") -> str:
     """A node's accessible name: its value and, once known, its gradient."""
     if gradient is None:
-        return f"{value} (a number in the program)"
+        return tr(lang, "{value} (a number in the program)", value=value)
     return f"{value}; {gradient}"
 
 
-def _edges(explanation: Explanation, gates: _Gates) -> list[dict]:
+def _edges(explanation: Explanation, gates: _Gates, lang: str = "en") -> list[dict]:
     edges = []
     for k, step in enumerate(explanation.backward, 1):
         for edge in step.edges:
@@ -523,7 +644,13 @@ def _edges(explanation: Explanation, gates: _Gates) -> list[dict]:
             local, product = gates.local(k, edge), gates.product(k, edge)
             symbol = local_symbol(step.node, edge.parent)
             unknown = f"{symbol} = {UNKNOWN}"
-            sent = f"{local_text(step, edge)}; {edge.parent} receives {product_text(edge)}"
+            sent = tr(
+                lang,
+                "{local}; {node} receives {product}",
+                local=local_text(step, edge),
+                node=edge.parent,
+                product=product_text(edge),
+            )
             edges.append(
                 {
                     "svg": svg_id("edge", step.id, edge.slot),
@@ -575,7 +702,7 @@ _FLOW_TEXT = re.compile(r"(<text [^>]*)(>grad \+= )")
 _LOCAL_TEXT = re.compile(r"(<text [^>]*)(>∂)")
 
 
-def _legend() -> str:
+def _legend(lang: str = "en") -> str:
     """The legend of node kinds, from draw's own table: a small box drawn as
     Graphviz draws that kind (fill, corners, border), and its words."""
     items = []
@@ -589,7 +716,10 @@ def _legend() -> str:
             f'<rect x="2" y="2" width="32" height="18"{corners} fill="{style["fillcolor"]}" '
             f'stroke="#000000" stroke-width="{width:g}"{dashes}/></svg>'
         )
-        items.append(f'<li class="{kind}">{box}{html.escape(drawn["legend"])}</li>')
+        # draw.py marks its legend for the catalogs: say it in the page's language.
+        legend = drawn["legend"]
+        words = tr(lang, legend)
+        items.append(f'<li class="{kind}">{box}{html.escape(words)}</li>')
     return "\n".join(items)
 
 
@@ -654,7 +784,12 @@ def _lesson_svg(
     def tag(match: re.Match) -> str:
         element, classes, body = html.unescape(match.group(1)), match.group(2), match.group(3)
         if element not in tags:
-            raise RuntimeError(f"cannot tag the lesson's SVG: draw wrote no element {element!r}")
+            said = tr(
+                None,
+                "cannot tag the lesson's SVG: draw wrote no element {element!r}",
+                element=element,
+            )
+            raise RuntimeError(said)
         title, attributes = tags[element]
         if element.startswith("node-"):  # the gradient field, rewritten at each step
             body = _GRAD_TEXT.sub(r'\1 data-grad="grad "\2', body, count=1)

@@ -37,7 +37,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from autograd.engine import Value
@@ -58,7 +58,15 @@ from autograd.explain import (
     markdown_escape,
 )
 from autograd.explain.text import atom, product_text, sum_so_far
-from autograd.program import parse_program
+from autograd.i18n import (
+    N_,
+    TranslatableTypeError,
+    TranslatableValueError,
+    ptr,
+    resolve_language,
+    tr,
+)
+from autograd.program import NUMBER, parse_program
 from autograd.trace import gradient_symbol, local_symbol
 
 __all__ = [
@@ -79,11 +87,14 @@ __all__ = [
     "Question",
     "Verdict",
     "check",
+    "code_meaning",
     "diagnose",
+    "dialogue",
     "exercise",
     "practice_data",
     "questions",
     "score_card",
+    "score_text",
     "tolerance",
     "worksheet",
 ]
@@ -103,15 +114,16 @@ OTHER = "other"
 # the message names the operation's rule.
 LOCAL_RULE = "local-rule"
 CODES = (*MISTAKES, LOCAL_RULE, OTHER)
-# What each code means, for a score card or a class's tally.
+# What each code means, for a score card or a class's tally (in English;
+# ``code_meaning`` says it in a language).
 CODE_MEANINGS = {
-    "missed-path": "a path (or a contribution) left out of the sum",
-    "no-local": "the local derivative left out",
-    "no-upstream": "the upstream gradient left out",
-    "sign": "the wrong sign",
-    "forward-value": "the forward value instead of the gradient",
-    LOCAL_RULE: "a wrong local derivative",
-    OTHER: "not one of the usual slips",
+    "missed-path": N_("a path (or a contribution) left out of the sum"),
+    "no-local": N_("the local derivative left out"),
+    "no-upstream": N_("the upstream gradient left out"),
+    "sign": N_("the wrong sign"),
+    "forward-value": N_("the forward value instead of the gradient"),
+    LOCAL_RULE: N_("a wrong local derivative"),
+    OTHER: N_("not one of the usual slips"),
 }
 # The page's modes that ask questions: practice asks for each gradient,
 # the trainer for each local derivative, product and sum.
@@ -121,8 +133,28 @@ LEVELS = (1, 2, 3, 4)
 FORMATS = ("text", "markdown", "latex")
 
 
-class PracticeError(ValueError):
-    """An exercise or an answer that practice cannot use: says which and why."""
+class PracticeError(TranslatableValueError):
+    """An exercise or an answer that practice cannot use: says which and why
+    (``error_text(error, "zh")`` in another language)."""
+
+
+def code_meaning(code: str, lang: str | None = None) -> str:
+    """What a mistake code means, in ``lang``.
+
+    >>> code_meaning("sign"), code_meaning("sign", "zh")
+    ('the wrong sign', '符号错了')
+    """
+    return tr(lang, CODE_MEANINGS[code])
+
+
+def _and(lang: str, items: list[str]) -> str:
+    """Phrases joined as a list: "a and b" ("a 和 b")."""
+    return ptr(lang, "between two phrases of a list", " and ").join(items)
+
+
+def _plus(lang: str, items: list[str]) -> str:
+    """Paths or sources taken together: "a plus b" ("a 加上 b")."""
+    return ptr(lang, "between two paths or sources taken together", " plus ").join(items)
 
 
 def tolerance(value: float) -> float:
@@ -274,6 +306,7 @@ class Question:
     slot: int | None
     prompt: str  # what stands before the field: "dz/db =", "∂x/∂b × dz/dx ="
     diagnosis: Diagnosis
+    lang: str = "en"  # the language of its words (the diagnosis's)
 
     def judge(self, answer: float) -> NodeFeedback:
         """The verdict on ``answer``: right, a known slip, or other (or local-rule)."""
@@ -281,7 +314,7 @@ class Question:
 
     def label(self) -> str:
         """The field's accessible name: ``Your value for ∂x/∂b``."""
-        return f"Your value for {self.diagnosis.symbol}"
+        return tr(self.lang, "Your value for {symbol}", symbol=self.diagnosis.symbol)
 
     def to_dict(self) -> dict:
         """Plain data for the page: where it is asked, its words, and its verdicts."""
@@ -307,12 +340,20 @@ class Feedback:
 
     results: tuple[NodeFeedback, ...]
     missing: tuple[str, ...]
+    lang: str = "en"  # the language of the messages
 
     def __getitem__(self, node: str) -> NodeFeedback:
         for result in self.results:
             if result.node == node:
                 return result
-        raise KeyError(f"no answer for {node}; answered: {', '.join(self.names())}")
+        raise KeyError(
+            tr(
+                self.lang,
+                "no answer for {node}; answered: {nodes}",
+                node=node,
+                nodes=", ".join(self.names()),
+            )
+        )
 
     def __iter__(self) -> Iterator[NodeFeedback]:
         return iter(self.results)
@@ -332,7 +373,7 @@ class Feedback:
         # A mark in front says right or wrong without reading the message.
         lines = [f"{'✓' if r.correct else '✗'} {r.message}" for r in self.results]
         if self.missing:
-            lines.append(f"not answered: {', '.join(self.missing)}")
+            lines.append(tr(self.lang, "not answered: {nodes}", nodes=", ".join(self.missing)))
         return "\n".join(lines)
 
 
@@ -351,14 +392,14 @@ class Exercise:
     seed: int | None = None
 
     def __post_init__(self):
-        self.diagnoses()  # parse, bind and run now, so that a bad exercise fails here
+        self.diagnoses("en")  # parse, bind and run now, so that a bad exercise fails here
 
     @cached_property
-    def _solved(self) -> tuple[Value, Explanation, tuple[Diagnosis, ...]]:
+    def _solved(self) -> tuple[Value, Explanation, dict[str, tuple[Diagnosis, ...]]]:
         parsed = parse_program(self.program)
         output, _ = parsed.run(parsed.bind({k: float(v) for k, v in self.at.items()}))
         explanation = explain(output)
-        return output, explanation, diagnose(explanation)
+        return output, explanation, {}  # the diagnoses, by language, as they are asked for
 
     @property
     def output(self) -> str:
@@ -374,58 +415,88 @@ class Exercise:
         """The engine's explanation of the exercise: every step of the solution."""
         return self._solved[1]
 
-    def diagnoses(self) -> tuple[Diagnosis, ...]:
-        """One Diagnosis per node to answer, in backward order."""
-        return self._solved[2]
+    def diagnoses(self, lang: str | None = None) -> tuple[Diagnosis, ...]:
+        """One Diagnosis per node to answer, in backward order, its words in ``lang``."""
+        lang = resolve_language(lang)
+        by_language = self._solved[2]
+        if lang not in by_language:
+            by_language[lang] = diagnose(self._solved[1], lang=lang)
+        return by_language[lang]
 
     def nodes(self) -> list[str]:
         """The nodes whose gradient the student finds, in backward order."""
-        return [d.node for d in self.diagnoses()]
+        return [d.node for d in self.diagnoses("en")]
 
     def gradients(self) -> dict[str, float]:
         """d(output)/d(node) for every input and named intermediate, in backward order."""
-        return {d.node: d.gradient for d in self.diagnoses()}
+        return {d.node: d.gradient for d in self.diagnoses("en")}
 
-    def heading(self) -> str:
-        """The program and its inputs on one line, as ``autograd explain`` prints them."""
+    def heading(self, lang: str | None = None) -> str:
+        """The program and its inputs on one line, as ``autograd explain`` prints them.
+
+        >>> Exercise("z = 3*w", {"w": 2}).heading("zh")
+        'z = 3*w   其中 w = 2'
+        """
         given = ", ".join(f"{name} = {format_number(v)}" for name, v in self.at.items())
-        return " ".join(self.program.split()) + (f"   at {given}" if given else "")
+        program = " ".join(self.program.split())
+        if not given:
+            return program
+        return tr(lang, "{program}   at {values}", program=program, values=given)
 
 
 _LARGEST_INTEGER = int(sys.float_info.max)
 
 
-def check(source: Exercise | Explanation, answers: Mapping[str, float]) -> Feedback:
-    """Judge a student's ``answers`` ({node: gradient}) against the engine's.
+def check(
+    source: Exercise | Explanation, answers: Mapping[str, float], lang: str | None = None
+) -> Feedback:
+    """Judge a student's ``answers`` ({node: gradient}) against the engine's;
+    the messages are in ``lang`` (by default the context's language).
 
     >>> ex = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
     >>> feedback = check(ex, {"x": 5, "w": 5})
     >>> feedback["w"].mistake, feedback.score, feedback.missing
     ('no-local', 1, ('y', 'b'))
+    >>> print(check(ex, {"b": 5}, lang="zh"))
+    ✗ dz/db：你的答案是 5，这只是经过 x 的路径；b 还经过 y (10) 到达 z。
+    未作答：x, y, w
     """
-    diagnoses = _diagnoses(source)
+    lang = resolve_language(lang)
+    diagnoses = _diagnoses(source, lang)
     known = {d.node: d for d in diagnoses}
     if not isinstance(answers, Mapping):
-        raise TypeError(f"check: answers must be a dict {{node: number}}, got {answers!r}")
+        raise TranslatableTypeError(
+            N_("check: answers must be a dict {{node: number}}, got {answers!r}"), answers=answers
+        )
     for node, answer in answers.items():
         if node not in known:
             raise PracticeError(
-                f"check: there is no node {node!r} to answer; the nodes are {', '.join(known)}"
+                N_("check: there is no node {node!r} to answer; the nodes are {nodes}"),
+                node=node,
+                nodes=", ".join(known),
             )
         if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-            raise TypeError(f"check: the answer for {node} must be a number, got {answer!r}")
+            raise TranslatableTypeError(
+                N_("check: the answer for {node} must be a number, got {answer!r}"),
+                node=node,
+                answer=answer,
+            )
         if isinstance(answer, int) and abs(answer) > _LARGEST_INTEGER:  # float() would overflow
-            raise PracticeError(f"check: the answer for {node} is too large for a float")
+            raise PracticeError(
+                N_("check: the answer for {node} is too large for a float"), node=node
+            )
         if not math.isfinite(answer):
             raise PracticeError(
-                f"check: the answer for {node} must be a finite number, got {answer!r}"
+                N_("check: the answer for {node} must be a finite number, got {answer!r}"),
+                node=node,
+                answer=answer,
             )
     results = tuple(d.judge(float(answers[d.node])) for d in diagnoses if d.node in answers)
     missing = tuple(d.node for d in diagnoses if d.node not in answers)
-    return Feedback(results, missing)
+    return Feedback(results, missing, lang)
 
 
-def practice_data(source: Exercise | Explanation) -> dict:
+def practice_data(source: Exercise | Explanation, lang: str | None = None) -> dict:
     """The diagnoses as plain data for JSON (a page compares numbers, nothing else).
 
     Each node, in backward order, has its gradient and tolerance, then its
@@ -437,12 +508,14 @@ def practice_data(source: Exercise | Explanation) -> dict:
     >>> data["nodes"][0]["gradient"], [m["code"] for m in data["nodes"][0]["mistakes"]]
     (3.0, ['no-local', 'sign', 'forward-value'])
     """
-    diagnoses = _diagnoses(source)
+    lang = resolve_language(lang)
+    diagnoses = _diagnoses(source, lang)
     explanation = source.explanation() if isinstance(source, Exercise) else source
     data: dict = {
         "output": explanation.output,
         "tolerance": {"relative": RTOL, "absolute": ATOL},
         "codes": list(CODES),
+        "meanings": {code: code_meaning(code, lang) for code in CODES},
         "nodes": [d.to_dict() for d in diagnoses],
     }
     if isinstance(source, Exercise):
@@ -456,19 +529,20 @@ def practice_data(source: Exercise | Explanation) -> dict:
     return data
 
 
-def _diagnoses(source: Exercise | Explanation) -> tuple[Diagnosis, ...]:
+def _diagnoses(source: Exercise | Explanation, lang: str) -> tuple[Diagnosis, ...]:
     if isinstance(source, Exercise):
-        return source.diagnoses()
+        return source.diagnoses(lang)
     if isinstance(source, Explanation):
-        return diagnose(source)
-    raise TypeError(
-        f"expected an Exercise or an Explanation (from explain(z)), got {type(source).__name__}"
+        return diagnose(source, lang)
+    raise TranslatableTypeError(
+        N_("expected an Exercise or an Explanation (from explain(z)), got {type}"),
+        type=type(source).__name__,
     )
 
 
-def diagnose(explanation: Explanation) -> tuple[Diagnosis, ...]:
+def diagnose(explanation: Explanation, lang: str | None = None) -> tuple[Diagnosis, ...]:
     """For each node to answer (inputs and named intermediates, backward order),
-    its gradient and what each slip would give there.
+    its gradient and what each slip would give there, said in ``lang``.
 
     >>> from autograd import Value
     >>> a = Value(2.0, label="a")
@@ -477,10 +551,13 @@ def diagnose(explanation: Explanation) -> tuple[Diagnosis, ...]:
     >>> [(m.code, m.value) for m in diagnose(explain(y))[0].mistakes]
     [('no-local', 1.0), ('sign', -3.0), ('forward-value', 2.0)]
     """
-    return tuple(_diagnosis(explanation, node) for node in explanation.to_find())
+    lang = resolve_language(lang)
+    return tuple(_diagnosis(explanation, node, lang) for node in explanation.to_find())
 
 
-def questions(source: Exercise | Explanation, mode: str = "practice") -> tuple[Question, ...]:
+def questions(
+    source: Exercise | Explanation, mode: str = "practice", lang: str | None = None
+) -> tuple[Question, ...]:
     """The questions the lesson page asks in ``mode``, in the order it asks them.
 
     "practice": each gradient to find (``diagnose``), at the backward step
@@ -498,116 +575,161 @@ def questions(source: Exercise | Explanation, mode: str = "practice") -> tuple[Q
     [('local', 1, '∂y/∂a ='), ('product', 1, '∂y/∂a × dy/dy =')]
     >>> questions(explain(y), "trainer")[0].judge(2.0).message
     '∂y/∂a: not the local derivative; ∂y/∂a for y = a·3 is 3'
+    >>> questions(explain(y), "trainer", lang="zh")[0].judge(2.0).message
+    '∂y/∂a：这不是局部导数；对 y = a·3，∂y/∂a 是 3。'
     """
+    lang = resolve_language(lang)
     explanation = source.explanation() if isinstance(source, Exercise) else source
     if mode == "practice":
         completions = explanation.completions()
         return tuple(
-            Question("gradient", completions[d.node] + 1, d.node, None, f"{d.symbol} =", d)
-            for d in _diagnoses(source)
+            Question("gradient", completions[d.node] + 1, d.node, None, f"{d.symbol} =", d, lang)
+            for d in _diagnoses(source, lang)
         )
     if mode == "trainer":
-        return tuple(_trainer_questions(explanation))
-    raise PracticeError(f"questions: mode must be one of {', '.join(MODES)}, got {mode!r}")
+        return tuple(_trainer_questions(explanation, lang))
+    raise PracticeError(
+        N_("questions: mode must be one of {modes}, got {mode!r}"),
+        modes=", ".join(MODES),
+        mode=mode,
+    )
 
 
-def _trainer_questions(explanation: Explanation) -> Iterator[Question]:
+def _trainer_questions(explanation: Explanation, lang: str = "en") -> Iterator[Question]:
     output = explanation.output
     for k, step in enumerate(explanation.backward, start=1):
         for edge in step.edges:
             if edge.constant:  # a number gets no gradient: nothing to ask
                 continue
-            local = _local_diagnosis(step, edge)
-            yield Question("local", k, edge.parent, edge.slot, f"{local.symbol} =", local)
-            product = _product_diagnosis(output, step, edge)
-            yield Question("product", k, edge.parent, edge.slot, f"{product.symbol} =", product)
+            local = _local_diagnosis(step, edge, lang)
+            yield Question("local", k, edge.parent, edge.slot, f"{local.symbol} =", local, lang)
+            product = _product_diagnosis(output, step, edge, lang)
+            yield Question(
+                "product", k, edge.parent, edge.slot, f"{product.symbol} =", product, lang
+            )
             if edge.arrivals > 1 and len(edge.received) == edge.arrivals:
-                total = _sum_diagnosis(explanation, edge)
+                total = _sum_diagnosis(explanation, edge, lang)
                 terms = " + ".join(atom(format_number(c)) for c in edge.received)
-                yield Question("sum", k, edge.parent, None, f"{total.symbol} = {terms} =", total)
+                prompt = f"{total.symbol} = {terms} ="
+                yield Question("sum", k, edge.parent, None, prompt, total, lang)
 
 
 def _diagnosed(
-    node: str, symbol: str, value: float, right: str, shown: str, candidates, other: str, code: str
+    node: str,
+    symbol: str,
+    value: float,
+    right: str,
+    shown: str,
+    candidates,
+    other: str,
+    code: str,
+    lang: str,
 ) -> Diagnosis:
     """A Diagnosis from the candidate slips, in order: a slip that gives the right
-    answer, or the number of an earlier one, is left out."""
+    answer, or the number of an earlier one, is left out. A candidate is (code,
+    number, sentence, its parameters): the sentence says ``{symbol}`` and the
+    number (``{value}``) as well."""
     mistakes: list[Mistake] = []
-    for slip, number, reason in candidates:
+    for slip, number, sentence, params in candidates:
         if _matches(number, value) or any(_matches(number, m.value) for m in mistakes):
             continue
-        message = f"{symbol}: you have {format_number(number)}, {reason}"
+        message = tr(lang, sentence, symbol=symbol, value=format_number(number), **params)
         mistakes.append(Mistake(slip, number, tolerance(number), message))
     return Diagnosis(
         node, symbol, value, tolerance(value), right, shown, None, tuple(mistakes), other, code
     )
 
 
-def _rule(step: BackwardStep, edge: EdgeStep) -> str:
+def _right(lang: str, worked: str) -> str:
+    """The message for a right answer: ``dz/db = 5·1 + 10·1 = 15: right``."""
+    return tr(lang, "{worked}: right", worked=worked)
+
+
+def _rule(step: BackwardStep, edge: EdgeStep, lang: str) -> str:
     """The operation's rule for one edge, with its number: ∂z/∂x for z = x·y is y = 5."""
     formula = edge.local_formula
     derivative = format_number(edge.local)
     if formula.template:
         derivative = equation(formula.text(), formula.numbers(), derivative)
     symbol, operation = local_symbol(step.node, edge.parent), step.formula.text()
-    return f"{symbol} for {step.node} = {operation} is {derivative}"
+    return tr(
+        lang,
+        "{symbol} for {node} = {operation} is {derivative}",
+        symbol=symbol,
+        node=step.node,
+        operation=operation,
+        derivative=derivative,
+    )
 
 
-def _local_diagnosis(step: BackwardStep, edge: EdgeStep) -> Diagnosis:
+_SIGN = N_("{symbol}: you have {value}, which has the right size but the wrong sign; {worked}")
+
+
+def _local_diagnosis(step: BackwardStep, edge: EdgeStep, lang: str) -> Diagnosis:
     """A local derivative asked for: a sign slip, or else a wrong rule (local-rule)."""
-    symbol, rule = local_symbol(step.node, edge.parent), _rule(step, edge)
-    sign = ("sign", -edge.local, f"which has the right size but the wrong sign; {rule}")
+    symbol, rule = local_symbol(step.node, edge.parent), _rule(step, edge, lang)
+    sign = ("sign", -edge.local, _SIGN, {"worked": rule})
     return _diagnosed(
         edge.parent,
         symbol,
         edge.local,
-        f"{symbol} = {format_number(edge.local)}: right",
+        _right(lang, f"{symbol} = {format_number(edge.local)}"),
         rule,
         [sign],
-        f"{symbol}: not the local derivative; {rule}",
+        tr(lang, "{symbol}: not the local derivative; {rule}", symbol=symbol, rule=rule),
         LOCAL_RULE,
+        lang,
     )
 
 
-def _product_diagnosis(output: str, step: BackwardStep, edge: EdgeStep) -> Diagnosis:
+_NO_LOCAL = N_(
+    "{symbol}: you have {value}, which is the upstream gradient {upstream} alone; "
+    "multiply it by the local derivative {local}"
+)
+_NO_UPSTREAM = N_(
+    "{symbol}: you have {value}, which is the local derivative {local} alone; "
+    "multiply it by the upstream gradient {upstream}"
+)
+
+
+def _product_diagnosis(output: str, step: BackwardStep, edge: EdgeStep, lang: str) -> Diagnosis:
     """What an edge sends: local derivative × upstream gradient, one factor left out or its sign."""
     local, upstream = local_symbol(step.node, edge.parent), gradient_symbol(output, step.node)
     local_value = f"{local} = {format_number(edge.local)}"
     upstream_value = f"{upstream} = {format_number(edge.upstream)}"
     symbol, product = f"{local} × {upstream}", product_text(edge)
     candidates = [
-        (
-            "no-local",
-            edge.upstream,
-            f"which is the upstream gradient {upstream} alone; "
-            f"multiply it by the local derivative {local_value}",
-        ),
-        (
-            "no-upstream",
-            edge.local,
-            f"which is the local derivative {local} alone; "
-            f"multiply it by the upstream gradient {upstream_value}",
-        ),
-        (
-            "sign",
-            -edge.contribution,
-            f"which has the right size but the wrong sign; {symbol} = {product}",
-        ),
+        ("no-local", edge.upstream, _NO_LOCAL, {"upstream": upstream, "local": local_value}),
+        ("no-upstream", edge.local, _NO_UPSTREAM, {"local": local, "upstream": upstream_value}),
+        ("sign", -edge.contribution, _SIGN, {"worked": f"{symbol} = {product}"}),
     ]
     return _diagnosed(
         edge.parent,
         symbol,
         edge.contribution,
-        f"{symbol} = {product}: right",
-        f"{edge.parent} receives {symbol} = {product}",
+        _right(lang, f"{symbol} = {product}"),
+        tr(
+            lang,
+            "{node} receives {symbol} = {product}",
+            node=edge.parent,
+            symbol=symbol,
+            product=product,
+        ),
         candidates,
-        f"{symbol}: not right, and not one of the usual slips; multiply the local "
-        f"derivative {local_value} by the upstream gradient {upstream_value}",
+        tr(
+            lang,
+            "{symbol}: not right, and not one of the usual slips; multiply the local "
+            "derivative {local} by the upstream gradient {upstream}",
+            symbol=symbol,
+            local=local_value,
+            upstream=upstream_value,
+        ),
         OTHER,
+        lang,
     )
 
 
-def _sum_diagnosis(explanation: Explanation, last: EdgeStep) -> Diagnosis:
+def _sum_diagnosis(explanation: Explanation, last: EdgeStep, lang: str) -> Diagnosis:
     """A node's gradient when its last contribution arrives: the sum of them all."""
     node, received = last.parent, last.received
     symbol = gradient_symbol(explanation.output, node)
@@ -618,114 +740,169 @@ def _sum_diagnosis(explanation: Explanation, last: EdgeStep) -> Diagnosis:
     for sender in senders:
         seen[sender] += 1
         if alike[sender] > 1:
-            sources.append(f"from {sender}, along edge {seen[sender]} of {alike[sender]}")
+            sources.append(
+                tr(
+                    lang,
+                    "from {sender}, along edge {k} of {n}",
+                    sender=sender,
+                    k=seen[sender],
+                    n=alike[sender],
+                )
+            )
         else:
-            sources.append(f"from {sender}")
+            sources.append(tr(lang, "from {sender}", sender=sender))
     n = len(received)
     sizes = range(1, n) if n <= FULL_SUM_MAX_PATHS else (1, n - 1)
     candidates = []
     for size in sizes:
         for subset in itertools.combinations(range(n), size):
-            taken = " plus ".join(sources[i] for i in subset)
-            left = " and ".join(
-                f"{format_number(received[i])} {sources[i]}" for i in range(n) if i not in subset
+            taken = _plus(lang, [sources[i] for i in subset])
+            left = _and(
+                lang,
+                [
+                    tr(
+                        lang,
+                        "{number} {source}",
+                        number=format_number(received[i]),
+                        source=sources[i],
+                    )
+                    for i in range(n)
+                    if i not in subset
+                ],
             )
-            reason = f"which is what {node} received {taken} only; {node} also receives {left}"
-            candidates.append(("missed-path", sum(received[i] for i in subset), reason))
+            sentence = N_(
+                "{symbol}: you have {value}, which is what {node} received {taken} only; "
+                "{node} also receives {left}"
+            )
+            params = {"node": node, "taken": taken, "left": left}
+            candidates.append(("missed-path", sum(received[i] for i in subset), sentence, params))
     total = sum_so_far(last)
-    candidates.append(
-        ("sign", -last.total, f"which has the right size but the wrong sign; {symbol} = {total}")
-    )
+    candidates.append(("sign", -last.total, _SIGN, {"worked": f"{symbol} = {total}"}))
     terms = " + ".join(atom(format_number(c)) for c in received)
     return _diagnosed(
         node,
         symbol,
         last.total,
-        f"{symbol} = {total}: right",
+        _right(lang, f"{symbol} = {total}"),
         f"{symbol} = {total}",
         candidates,
-        f"{symbol}: not right; add every contribution {node} received: {terms}",
+        tr(
+            lang,
+            "{symbol}: not right; add every contribution {node} received: {terms}",
+            symbol=symbol,
+            node=node,
+            terms=terms,
+        ),
         OTHER,
+        lang,
     )
 
 
-def score_card(asked: int, first_try: int, mistakes: Mapping[str, int], shown: int) -> list[str]:
+def score_card(
+    asked: int, first_try: int, mistakes: Mapping[str, int], shown: int, lang: str | None = None
+) -> list[str]:
     """The lines of a score card: right at the first try, each mistake code made
     and how often, how many answers were shown. The lesson page writes its card
-    with the same sentences (``SCORE_TEXT``), its numbers put in.
+    with the same sentences (``score_text``), its numbers put in.
 
     >>> score_card(9, 7, {"sign": 1, "local-rule": 2}, 1)  # doctest: +NORMALIZE_WHITESPACE
     ['Score: 7 of 9 right at the first try', '1 × sign: the wrong sign',
      '2 × local-rule: a wrong local derivative', 'Shown without an answer: 1']
+    >>> score_card(9, 7, {"sign": 1}, 0, lang="zh")
+    ['得分：9 题中 7 题第一次就答对', '1 × sign：符号错了']
     """
-    lines = [SCORE_TEXT["score"].format(right=first_try, asked=asked)]
+    lang = resolve_language(lang)
+    text = score_text(lang)
+    lines = [text["score"].format(right=first_try, asked=asked)]
     for code in CODES:
         if mistakes.get(code):
             lines.append(
-                SCORE_TEXT["mistake"].format(
-                    count=mistakes[code], code=code, meaning=CODE_MEANINGS[code]
+                text["mistake"].format(
+                    count=mistakes[code], code=code, meaning=code_meaning(code, lang)
                 )
             )
     if shown:
-        lines.append(SCORE_TEXT["shown"].format(count=shown))
+        lines.append(text["shown"].format(count=shown))
     return lines
 
 
-# The score card's sentences, whole, with named slots for the numbers.
+# The score card's sentences, whole, with named slots for the numbers (in English;
+# ``score_text`` gives them in a language, for a page to fill in).
 SCORE_TEXT = {
-    "score": "Score: {right} of {asked} right at the first try",
-    "mistake": "{count} × {code}: {meaning}",
-    "shown": "Shown without an answer: {count}",
+    "score": N_("Score: {right} of {asked} right at the first try"),
+    "mistake": N_("{count} × {code}: {meaning}"),
+    "shown": N_("Shown without an answer: {count}"),
 }
 
 
-def _diagnosis(explanation: Explanation, node: str) -> Diagnosis:
+def score_text(lang: str | None = None) -> dict[str, str]:
+    """The score card's sentences in ``lang``, their slots not yet filled.
+
+    >>> score_text("zh")["shown"]
+    '直接查看答案：{count} 次'
+    """
+    lang = resolve_language(lang)
+    return {key: tr(lang, message, **_SLOTS) for key, message in SCORE_TEXT.items()}
+
+
+# Filling a slot with itself keeps it for the page (or ``score_card``) to fill.
+_SLOTS = {name: f"{{{name}}}" for name in ("right", "asked", "count", "code", "meaning")}
+
+
+def _diagnosis(explanation: Explanation, node: str, lang: str) -> Diagnosis:
     output, gradient = explanation.output, explanation.gradients[node]
     symbol = gradient_symbol(output, node)
     leaf_sum = explanation.chain_sum(node)
     chain = _chain(explanation, node)
+    worked = f"{symbol} = {chain}"
     candidates = [
-        *_missed_paths(explanation, node, leaf_sum),
+        *_missed_paths(explanation, node, leaf_sum, lang),
         *_forgotten_factors(explanation, node),
         (
             "sign",
             -gradient,
-            "which has the right size but the wrong sign; check the sign of each factor "
-            f"in {symbol} = {chain}",
+            N_(
+                "{symbol}: you have {value}, which has the right size but the wrong sign; "
+                "check the sign of each factor in {worked}"
+            ),
+            {"worked": worked},
         ),
         (
             "forward-value",
             explanation.value(node),
-            f"which is the value of {node} from the forward pass, not its gradient; "
-            f"{symbol} = {chain}",
+            N_(
+                "{symbol}: you have {value}, which is the value of {node} from the forward "
+                "pass, not its gradient; {worked}"
+            ),
+            {"node": node, "worked": worked},
         ),
     ]
-    mistakes: list[Mistake] = []
-    for code, value, reason in candidates:
-        if _matches(value, gradient) or any(_matches(value, m.value) for m in mistakes):
-            continue  # not a mistake, or already named by a slip tried earlier
-        message = f"{symbol}: you have {format_number(value)}, {reason}"
-        mistakes.append(Mistake(code, value, tolerance(value), message))
-    return Diagnosis(
-        node=node,
-        symbol=symbol,
-        gradient=gradient,
-        tolerance=tolerance(gradient),
-        right=f"{symbol} = {format_number(gradient)}: right",
-        explanation=_worked(explanation, leaf_sum),
-        leaf_sum=leaf_sum,
-        mistakes=tuple(mistakes),
-        other=f"{symbol}: not right, and not one of the usual slips; "
-        f"work it out as {symbol} = {chain}",
+    diagnosis = _diagnosed(
+        node,
+        symbol,
+        gradient,
+        _right(lang, f"{symbol} = {format_number(gradient)}"),
+        _worked(explanation, leaf_sum, lang),
+        candidates,
+        tr(
+            lang,
+            "{symbol}: not right, and not one of the usual slips; work it out as {worked}",
+            symbol=symbol,
+            worked=worked,
+        ),
+        OTHER,
+        lang,
     )
+    return replace(diagnosis, leaf_sum=leaf_sum)
 
 
-def _worked(explanation: Explanation, leaf_sum: LeafSum) -> str:
-    """The chain-rule sum; for a node the output uses directly, with the local formula."""
+def _worked(explanation: Explanation, leaf_sum: LeafSum, lang: str) -> str:
+    """The chain-rule sum (a grouped sum's note in ``lang``); for a node the output
+    uses directly, with the local formula."""
     (path, *others) = leaf_sum.paths
     formula = _formula(explanation, *path.nodes) if len(path.nodes) == 2 else None
     if others or formula is None or not formula.template:
-        return leaf_sum.text()
+        return leaf_sum.text(lang)
     parts = (formula.text(), formula.numbers(), format_number(leaf_sum.total))
     return equation(gradient_symbol(*path.nodes), local_symbol(*path.nodes), *parts)
 
@@ -756,30 +933,37 @@ def _chain(explanation: Explanation, node: str) -> str:
     return " + ".join(terms)
 
 
-def _missed_paths(explanation: Explanation, node: str, leaf_sum: LeafSum) -> Iterator[tuple]:
+def _missed_paths(
+    explanation: Explanation, node: str, leaf_sum: LeafSum, lang: str
+) -> Iterator[tuple]:
     """Some of the paths summed, the others left out: single paths first."""
     paths = leaf_sum.paths
     contributions = [math.prod(p.factors) for p in paths]
-    routes = _routes(paths)
+    routes = _routes(paths, lang)
     n = len(paths)
     # Every proper subset while that is few; beyond, one path or all but one.
     sizes = range(1, n) if n <= FULL_SUM_MAX_PATHS else (1, n - 1)
+    sentence = N_(
+        "{symbol}: you have {value}, which is {taken} only; {node} also reaches {output} {left}"
+    )
     for size in sizes:
         for subset in itertools.combinations(range(n), size):
-            taken = [_path_phrase(paths[i], routes[i], leaf_sum.grouped) for i in subset]
+            taken = [_path_phrase(paths[i], routes[i], leaf_sum.grouped, lang) for i in subset]
             left = [
                 f"{routes[i]} ({format_number(contributions[i])})"
                 for i in range(n)
                 if i not in subset
             ]
-            reason = (
-                f"which is {' plus '.join(taken)} only; "
-                f"{node} also reaches {explanation.output} {' and '.join(left)}"
-            )
-            yield "missed-path", sum(contributions[i] for i in subset), reason
+            params = {
+                "taken": _plus(lang, taken),
+                "node": node,
+                "output": explanation.output,
+                "left": _and(lang, left),
+            }
+            yield "missed-path", sum(contributions[i] for i in subset), sentence, params
 
 
-def _routes(paths: tuple[Path, ...]) -> list[str]:
+def _routes(paths: tuple[Path, ...], lang: str) -> list[str]:
     """How each path runs from the output to the node: 'through x', 'through u
     and x', 'directly'; paths alike (an operation that uses a node twice has
     two edges to it) are told apart: 'through h, along edge 2 of 2'."""
@@ -790,21 +974,35 @@ def _routes(paths: tuple[Path, ...]) -> list[str]:
         seen[path] += 1
         middle = path.nodes[1:-1]
         if not middle:
-            route = "directly"
+            route = tr(lang, "directly")
         elif len(middle) == 1:
-            route = f"through {middle[0]}"
+            route = tr(lang, "through {node}", node=middle[0])
         else:
-            route = f"through {', '.join(middle[:-1])} and {middle[-1]}"
+            route = tr(
+                lang,
+                "through {nodes} and {last}",
+                nodes=", ".join(middle[:-1]),
+                last=middle[-1],
+            )
         if alike[path] > 1:
-            route = f"{route}, along edge {seen[path]} of {alike[path]}"
+            route = tr(
+                lang,
+                "{route}, along edge {k} of {n}",
+                route=route,
+                k=seen[path],
+                n=alike[path],
+            )
         routes.append(route)
     return routes
 
 
-def _path_phrase(path: Path, route: str, grouped: bool) -> str:
+def _path_phrase(path: Path, route: str, grouped: bool, lang: str) -> str:
     if len(path.nodes) == 2:  # 'directly', or 'directly, along edge 1 of 2'
-        return f"the direct edge from {path.nodes[0]}{route.removeprefix('directly')}"
-    return f"the {'paths' if grouped else 'path'} {route}"
+        edge = route.removeprefix(tr(lang, "directly"))
+        return tr(lang, "the direct edge from {node}{edge}", node=path.nodes[0], edge=edge)
+    if grouped:
+        return tr(lang, "the paths {route}", route=route)
+    return tr(lang, "the path {route}", route=route)
 
 
 def _forgotten_factors(explanation: Explanation, node: str) -> Iterator[tuple]:
@@ -818,25 +1016,25 @@ def _forgotten_factors(explanation: Explanation, node: str) -> Iterator[tuple]:
     local = [local_symbol(step.node, node) for step, _ in edges]
     local_values = [f"{symbol} = {format_number(e.local)}" for symbol, (_, e) in zip(local, edges)]
     if len(edges) == 1:
-        no_local = (
-            f"which is the upstream gradient {upstream[0]} alone; "
-            f"multiply it by the local derivative {local_values[0]}"
-        )
-        no_upstream = (
-            f"which is the local derivative {local[0]} alone; "
-            f"multiply it by the upstream gradient {upstream_values[0]}"
-        )
+        no_local = (_NO_LOCAL, {"upstream": upstream[0], "local": local_values[0]})
+        no_upstream = (_NO_UPSTREAM, {"local": local[0], "upstream": upstream_values[0]})
     else:
         no_local = (
-            f"which is the upstream gradients {' + '.join(upstream)} alone; "
-            f"multiply each by its local derivative ({', '.join(local_values)})"
+            N_(
+                "{symbol}: you have {value}, which is the upstream gradients {upstream} alone; "
+                "multiply each by its local derivative ({locals})"
+            ),
+            {"upstream": " + ".join(upstream), "locals": ", ".join(local_values)},
         )
         no_upstream = (
-            f"which is the local derivatives {' + '.join(local)} alone; "
-            f"multiply each by its upstream gradient ({', '.join(upstream_values)})"
+            N_(
+                "{symbol}: you have {value}, which is the local derivatives {local} alone; "
+                "multiply each by its upstream gradient ({upstreams})"
+            ),
+            {"local": " + ".join(local), "upstreams": ", ".join(upstream_values)},
         )
-    yield "no-local", sum(edge.upstream for _, edge in edges), no_local
-    yield "no-upstream", sum(edge.local for _, edge in edges), no_upstream
+    yield "no-local", sum(edge.upstream for _, edge in edges), *no_local
+    yield "no-upstream", sum(edge.local for _, edge in edges), *no_upstream
 
 
 def exercise(level: int = 1, seed: int = 0) -> Exercise:
@@ -855,11 +1053,13 @@ def exercise(level: int = 1, seed: int = 0) -> Exercise:
     True
     """
     if isinstance(level, bool) or level not in LEVELS:
-        raise PracticeError(f"exercise: level must be 1, 2, 3 or 4, got {level!r}")
+        raise PracticeError(N_("exercise: level must be 1, 2, 3 or 4, got {level!r}"), level=level)
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"exercise: seed must be a whole number, got {seed!r}")
+        raise TranslatableTypeError(
+            N_("exercise: seed must be a whole number, got {seed!r}"), seed=seed
+        )
     if seed < 0:  # random.Random(-s) is random.Random(s): keep one name for each exercise
-        raise PracticeError(f"exercise: seed must be 0 or more, got {seed}")
+        raise PracticeError(N_("exercise: seed must be 0 or more, got {seed}"), seed=seed)
     rng = random.Random(seed)
     write = _WRITERS[level - 1]
     # Draw until the numbers are friendly; the same draws follow from the same seed.
@@ -868,7 +1068,14 @@ def exercise(level: int = 1, seed: int = 0) -> Exercise:
         candidate = _candidate("; ".join(statements), at, level, seed)
         if candidate is not None and _friendly(candidate):
             return candidate
-    raise RuntimeError(f"exercise(level={level}, seed={seed}): no friendly exercise in 1000 draws")
+    raise RuntimeError(
+        tr(
+            None,
+            "exercise(level={level}, seed={seed}): no friendly exercise in 1000 draws",
+            level=level,
+            seed=seed,
+        )
+    )
 
 
 def _candidate(program: str, at: dict[str, float], level: int, seed: int) -> Exercise | None:
@@ -1235,9 +1442,12 @@ def _wrong_rules(explanation: Explanation) -> dict[tuple, tuple[float, int]]:
     return rules
 
 
-def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text") -> str:
+def worksheet(
+    count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text", lang: str | None = None
+) -> str:
     """``count`` exercises (seeds ``seed``, ``seed + 1``, ...), then the answer key
-    with each solution's chain-rule sums; ``fmt`` is text, markdown or latex.
+    with each solution's chain-rule sums; ``fmt`` is text, markdown or latex;
+    the words in ``lang`` (the same exercises in every language).
 
     >>> print(worksheet(1, level=1, seed=3))  # doctest: +ELLIPSIS
     Worksheet: 1 exercise at level 1 (seed 3)
@@ -1253,65 +1463,220 @@ def worksheet(count: int = 10, level: int = 1, seed: int = 0, fmt: str = "text")
        dz/da = ∂z/∂x·∂x/∂a = 2·(-1) = -2
     """
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
-        raise PracticeError(f"worksheet: count must be a whole number from 1 to 100, got {count!r}")
+        raise PracticeError(
+            N_("worksheet: count must be a whole number from 1 to 100, got {count!r}"), count=count
+        )
     if fmt not in FORMATS:
-        raise PracticeError(f"worksheet: fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise PracticeError(
+            N_("worksheet: fmt must be one of {formats}, got {fmt!r}"),
+            formats=", ".join(FORMATS),
+            fmt=fmt,
+        )
+    lang = resolve_language(lang)
     exercises = [exercise(level, seed + i) for i in range(count)]
-    plural = "exercise" if count == 1 else "exercises"
-    seeds = f"seed {seed}" if count == 1 else f"seeds {seed} to {seed + count - 1}"
-    title = f"Worksheet: {count} {plural} at level {level} ({seeds})"
-    task = (
-        "Find the gradient of the output with respect to every input and named intermediate.\n"
-        f"In the terminal, autograd practice --level {level} --seed SEED checks each answer."
-    )
+    if count == 1:
+        title = tr(
+            lang, "Worksheet: 1 exercise at level {level} (seed {seed})", level=level, seed=seed
+        )
+    else:
+        title = tr(
+            lang,
+            "Worksheet: {count} exercises at level {level} (seeds {seed} to {last})",
+            count=count,
+            level=level,
+            seed=seed,
+            last=seed + count - 1,
+        )
+    # The command to copy stays apart from the sentences, for LaTeX to set as code.
+    command = f"autograd practice --level {level} --seed SEED"
+    task = [
+        tr(
+            lang,
+            "Find the gradient of the output with respect to every input and named intermediate.",
+        ),
+        tr(lang, "In the terminal, {command} checks each answer.", command="@@COMMAND@@"),
+    ]
     write = {"text": _sheet_text, "markdown": _sheet_markdown, "latex": _sheet_latex}[fmt]
-    return write(title, task, exercises)
+    return write(title, task, command, exercises, lang)
 
 
-def _sheet_text(title: str, task: str, exercises: list[Exercise]) -> str:
-    lines = [title, task, ""]
+def _find(lang: str, symbols: str, seed: int | None) -> str:
+    return tr(lang, "find {symbols}   (seed {seed})", symbols=symbols, seed=seed)
+
+
+def _sheet_text(
+    title: str, task: list[str], command: str, exercises: list[Exercise], lang: str
+) -> str:
+    lines = [title, *(line.replace("@@COMMAND@@", command) for line in task), ""]
     for i, ex in enumerate(exercises, 1):
-        symbols = ", ".join(d.symbol for d in ex.diagnoses())
+        symbols = ", ".join(d.symbol for d in ex.diagnoses(lang))
         indent = " " * len(f"{i}. ")
-        lines += [f"{i}. {ex.heading()}", f"{indent}find {symbols}   (seed {ex.seed})", ""]
-    lines += ["Answer key", ""]
+        lines += [f"{i}. {ex.heading(lang)}", f"{indent}{_find(lang, symbols, ex.seed)}", ""]
+    lines += [tr(lang, "Answer key"), ""]
     for i, ex in enumerate(exercises, 1):
         indent = " " * len(f"{i}. ")
         lines.append(f"{i}. {ex.output} = {format_number(ex.value)}")
-        lines += [f"{indent}{d.explanation}" for d in ex.diagnoses()]
+        lines += [f"{indent}{d.explanation}" for d in ex.diagnoses(lang)]
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
-def _sheet_markdown(title: str, task: str, exercises: list[Exercise]) -> str:
+def _sheet_markdown(
+    title: str, task: list[str], command: str, exercises: list[Exercise], lang: str
+) -> str:
     lines = [f"## {title}", ""]
-    for line in task.splitlines():
-        lines += [markdown_escape(line), ""]
+    for line in task:
+        escaped = markdown_escape(line).replace("@@COMMAND@@", f"`{command}`")
+        lines += [escaped, ""]
     for i, ex in enumerate(exercises, 1):
         given = ", ".join(f"{n} = {format_number(v)}" for n, v in ex.at.items())
-        symbols = ", ".join(d.symbol for d in ex.diagnoses())
-        lines.append(f"{i}. `{ex.program}` at {given}: find {symbols} (seed {ex.seed})")
-    lines += ["", "## Answer key", ""]
+        symbols = ", ".join(d.symbol for d in ex.diagnoses(lang))
+        item = tr(
+            lang,
+            "{program} at {values}: find {symbols} (seed {seed})",
+            program=f"`{ex.program}`",
+            values=given,
+            symbols=symbols,
+            seed=ex.seed,
+        )
+        lines.append(f"{i}. {item}")
+    lines += ["", f"## {tr(lang, 'Answer key')}", ""]
     for i, ex in enumerate(exercises, 1):
         lines += [f"**{i}.** {ex.output} = {format_number(ex.value)}", ""]
-        lines += [f"- {markdown_escape(d.explanation)}" for d in ex.diagnoses()]
+        lines += [f"- {markdown_escape(d.explanation)}" for d in ex.diagnoses(lang)]
         lines.append("")
     return "\n".join(lines).rstrip()
 
 
-def _sheet_latex(title: str, task: str, exercises: list[Exercise]) -> str:
-    task = task.replace("autograd practice --level", r"\verb|autograd practice --level")
-    task = task.replace("SEED", "SEED|")
-    lines = [rf"\section*{{{title}}}", task, r"\begin{enumerate}"]
+def _sheet_latex(
+    title: str, task: list[str], command: str, exercises: list[Exercise], lang: str
+) -> str:
+    # \verb prints a command or a program as typed; neither contains the | delimiter.
+    task_lines = [line.replace("@@COMMAND@@", rf"\verb|{command}|") for line in task]
+    lines = [rf"\section*{{{title}}}", *task_lines, r"\begin{enumerate}"]
     for ex in exercises:
         given = ", ".join(f"${latex_name(n)} = {latex_number(v)}$" for n, v in ex.at.items())
-        symbols = ", ".join(f"${latex_gradient(ex.output, d.node)}$" for d in ex.diagnoses())
-        # \verb prints the program as typed; a program never contains the | delimiter.
-        lines.append(rf"\item \verb|{ex.program}| at {given}: find {symbols} (seed {ex.seed})")
-    lines += [r"\end{enumerate}", r"\section*{Answer key}", r"\begin{enumerate}"]
+        symbols = ", ".join(f"${latex_gradient(ex.output, d.node)}$" for d in ex.diagnoses(lang))
+        item = tr(
+            lang,
+            "{program} at {values}: find {symbols} (seed {seed})",
+            program=rf"\verb|{ex.program}|",
+            values=given,
+            symbols=symbols,
+            seed=ex.seed,
+        )
+        lines.append(rf"\item {item}")
+    answer_key = tr(lang, "Answer key")
+    lines += [r"\end{enumerate}", rf"\section*{{{answer_key}}}", r"\begin{enumerate}"]
     for ex in exercises:
-        rows = " \\\\\n".join(d.leaf_sum.latex() for d in ex.diagnoses())
+        rows = " \\\\\n".join(d.leaf_sum.latex(lang) for d in ex.diagnoses(lang))
         value = rf"${latex_name(ex.output)} = {latex_number(ex.value)}$"
         lines += [rf"\item {value}", r"\[", r"\begin{aligned}", rows, r"\end{aligned}", r"\]"]
     lines.append(r"\end{enumerate}")
     return "\n".join(lines)
+
+
+def dialogue(ex: Exercise, lang: str | None = None, *, read=None, write=print) -> int:
+    """The terminal dialogue of ``autograd practice``: the forward pass, then each
+    gradient asked in backward order and checked as it comes; the score at the
+    end (or where the input ends). ``read(prompt)`` gives a line or None at the
+    end of the input (by default standard input, echoed when piped). Returns
+    the number of gradients right at the first try.
+
+    >>> answers = iter(["5", "10", "?", "5"])
+    >>> ex = Exercise("x = 2*w + b; y = b + 1; z = x*y", {"w": 3, "b": 4})
+    >>> dialogue(ex, "zh", read=lambda prompt: next(answers, None))  # doctest: +ELLIPSIS
+    <BLANKLINE>
+    正向传播：
+    ...
+    得分：3 题中 2 题第一次就答对（输入在第 3 题后结束，共 4 题）
+    2
+    """
+    lang = resolve_language(lang)
+    read = read or _read_line
+    write()
+    write(tr(lang, "Forward pass:"))
+    forward = ex.explanation().in_language(lang).forward_text()
+    write("\n".join(f"  {line}" for line in forward.splitlines()))
+    write()
+    write(tr(lang, "Backward pass: type each gradient as a number, or ? to see it."))
+    diagnoses = ex.diagnoses(lang)
+    first_try = 0
+    for done, diagnosis in enumerate(diagnoses):
+        outcome = _ask(diagnosis, lang, read, write)
+        if outcome is None:  # end of input: stop here, with the score so far
+            write()
+            write(
+                tr(
+                    lang,
+                    "score: {right}/{asked} right at the first try "
+                    "(input ended after {done} of {count})",
+                    right=first_try,
+                    asked=done,
+                    done=done,
+                    count=len(diagnoses),
+                )
+            )
+            return first_try
+        first_try += outcome
+    write(
+        tr(
+            lang,
+            "score: {right}/{asked} right at the first try",
+            right=first_try,
+            asked=len(diagnoses),
+        )
+    )
+    return first_try
+
+
+def _ask(diagnosis: Diagnosis, lang: str, read, write) -> bool | None:
+    """Ask for one gradient until it is right or shown: right at the first try, or None at EOF."""
+    tries = 0
+    while True:
+        line = read(f"{diagnosis.symbol} = ")
+        if line is None:
+            return None
+        text = line.strip()
+        if text == "?":
+            write("  " + tr(lang, "answer: {worked}", worked=diagnosis.explanation))
+            return False
+        if not NUMBER.fullmatch(text):
+            if text:
+                said = tr(
+                    lang,
+                    "{text!r} is not a number: type one such as 2.5 or -0.25, or ? to see it",
+                    text=text,
+                )
+            else:
+                said = tr(
+                    lang,
+                    "an empty line is not a number: type one such as 2.5 or -0.25, or ? to see it",
+                )
+            write(f"  {said}")
+            continue
+        if not math.isfinite(float(text)):
+            said = tr(
+                lang,
+                "{text} is too large for a float: type a number such as 2.5, or ? to see it",
+                text=text,
+            )
+            write(f"  {said}")
+            continue
+        tries += 1
+        verdict = diagnosis.judge(float(text))
+        if verdict.correct:
+            write("  " + tr(lang, "right"))
+            return tries == 1
+        write("  " + tr(lang, "{message}; try again, or ? to see it", message=verdict.message))
+
+
+def _read_line(prompt: str) -> str | None:
+    """One line from standard input, None at its end; piped input is echoed for the transcript."""
+    print(prompt, end="", flush=True)
+    line = sys.stdin.readline()
+    if not line:
+        return None
+    if not sys.stdin.isatty():  # a terminal shows what was typed; a pipe does not
+        print(line.rstrip("\n"))
+    return line

@@ -23,6 +23,13 @@ The API (the page uses it; so can other tools):
   the student's page ``/class/{code}`` and the teacher's ``/teach/{code}``; its
   classes, students and answers are kept in a database (``autograd.classes``).
 
+Every word the server sends is in the request's language (``request_language``):
+a ``lang`` query parameter (``/?lang=zh``; ``"lang"`` in the lesson's JSON
+body), else the ``autograd_lang`` cookie that ``GET /?lang=zh`` sets (the
+page's language switch is two such links, so the choice is remembered), else
+``Accept-Language`` (zh, zh-CN, zh-Hans, zh-TW: Chinese; else English).
+Every response that can depend on them says ``Vary: Accept-Language, Cookie``.
+
 Hostile input costs little, and a few heavy requests cannot starve a class:
 
 - bodies are capped (413) and every field is checked before any work (400);
@@ -102,8 +109,17 @@ from autograd.httpjson import (
     error_response,
     json_type,
     json_value,
-    one_line,
     read_json,
+)
+from autograd.i18n import (
+    LANGUAGES,
+    N_,
+    TranslatableValueError,
+    language_from_accept_language,
+    language_name,
+    language_tag,
+    match_language,
+    tr,
 )
 from autograd.program import (
     WORKED_EXAMPLE,
@@ -204,8 +220,8 @@ def create_app(
     app.state.checking = CapacityLimiter(app.state.limits.max_concurrent)
     app.state.answers = Answers(app.state.limits.cache_entries, app.state.limits.cache_bytes)
     app.state.slow_hook = slow_hook
-    app.state.page = None  # built on the first GET /, when the lesson module is wanted
-    app.state.class_pages = {}  # the student's and the teacher's page, built on first use
+    app.state.pages = {}  # by language, each built on its first GET /
+    app.state.class_pages = {}  # by role and language: the student's and the teacher's page
     # A class's items are checked, and their lessons served, as /api/lesson's are.
     app.state.classroom = Classroom(
         classes,
@@ -222,15 +238,45 @@ def create_app(
 
 
 async def page(request: Request) -> Response:
-    """The lesson page of the worked example, with the controls that make it live."""
+    """The lesson page of the worked example, with the controls that make it live,
+    in the request's language; ``?lang=zh`` also remembers the choice (a cookie)."""
     state = request.app.state
-    if state.page is None:  # built once, on the first visit
+    lang = request_language(request.scope)
+    if lang not in state.pages:  # built once per language, on the first visit
         try:
-            state.page = await _in_slot(request, False, _page_template, state.limits)
+            state.pages[lang] = await _in_slot(request, False, _page_template, state.limits, lang)
         except Busy:
-            return _busy(state.limits)
+            return _busy(state.limits, lang)
     nonce = request.scope["state"]["csp_nonce"]
-    return HTMLResponse(state.page.replace(NONCE, nonce))
+    response = HTMLResponse(state.pages[lang].replace(NONCE, nonce))
+    chosen = match_language(request.query_params.get("lang", ""))
+    if chosen:
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+# The cookie that keeps the language a reader chose with the page's switch.
+LANGUAGE_COOKIE = "autograd_lang"
+
+
+def request_language(scope: Scope) -> str:
+    """The language to answer a request in: its ``lang`` query parameter, else
+    the cookie the page's switch set, else its ``Accept-Language``; English when
+    none names a language we have.
+
+    >>> def ask(query=b"", **headers):
+    ...     pairs = [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
+    ...     return request_language({"type": "http", "query_string": query, "headers": pairs})
+    >>> ask(accept_language="zh-TW,zh;q=0.9"), ask(accept_language="fr, en;q=0.5"), ask()
+    ('zh', 'en', 'en')
+    >>> ask(b"lang=en", accept_language="zh"), ask(cookie="autograd_lang=zh", accept_language="en")
+    ('en', 'zh')
+    """
+    request = Request(scope)
+    for chosen in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen and (lang := match_language(chosen[:35])):
+            return lang
+    return language_from_accept_language(request.headers.get("accept-language"))
 
 
 async def class_page(request: Request) -> Response:
@@ -245,18 +291,19 @@ async def class_page(request: Request) -> Response:
     if code is None:
         raise HTTPException(404)
     role = "teacher" if request.url.path.startswith("/teach/") else "student"
+    lang = request_language(request.scope)
     state = request.app.state
-    if role not in state.class_pages:  # built once, on the first visit
+    if (role, lang) not in state.class_pages:  # built once, on the first visit
         try:
-            state.class_pages[role] = await _in_slot(
-                request, False, _class_template, role, state.limits
+            state.class_pages[role, lang] = await _in_slot(
+                request, False, _class_template, role, state.limits, lang
             )
         except Busy:
-            return _busy(state.limits)
+            return _busy(state.limits, lang)
     from autograd.classpages import for_class
 
     nonce = request.scope["state"]["csp_nonce"]
-    return HTMLResponse(for_class(state.class_pages[role], code).replace(NONCE, nonce))
+    return HTMLResponse(for_class(state.class_pages[role, lang], code).replace(NONCE, nonce))
 
 
 async def healthz(request: Request) -> Response:
@@ -264,30 +311,34 @@ async def healthz(request: Request) -> Response:
 
 
 async def api_lesson(request: Request) -> Response:
-    """The lesson JSON for ``{"program": ..., "at": {...}, "practice": false}``."""
+    """The lesson JSON for ``{"program": ..., "at": {...}, "practice": false}``
+    (and ``"lang": "zh"``, else the request's language)."""
+    lang = request_language(request.scope)
     try:
-        program, values, practice = _lesson_request(await read_json(request))
+        program, values, practice, lang = _lesson_request(await read_json(request), lang)
     except RequestError as error:
-        return error_response(error)
+        return error_response(error, lang)
     # repr keeps -0.0 apart from 0.0; the order the client sent the values in does not matter.
     at = tuple(sorted((name, repr(value)) for name, value in values.items()))
-    key = ("lesson", program, at, practice)
+    key = ("lesson", program, at, practice, lang)
     mode = "practice" if practice else "lesson"
-    return await _answer(request, key, _lesson_answer, request, program, values, mode)
+    return await _answer(request, key, _lesson_answer, request, program, values, mode, lang)
 
 
 async def class_lesson(
     request: Request, program: str, values: dict[str, float], mode: str
 ) -> Response:
-    """A class item's lesson in the class's mode: the page's data without the verdicts.
+    """A class item's lesson in the class's mode, in the request's language: the
+    page's data without the verdicts.
 
     Kept in the same cache as ``/api/lesson``'s lessons and computed in the same
     slots; the class's server judges the answers, so the page gets no verdict
     to compare them with.
     """
+    lang = request_language(request.scope)
     at = tuple(sorted((name, repr(value)) for name, value in values.items()))
-    key = ("class", program, at, mode)
-    return await _answer(request, key, _lesson_answer, request, program, values, mode, True)
+    key = ("class", program, at, mode, lang)
+    return await _answer(request, key, _lesson_answer, request, program, values, mode, lang, True)
 
 
 def class_item(program: str, at: dict, limits: Limits) -> dict[str, float]:
@@ -295,16 +346,17 @@ def class_item(program: str, at: dict, limits: Limits) -> dict[str, float]:
 
     Raises ``RequestError`` with the command line's words, before the class is made.
     """
-    program, values, _ = _lesson_request({"program": program, "at": at})
+    program, values, _, _ = _lesson_request({"program": program, "at": at})
     return _graph(program, values, limits).values
 
 
 async def api_exercise(request: Request) -> Response:
     """An exercise: ``GET /api/exercise?level=2&seed=7``."""
+    lang = request_language(request.scope)
     try:
         level, seed = _exercise_request(request.query_params)
     except RequestError as error:
-        return error_response(error)
+        return error_response(error, lang)
     return await _answer(request, ("exercise", level, seed), _exercise_answer, request, level, seed)
 
 
@@ -319,57 +371,88 @@ async def http_error(request: Request, error: HTTPException) -> Response:
     if error.status_code == 404 and twin in {route.path for route in request.app.routes}:
         query = request.scope.get("query_string", b"").decode("latin-1")
         return RedirectResponse(twin + ("?" + query if query else ""), 307)
-    messages = {
-        404: f"there is nothing at {path}; the page is at /, the API at "
-        "/api/lesson (POST) and /api/exercise (GET)",
-        405: f"{request.method} is not allowed for {path}",
-    }
-    message = messages.get(error.status_code, error.detail)
+    lang = request_language(request.scope)
+    if error.status_code == 404:
+        message = tr(
+            lang,
+            "there is nothing at {path}; the page is at /, the API at "
+            "/api/lesson (POST) and /api/exercise (GET)",
+            path=path,
+        )
+    elif error.status_code == 405:
+        message = tr(lang, "{method} is not allowed for {path}", method=request.method, path=path)
+    else:
+        message = error.detail
     return JSONResponse({"error": message}, error.status_code, headers=error.headers)
 
 
 # Checking a request: everything is checked before any work is done.
 
 
-_LESSON_FIELDS = ("program", "at", "practice")
+_LESSON_FIELDS = ("program", "at", "practice", "lang")
 
 
-def _lesson_request(body) -> tuple[str, dict[str, float], bool]:
-    """``(program, values, practice)`` from the JSON body, or RequestError saying what is wrong.
+def _lesson_request(body, lang: str = "en") -> tuple[str, dict[str, float], bool, str]:
+    """``(program, values, practice, lang)`` from the JSON body, or RequestError
+    saying what is wrong; ``lang`` unless the body names another language.
 
-    >>> _lesson_request({"program": "z = w*b", "at": {"w": 3, "b": 4}})
-    ('z = w*b', {'w': 3.0, 'b': 4.0}, False)
+    >>> _lesson_request({"program": "z = w*b", "at": {"w": 3, "b": 4}, "lang": "zh-CN"})
+    ('z = w*b', {'w': 3.0, 'b': 4.0}, False, 'zh')
     >>> _lesson_request({"program": "z = 2*w", "at": {"w": True}})
     Traceback (most recent call last):
     autograd.httpjson.RequestError: at: w is true, not a number (e.g. "w": 3)
+    >>> try:
+    ...     _lesson_request({"program": "z = 2*w", "at": {"w": {}}})
+    ... except RequestError as error:
+    ...     print(error.text("zh"))
+    at：w 是 对象，不是数（例如 "w": 3）。
     """
     example = '{"program": "z = w*b", "at": {"w": 3, "b": 4}, "practice": false}'
     if not isinstance(body, dict):
-        raise RequestError(f"the request body must be a JSON object, e.g. {example}")
+        raise RequestError(
+            N_("the request body must be a JSON object, e.g. {example}"), example=example
+        )
     unknown = [key for key in body if key not in _LESSON_FIELDS]
     if unknown:
         raise RequestError(
-            f"unknown field {unknown[0]!r}; the fields are {', '.join(_LESSON_FIELDS)}"
+            N_("unknown field {field!r}; the fields are {fields}"),
+            field=unknown[0],
+            fields=", ".join(_LESSON_FIELDS),
         )
+    if "lang" in body:
+        asked = body["lang"]
+        lang = match_language(asked) if isinstance(asked, str) else None
+        if lang is None:
+            raise RequestError(
+                N_("lang must be one of {languages}, not {value}"),
+                languages=", ".join(LANGUAGES),
+                value=json_value(asked) if not isinstance(asked, str) else repr(asked[:40]),
+            )
     if "program" not in body:
-        raise RequestError(f"the field 'program' is missing, e.g. {example}")
+        raise RequestError(N_("the field 'program' is missing, e.g. {example}"), example=example)
     program = body["program"]
     if not isinstance(program, str):
-        raise RequestError(f"program must be a string, not {json_type(program)}")
+        raise RequestError(N_("program must be a string, not {type}"), type=json_type(program))
     at = body.get("at", {})
     if not isinstance(at, dict):
-        raise RequestError(f'at must be an object of numbers, e.g. {{"w": 3}}, not {json_type(at)}')
+        raise RequestError(
+            N_('at must be an object of numbers, e.g. {{"w": 3}}, not {type}'), type=json_type(at)
+        )
     practice = body.get("practice", False)
     if not isinstance(practice, bool):
-        raise RequestError(f"practice must be true or false, not {json_type(practice)}")
+        raise RequestError(
+            N_("practice must be true or false, not {type}"), type=json_type(practice)
+        )
 
     values = {}
     for name, value in at.items():
         if not name.isidentifier():
-            raise RequestError(f"at: {name!r} is not a name (e.g. w, x1, bias)")
+            raise RequestError(N_("at: {name!r} is not a name (e.g. w, x1, bias)"), name=name)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise RequestError(
-                f'at: {name} is {json_value(value)}, not a number (e.g. "{name}": 3)'
+                N_('at: {name} is {type}, not a number (e.g. "{name}": 3)'),
+                name=name,
+                type=json_value(value),
             )
         try:
             number = float(value)  # JSON reads 1e400 as inf, and 10**400 as an int
@@ -377,27 +460,39 @@ def _lesson_request(body) -> tuple[str, dict[str, float], bool]:
             number = math.inf
         if not abs(number) <= MAX_NUMBER:
             raise RequestError(
-                f"at: {name} = {number:g} is too large for a lesson; "
-                f"use a number between {-MAX_NUMBER:g} and {MAX_NUMBER:g}"
+                N_(
+                    "at: {name} = {number} is too large for a lesson; "
+                    "use a number between {low} and {high}"
+                ),
+                name=name,
+                number=f"{number:g}",
+                low=f"{-MAX_NUMBER:g}",
+                high=f"{MAX_NUMBER:g}",
             )
         values[name] = number
-    return program, values, practice
+    return program, values, practice, lang
 
 
 def _exercise_request(query) -> tuple[int, int]:
     """``(level, seed)`` from ``?level=2&seed=7``, both optional."""
     from autograd.practice import LEVELS
 
-    unknown = [key for key in query if key not in ("level", "seed")]
+    unknown = [key for key in query if key not in ("level", "seed", "lang")]
     if unknown:
-        raise RequestError(f"unknown parameter {unknown[0]!r}; the parameters are level and seed")
+        raise RequestError(
+            N_("unknown parameter {name!r}; the parameters are level and seed"), name=unknown[0]
+        )
     level = _integer(query, "level", 1)
     if level not in LEVELS:
         levels = ", ".join(str(n) for n in LEVELS)
-        raise RequestError(f"level must be one of {levels}, not {level}")
+        raise RequestError(
+            N_("level must be one of {levels}, not {level}"), levels=levels, level=level
+        )
     seed = _integer(query, "seed", 0)
     if not 0 <= seed <= MAX_SEED:
-        raise RequestError(f"seed must be between 0 and {MAX_SEED}, not {seed}")
+        raise RequestError(
+            N_("seed must be between 0 and {largest}, not {seed}"), largest=MAX_SEED, seed=seed
+        )
     return level, seed
 
 
@@ -406,7 +501,9 @@ def _integer(query, name: str, default: int) -> int:
     if text is None:
         return default
     if not re.fullmatch(r"-?[0-9]{1,12}", text):
-        raise RequestError(f"{name} must be a whole number, not {text[:20]!r}")
+        raise RequestError(
+            N_("{name} must be a whole number, not {text!r}"), name=name, text=text[:20]
+        )
     return int(text)
 
 
@@ -434,33 +531,40 @@ def _graph(program_text: str, values: dict[str, float], limits: Limits) -> Graph
         values = program.bind(values)
     except ProgramError as error:
         # The page makes a field for each input from this list.
-        raise RequestError(one_line(error), inputs=list(program.inputs)) from None
+        raise RequestError(cause=error, extra={"inputs": list(program.inputs)}) from None
     output, _ = _program_error_as_request_error(program.run, values)
     try:
         check_drawable(output, max_nodes=limits.max_nodes, max_uses=limits.max_uses)
     except GraphTooBigError as error:
-        raise RequestError(one_line(error)) from None
+        raise RequestError(cause=error) from None
     return Graph(program, output, values, estimate(output))
 
 
-def _lesson(graph: Graph, mode: str, limits: Limits) -> dict:
+def _lesson(graph: Graph, mode: str, limits: Limits, lang: str = "en") -> dict:
     """The lesson's JSON for a checked graph: the same code as the command line."""
     from autograd.lesson import lesson_data
 
     program, output, values = graph.program, graph.output, graph.values
     try:
         data = lesson_data(
-            output, mode=mode, max_nodes=limits.max_nodes, dot_timeout=limits.dot_timeout
+            output,
+            mode=mode,
+            max_nodes=limits.max_nodes,
+            dot_timeout=limits.dot_timeout,
+            lang=lang,
         )
     except (GraphTooBigError, TimeoutError) as error:
         # The same graph would be as big or slow again: the request's limit, not the server's.
-        raise RequestError(one_line(error)) from None
+        raise RequestError(cause=error) from None
     except OverflowError as error:  # until the engine raises DomainError for it (issue 18)
         raise RequestError(
-            "overflow in the backward pass: a gradient exceeds the largest float; try other values"
+            N_(
+                "overflow in the backward pass: a gradient exceeds the largest float; "
+                "try other values"
+            )
         ) from error
     except DomainError as error:  # e.g. a local derivative too large for a float
-        raise RequestError(one_line(error)) from None
+        raise RequestError(cause=error) from None
     return {**data, "inputs": list(program.inputs), "at": values}
 
 
@@ -504,11 +608,19 @@ def estimate(output) -> Estimate:
 
 
 def _too_large(size: int, limits: Limits, at_least: bool = False) -> RequestError:
-    return RequestError(
-        f"the lesson of this graph is {'at least ' if at_least else ''}{size // 1024} KiB, "
-        f"more than this server sends ({limits.max_response // 1024} KiB); split the "
-        "program into smaller pieces, or run autograd explain --html on your own machine"
-    )
+    if at_least:
+        message = N_(
+            "the lesson of this graph is at least {size} KiB, more than this server sends "
+            "({limit} KiB); split the program into smaller pieces, or run "
+            "autograd explain --html on your own machine"
+        )
+    else:
+        message = N_(
+            "the lesson of this graph is {size} KiB, more than this server sends "
+            "({limit} KiB); split the program into smaller pieces, or run "
+            "autograd explain --html on your own machine"
+        )
+    return RequestError(message, size=size // 1024, limit=limits.max_response // 1024)
 
 
 async def _lesson_answer(
@@ -516,6 +628,7 @@ async def _lesson_answer(
     program_text: str,
     values: dict[str, float],
     mode: str,
+    lang: str,
     for_class: bool = False,
 ) -> Answer:
     state = request.app.state
@@ -527,14 +640,16 @@ async def _lesson_answer(
         if graph.cost.bytes_at_least > limits.max_response:
             raise _too_large(graph.cost.bytes_at_least, limits, at_least=True)
         heavy = graph.cost.work > limits.heavy_work
-        return await _in_slot(request, heavy, _lesson_json, graph, mode, limits, for_class)
+        return await _in_slot(request, heavy, _lesson_json, graph, mode, limits, lang, for_class)
     except RequestError as error:
-        return Answer.of(error.status, _render(error_data(error)))
+        return Answer.of(error.status, _render(error_data(error, lang)))
 
 
-def _lesson_json(graph: Graph, mode: str, limits: Limits, for_class: bool = False) -> Answer:
+def _lesson_json(
+    graph: Graph, mode: str, limits: Limits, lang: str = "en", for_class: bool = False
+) -> Answer:
     """The lesson as the bytes to send and keep (rendered in the worker thread, not the loop)."""
-    data = _lesson(graph, mode, limits)
+    data = _lesson(graph, mode, limits, lang)
     body = _render(_without_verdicts(data) if for_class else data)
     if len(body) > limits.max_response:
         raise _too_large(len(body), limits)
@@ -576,7 +691,7 @@ def _program_error_as_request_error(function, *args):
     try:
         return function(*args)
     except ProgramError as error:
-        raise RequestError(one_line(error)) from None
+        raise RequestError(cause=error) from None
 
 
 async def _answer(request: Request, key, work, *args) -> Response:
@@ -590,7 +705,7 @@ async def _answer(request: Request, key, work, *args) -> Response:
     try:
         answer = await state.answers.answer(key, lambda: work(*args))
     except Busy:
-        return _busy(state.limits)
+        return _busy(state.limits, request_language(request.scope))
     if answer.gzipped and _accepts_gzip(request):
         headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
         return Response(answer.data, answer.status, headers, "application/json")
@@ -632,9 +747,9 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def _busy(limits: Limits) -> Response:
+def _busy(limits: Limits, lang: str = "en") -> Response:
     return JSONResponse(
-        {"error": "the server is busy; try again in a moment"},
+        {"error": tr(lang, "the server is busy; try again in a moment")},
         503,
         headers={"Retry-After": str(limits.retry_after)},
     )
@@ -656,35 +771,61 @@ def _call(hook, work, args):
 NONCE = "@@NONCE@@"
 
 
-def _page_template(limits: Limits) -> str:
+def _page_template(limits: Limits, lang: str = "en") -> str:
     from autograd.lesson import lesson_data
 
     program = parse_program(WORKED_EXAMPLE)
     output, _ = program.run(program.bind(dict(WORKED_EXAMPLE_AT)))
-    return _add_controls(lesson_data(output, max_nodes=limits.max_nodes))
+    return _add_controls(lesson_data(output, max_nodes=limits.max_nodes, lang=lang), lang)
 
 
-def _add_controls(data: dict) -> str:
+# The words serve.html puts on the page (@@S:name@@) and its script says
+# (``serve-words``), in the page's language.
+SERVE_WORDS = {
+    "controls": N_("Program and values"),
+    "program": N_("Program (assignments separated by ; or new lines; Ctrl+Enter draws at once)"),
+    "inputs": N_("Input values"),
+    "level": N_("Level"),
+    "new_exercise": N_("New exercise"),
+    "language": N_("Language"),
+    "slider": N_("{name} slider"),
+    "type_a_number": N_("{name}: type a number, e.g. 3 or -0.5"),
+    "unreachable": N_("The server cannot be reached ({error})"),
+    "busy": N_("The server is busy; trying again in {seconds} s"),
+    "exercise": N_("Exercise: level {level}, seed {seed}"),
+}
+
+
+def _add_controls(data: dict, lang: str = "en") -> str:
     """The lesson page with the controls (from serve.html) in its named slots; a
-    nonce on each script and style."""
+    nonce on each script and style; its words in ``lang``, and a switch to the
+    other languages (links to ``/?lang=...``, which the server remembers)."""
     from autograd.classpages import fill_words
-    from autograd.lesson import page
+    from autograd.lesson import _script_json, page
 
     fragment = resources.files("autograd").joinpath("serve.html").read_text(encoding="utf-8")
     style, _, rest = fragment.partition("<!-- @@style -->")[2].partition("<!-- @@controls -->")
     controls, _, script = rest.partition("<!-- @@script -->")
-    controls = fill_words(controls.replace("@@PROGRAM@@", html.escape(WORKED_EXAMPLE)))
+    # Slots filled with themselves stay for the script to fill.
+    slots = {name: f"{{{name}}}" for name in ("name", "error", "seconds", "level", "seed")}
+    words = {name: tr(lang, word, **slots) for name, word in SERVE_WORDS.items()}
+    filling = {f"@@S:{name}@@": html.escape(said) for name, said in words.items()}
+    filling["@@PROGRAM@@"] = html.escape(WORKED_EXAMPLE)
+    filling["@@LANGUAGES@@"] = _language_switch(lang)
+    filling["@@SERVE_WORDS@@"] = _script_json(words)
+    controls = re.sub("|".join(map(re.escape, filling)), lambda m: filling[m[0]], controls)
+    controls = fill_words(controls)
     text = page(data, head=style.strip(), controls=controls.strip(), end=script.strip())
     return _with_nonce(text)
 
 
-def _class_template(role: str, limits: Limits) -> str:
+def _class_template(role: str, limits: Limits, lang: str = "en") -> str:
     """The student's or the teacher's page, holding a one-node lesson until the class's comes."""
     from autograd.classpages import student_page, teacher_page
     from autograd.engine import Value
     from autograd.lesson import lesson_data
 
-    data = lesson_data(Value(0.0, label="z"), max_nodes=limits.max_nodes)
+    data = lesson_data(Value(0.0, label="z"), max_nodes=limits.max_nodes, lang=lang)
     return _with_nonce((teacher_page if role == "teacher" else student_page)(data))
 
 
@@ -692,6 +833,16 @@ def _with_nonce(text: str) -> str:
     """Only elements with this response's nonce may run or style the page."""
     text = text.replace("<style>", f'<style nonce="{NONCE}">')
     return text.replace("<script>", f'<script nonce="{NONCE}">')
+
+
+def _language_switch(lang: str) -> str:
+    """A link per language, each named in its own language; the page's is current."""
+    links = []
+    for other in LANGUAGES:
+        tag, name = language_tag(other), html.escape(language_name(other))
+        current = ' aria-current="true"' if other == lang else ""
+        links.append(f'<a href="/?lang={other}" lang="{tag}" hreflang="{tag}"{current}>{name}</a>')
+    return "\n    ".join(links)
 
 
 # Middleware: pure ASGI, so that they see every response, errors included.
@@ -713,13 +864,29 @@ class SecurityHeaders:
         nonce = secrets.token_urlsafe(16)
         scope.setdefault("state", {})["csp_nonce"] = nonce
         extra = security_headers(nonce)
+        # Every answer but /healthz's says something in the request's language.
+        languages = scope.get("path") != "/healthz"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
+                headers = [*message.get("headers", []), *extra]
+                if languages:
+                    headers = _vary(headers, b"Accept-Language, Cookie")
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _vary(headers: list, names: bytes) -> list:
+    """The headers with ``names`` added to their one Vary header.
+
+    >>> _vary([(b"vary", b"Accept-Encoding")], b"Accept-Language, Cookie")
+    [(b'vary', b'Accept-Encoding, Accept-Language, Cookie')]
+    """
+    vary = [value for name, value in headers if name.lower() == b"vary"]
+    others = [(name, value) for name, value in headers if name.lower() != b"vary"]
+    return [*others, (b"vary", b", ".join([*vary, names]))]
 
 
 class AllowedHosts:
@@ -755,13 +922,15 @@ class AllowedHosts:
         host = dict(scope.get("headers", [])).get(b"host")
         if host is not None and self.allows(host):
             return await self.app(scope, receive, send)
+        lang = request_language(scope)
         if host is None:
-            message = "the request has no Host header; send the name of this server in it"
+            message = tr(lang, "the request has no Host header; send the name of this server in it")
         else:
-            shown = host.decode("latin-1")[:100]
-            message = (
-                f"this server does not answer to the name {shown!r}; open the address "
-                "autograd serve printed, or start it with --allow-host NAME to add a name"
+            message = tr(
+                lang,
+                "this server does not answer to the name {name!r}; open the address "
+                "autograd serve printed, or start it with --allow-host NAME to add a name",
+                name=host.decode("latin-1")[:100],
             )
         await JSONResponse({"error": message}, 400)(scope, receive, send)
 
@@ -802,9 +971,8 @@ class CatchAll:
             log.exception("error in %s %s", scope.get("method"), scope.get("path"))
             if scope["type"] != "http" or started:
                 raise
-            response = JSONResponse(
-                {"error": "internal error; the server log has the details"}, 500
-            )
+            said = tr(request_language(scope), "internal error; the server log has the details")
+            response = JSONResponse({"error": said}, 500)
             await response(scope, receive, send)
 
 
@@ -846,7 +1014,11 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"the request body is larger than {self.limit // 1024} KiB"
+        message = tr(
+            request_language(scope),
+            "the request body is larger than {size} KiB",
+            size=self.limit // 1024,
+        )
         await JSONResponse({"error": message}, 413, headers={"Connection": "close"})(
             scope, receive, send
         )
@@ -882,16 +1054,27 @@ def run(
     import webbrowser
 
     if not 1 <= workers <= MAX_WORKERS:
-        raise ValueError(f"--workers {workers}: give a number of processes from 1 to {MAX_WORKERS}")
+        raise TranslatableValueError(
+            N_("--workers {workers}: give a number of processes from 1 to {most}"),
+            workers=workers,
+            most=MAX_WORKERS,
+        )
     if workers > 1 and db == ":memory:":
-        raise ValueError("--workers needs a database file or a postgresql:// URL, not :memory:")
+        raise TranslatableValueError(
+            N_("--workers needs a database file or a postgresql:// URL, not :memory:")
+        )
     try:
         sock = listening_socket(host, port)
     except OSError as error:
-        raise OSError(
-            f"cannot listen on {host}:{port} ({error.strerror}); "
-            "choose another port with --port, e.g. --port 8001"
-        ) from None
+        said = tr(
+            None,
+            "cannot listen on {host}:{port} ({reason}); "
+            "choose another port with --port, e.g. --port 8001",
+            host=host,
+            port=port,
+            reason=error.strerror,
+        )
+        raise OSError(said) from None
     port = sock.getsockname()[1]
     try:
         classes = ClassDB(db)  # made or brought up to date now: a wrong path or URL says so here
@@ -905,13 +1088,16 @@ def run(
     for line in addresses(host, port):
         print(line, flush=True)
     where = classes.target if "://" in classes.target else os.path.abspath(db)
-    print(f"Classes are kept in {where} (back it up to keep them)", flush=True)
+    kept = tr(None, "Classes are kept in {where} (back it up to keep them)", where=where)
+    print(kept, flush=True)
     if serving.max_connections < ConnectionLimits().max_connections:
-        print(
-            f"note: this system lets the server keep {serving.max_connections} "
-            "connections open at once (raise it with ulimit -n)",
-            flush=True,
+        note = tr(
+            None,
+            "note: this system lets the server keep {count} connections open at once "
+            "(raise it with ulimit -n)",
+            count=serving.max_connections,
         )
+        print(note, flush=True)
     if open_browser:
         webbrowser.open(f"http://{_url_host(host)}:{port}/")
     # uvicorn stops gracefully on SIGINT and SIGTERM, then sends the signal on
@@ -931,7 +1117,7 @@ def run(
             signal.signal(signal.SIGTERM, previous)
         sock.close()
         classes.close()
-    print("autograd serve: stopped", flush=True)
+    print(tr(None, "autograd serve: stopped"), flush=True)
     return 0
 
 
@@ -986,13 +1172,15 @@ def _announce(serving: Serving, code: str, teacher_url: str) -> None:
     everywhere = serving.host in ("0.0.0.0", "::", "")
     students = _local_addresses()[0] if everywhere else serving.host
     teacher = "127.0.0.1" if everywhere else serving.host
-    print(
-        f"Class {code} started: students open http://{_url_host(students)}:{serving.port}/ "
-        f"and join with the code {code}\n"
-        f"  the teacher's page (keep this link to yourself): "
-        f"http://{_url_host(teacher)}:{serving.port}{teacher_url}",
-        flush=True,
+    started = tr(
+        None,
+        "Class {code} started: students open {students} and join with the code {code}\n"
+        "  the teacher's page (keep this link to yourself): {teacher}",
+        code=code,
+        students=f"http://{_url_host(students)}:{serving.port}/",
+        teacher=f"http://{_url_host(teacher)}:{serving.port}{teacher_url}",
     )
+    print(started, flush=True)
 
 
 def _supervise(sock, serving: Serving, workers: int) -> None:
@@ -1110,16 +1298,27 @@ def addresses(host: str, port: int) -> list[str]:
     ['Serving the lesson page at http://127.0.0.1:8000/ (this computer only; Ctrl-C stops)']
     """
     if host not in ("0.0.0.0", "::", ""):
-        where = "this computer only" if _loopback(host) else "on this address"
-        return [
-            f"Serving the lesson page at http://{_url_host(host)}:{port}/ ({where}; Ctrl-C stops)"
-        ]
-    lines = ["Serving the lesson page on every network interface; students can open:"]
+        url = f"http://{_url_host(host)}:{port}/"
+        if _loopback(host):
+            said = tr(
+                None,
+                "Serving the lesson page at {url} (this computer only; Ctrl-C stops)",
+                url=url,
+            )
+        else:
+            said = tr(
+                None, "Serving the lesson page at {url} (on this address; Ctrl-C stops)", url=url
+            )
+        return [said]
+    lines = [tr(None, "Serving the lesson page on every network interface; students can open:")]
     lines += [f"  http://{_url_host(ip)}:{port}/" for ip in _local_addresses()]
     lines.append(
-        "warning: anyone on this network can reach the server; use it on a network you trust"
+        tr(
+            None,
+            "warning: anyone on this network can reach the server; use it on a network you trust",
+        )
     )
-    lines.append("Ctrl-C stops it.")
+    lines.append(tr(None, "Ctrl-C stops it."))
     return lines
 
 

@@ -409,6 +409,10 @@ MARKED_MODULES = [
     "explain/latex",
     "explain/forward_mode",
     "explain/serial",
+    "practice",
+    "lesson",
+    "serve",
+    "httpjson",
 ]
 
 
