@@ -58,6 +58,7 @@ from autograd.explain import (
     markdown_escape,
 )
 from autograd.explain.text import atom, product_text, sum_so_far
+from autograd.i18n import N_
 from autograd.program import parse_program
 from autograd.trace import gradient_symbol, local_symbol
 
@@ -105,13 +106,13 @@ LOCAL_RULE = "local-rule"
 CODES = (*MISTAKES, LOCAL_RULE, OTHER)
 # What each code means, for a score card or a class's tally.
 CODE_MEANINGS = {
-    "missed-path": "a path (or a contribution) left out of the sum",
-    "no-local": "the local derivative left out",
-    "no-upstream": "the upstream gradient left out",
-    "sign": "the wrong sign",
-    "forward-value": "the forward value instead of the gradient",
-    LOCAL_RULE: "a wrong local derivative",
-    OTHER: "not one of the usual slips",
+    "missed-path": N_("a path (or a contribution) left out of the sum"),
+    "no-local": N_("the local derivative left out"),
+    "no-upstream": N_("the upstream gradient left out"),
+    "sign": N_("the wrong sign"),
+    "forward-value": N_("the forward value instead of the gradient"),
+    LOCAL_RULE: N_("a wrong local derivative"),
+    OTHER: N_("not one of the usual slips"),
 }
 # The page's modes that ask questions: practice asks for each gradient,
 # the trainer for each local derivative, product and sum.
