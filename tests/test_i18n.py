@@ -409,6 +409,11 @@ MARKED_MODULES = [
     "explain/latex",
     "explain/forward_mode",
     "explain/serial",
+    "classroom",
+    "classpages",
+    "classes/checks",
+    "classes/database",
+    "classes/errors",
 ]
 
 
