@@ -84,7 +84,13 @@ from autograd.classes import (
     Unauthorized,
     UnknownClass,
 )
-from autograd.classes.database import MAX_EVENTS, STUDENT_EVENTS, no_item, no_question
+from autograd.classes.database import (
+    MAX_EVENTS,
+    STUDENT_EVENTS,
+    no_class,
+    no_item,
+    no_question,
+)
 from autograd.httpjson import RequestError, json_type, one_line, read_json
 from autograd.i18n import (
     N_,
@@ -416,10 +422,7 @@ class _NotHere(ClassError):
 def _code(request: Request) -> str:
     code = checks.join_code(request.path_params["code"])
     if code is None:
-        shown = checks.show(request.path_params["code"])
-        raise UnknownClass(
-            N_("no class has the code {code}: check it with your teacher"), code=shown
-        )
+        raise no_class(request.path_params["code"])
     return code
 
 

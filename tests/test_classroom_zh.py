@@ -118,8 +118,7 @@ def test_tokens_pause_and_fields_refused_in_chinese(server):
     # A Phrase inside a sentence is said in the sentence's language: "item 1's seed".
     seed = client.post("/api/classes?lang=zh", json={"items": [WORKED, {"level": 1, "seed": -1}]})
     assert (
-        refused(seed, 400, "invalid")
-        == "条目 1 的 seed 必须在 0 到 4294967295 之间，收到的是 -1。"
+        refused(seed, 400, "invalid") == "条目 1 的 seed 必须在 0 到 4294967295 之间，收到的是 -1。"
     )
 
 

@@ -242,7 +242,7 @@ class ClassDB:
     @staticmethod
     def _open_to_join(rows: list[tuple], code) -> None:
         if not rows:
-            raise _no_class(code)
+            raise no_class(code)
         cleaned, ended, cap, students = rows[0]
         if ended is not None:
             raise ClassEnded(N_("class {code} has ended: it takes no new students"), code=cleaned)
@@ -268,7 +268,7 @@ class ClassDB:
             (presented or "", checks.join_code(code)),
         )
         if not rows:
-            raise _no_class(code)
+            raise no_class(code)
         class_id, cleaned, teacher_hash, student_id, name, student_hash = rows[0]
         if presented is not None:
             if hmac.compare_digest(presented, teacher_hash):
@@ -684,7 +684,7 @@ class ClassDB:
             (checks.join_code(code),),
         )
         if row is None:
-            raise _no_class(code)
+            raise no_class(code)
         return _Class(*row)
 
     def _class_by_id(self, db: Transaction, class_id: int, lock: bool = False) -> _Class:
@@ -762,7 +762,8 @@ class _Class:
         return Pace(self.pace_item, self.pace_step, bool(self.pace_free), bool(self.paused))
 
 
-def _no_class(code) -> UnknownClass:
+def no_class(code) -> UnknownClass:
+    """A join code that no class has (or one that cannot be a code at all)."""
     return UnknownClass(
         N_("no class has the code {code}: check it with your teacher"), code=checks.show(code)
     )
