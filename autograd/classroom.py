@@ -816,6 +816,9 @@ async def answer(request: Request) -> Response:
                 "replayed": stored.replayed,
             }
         )
+    # TODO(zhmerge): practice's diagnoses are English until it takes a language; then judge
+    # (and reveal) in request_language(request). The stored message is practice's English:
+    # the teacher's lists should say it again from the stored question, answer and code.
     verdict = asked.judge(value)
     stored = await classroom.call(
         db.record_answer, student, question=question, node=node, answer=value, key=key,
