@@ -17,9 +17,12 @@ own script, which in class mode sends each answer to the server to be judged
 
 Every word these pages show is here, in ``WORDS``: whole sentences with
 named placeholders, which the pages' script fills (``{code}``, ``{name}``)
-and never glues together; the catalogs will translate exactly these. The
-static ones are put in the HTML here, escaped; all of them reach the script
-as JSON.
+and never glues together, marked for the catalogs. A page is written in one
+language (``lang``; the context's when None): ``words(lang)`` says each
+sentence in it, its placeholders kept for the script, and the page's
+``<html lang>`` is that language's tag. The static words are put in the HTML
+here, escaped; all of them reach the script as JSON, with the names of
+practice's mistake codes (``mistake:<code>``) in the same language.
 
 >>> from autograd import Value
 >>> from autograd.lesson import lesson_data
@@ -28,18 +31,33 @@ as JSON.
 (True, False, False)
 >>> "<title>Class K7XM2Q</title>" in for_class(html, "K7XM2Q")
 True
+>>> chinese = student_page(lesson_data(Value(0.0, label="z")), lang="zh")
+>>> '<html lang="zh-CN">' in chinese, "<title>课堂 @@CODE@@</title>" in chinese
+(True, True)
 """
 
 from __future__ import annotations
 
 import html
 import re
+import string
 from collections.abc import Mapping
 from importlib import resources
 
+from autograd.i18n import N_, language_tag, resolve_language, tr
 from autograd.lesson import _script_json, page
+from autograd.practice import CODE_MEANINGS
 
-__all__ = ["CODE", "WORDS", "fill_words", "for_class", "student_page", "teacher_page"]
+__all__ = [
+    "CODE",
+    "WORDS",
+    "fill_words",
+    "for_class",
+    "in_language",
+    "student_page",
+    "teacher_page",
+    "words",
+]
 
 # Where a page names its class (its title): the same page serves every class,
 # and for_class puts the code in.
@@ -50,166 +68,187 @@ CODE = "@@CODE@@"
 # name or a code, never with words of its own.
 WORDS = {
     # The start page (GET /): joining a class
-    "join_heading": "Join a class",
-    "join_code": "Join code",
-    "join_name": "Nickname",
-    "join_button": "Join",
-    "join_hint": "Type the code your teacher shows and a nickname (1 to 24 characters).",
-    "join_no_code": "Type the class's join code: six letters and digits, such as K7X M2Q.",
-    "join_no_name": "Type a nickname: it is how your teacher sees your answers.",
-    "joining": "Joining class {code} …",
+    "join_heading": N_("Join a class"),
+    "join_code": N_("Join code"),
+    "join_name": N_("Nickname"),
+    "join_button": N_("Join"),
+    "join_hint": N_("Type the code your teacher shows and a nickname (1 to 24 characters)."),
+    "join_no_code": N_("Type the class's join code: six letters and digits, such as K7X M2Q."),
+    "join_no_name": N_("Type a nickname: it is how your teacher sees your answers."),
+    "joining": N_("Joining class {code} …"),
     # The start page: starting a class
-    "start_heading": "Start a class",
-    "start_hint": (
+    "start_heading": N_("Start a class"),
+    "start_hint": N_(
         "The class works on the program and values in the lesson box below (or the exercise "
         "it holds), or on a list of them."
     ),
-    "start_mode": "Students answer in",
-    "start_mode_practice": "practice mode (each gradient)",
-    "start_mode_trainer": "trainer mode (each local derivative, product and sum)",
-    "start_add": "Add this lesson to the list",
-    "start_list": "The class's list",
-    "start_remove": "Remove",
-    "start_remove_item": "Remove {item}",
-    "start_button": "Start a class",
-    "start_list_button": "Start a class with this list",
-    "starting": "Starting a class …",
-    "item_program": "{program}, at {values} ({mode})",
-    "item_exercise": "Exercise: level {level}, seed {seed} ({mode})",
-    "mode_practice": "practice",
-    "mode_trainer": "trainer",
-    "value": "{name} = {value}",
-    "values_separator": ", ",
-    "values_first": "Type a number for every input first.",
-    "started_heading": "Class {code} has started",
-    "started_code": "Join code",
-    "started_join": "Students open {address} and type the join code.",
-    "started_loopback": (
+    "start_mode": N_("Students answer in"),
+    "start_mode_practice": N_("practice mode (each gradient)"),
+    "start_mode_trainer": N_("trainer mode (each local derivative, product and sum)"),
+    "start_add": N_("Add this lesson to the list"),
+    "start_list": N_("The class's list"),
+    "start_remove": N_("Remove"),
+    "start_remove_item": N_("Remove {item}"),
+    "start_button": N_("Start a class"),
+    "start_list_button": N_("Start a class with this list"),
+    "starting": N_("Starting a class …"),
+    "item_program": N_("{program}, at {values} ({mode})"),
+    "item_exercise": N_("Exercise: level {level}, seed {seed} ({mode})"),
+    "mode_practice": N_("practice"),
+    "mode_trainer": N_("trainer"),
+    "value": N_("{name} = {value}"),
+    "values_separator": N_(", "),
+    "values_first": N_("Type a number for every input first."),
+    "started_heading": N_("Class {code} has started"),
+    "started_code": N_("Join code"),
+    "started_join": N_("Students open {address} and type the join code."),
+    "started_loopback": N_(
         "This address reaches this computer only: for students, start the server with "
         "--host 0.0.0.0 and give them the address it prints."
     ),
-    "teacher_link": (
+    "teacher_link": N_(
         "Your teacher link, shown only this once: it opens the class's dashboard. "
         "Keep it to yourself."
     ),
-    "copy": "Copy the link",
-    "copied": "The teacher link is copied.",
-    "copy_failed": "Copying did not work here: select the link and copy it yourself.",
-    "open_teacher": "Open the teacher's page",
+    "copy": N_("Copy the link"),
+    "copied": N_("The teacher link is copied."),
+    "copy_failed": N_("Copying did not work here: select the link and copy it yourself."),
+    "open_teacher": N_("Open the teacher's page"),
     # Requests, on every page
-    "offline": "The server cannot be reached: check the network; the page tries again.",
-    "http_error": "The server answered with status {status}; try again in a moment.",
-    "busy": "The server is busy; the page tries again in {seconds} s.",
+    "offline": N_("The server cannot be reached: check the network; the page tries again."),
+    "http_error": N_("The server answered with status {status}; try again in a moment."),
+    "busy": N_("The server is busy; the page tries again in {seconds} s."),
     # The student's page
-    "student_title": "Class {code}",
-    "student_heading": "You are {name} in class {code}",
-    "connecting": "Connecting to class {code} …",
-    "not_joined": "You have not joined class {code} in this browser.",
-    "join_again": "Join class {code}",
-    "token_refused": (
+    "student_title": N_("Class {code}"),
+    "student_heading": N_("You are {name} in class {code}"),
+    "connecting": N_("Connecting to class {code} …"),
+    "not_joined": N_("You have not joined class {code} in this browser."),
+    "join_again": N_("Join class {code}"),
+    "token_refused": N_(
         "This browser's place in class {code} is no longer valid (the class may have been "
         "deleted): join again."
     ),
-    "following": "Following the teacher: step {step} of {last}.",
-    "free": "Free: go at your own pace.",
-    "paused": "Look up: your teacher has paused the class.",
-    "ended": "The class has ended: your answers are kept.",
-    "deleted": "The class has been deleted.",
-    "item_position": "Lesson {item} of {items}",
-    "item_previous": "Previous lesson",
-    "item_next": "Next lesson",
-    "live": "Connected.",
-    "reconnecting": "Connection lost: reconnecting …",
-    "sending": "Sending your answer …",
-    "still_sending": "Your last answer is still being sent; it counts once.",
-    "kept_offline": (
+    "following": N_("Following the teacher: step {step} of {last}."),
+    "free": N_("Free: go at your own pace."),
+    "paused": N_("Look up: your teacher has paused the class."),
+    "ended": N_("The class has ended: your answers are kept."),
+    "deleted": N_("The class has been deleted."),
+    "item_position": N_("Lesson {item} of {items}"),
+    "item_previous": N_("Previous lesson"),
+    "item_next": N_("Next lesson"),
+    "live": N_("Connected."),
+    "reconnecting": N_("Connection lost: reconnecting …"),
+    "sending": N_("Sending your answer …"),
+    "still_sending": N_("Your last answer is still being sent; it counts once."),
+    "kept_offline": N_(
         "Not sent yet: the connection is lost. Your answer is kept and is sent again as soon "
         "as it is back; it counts once."
     ),
-    "refused_paused": "The class is paused: look up, and send your answer when it goes on.",
-    "my_answers": "Your answers",
-    "answer_question": "Question",
-    "answer_value": "Your answer",
-    "answer_verdict": "Verdict",
-    "shown": "shown",
+    "refused_paused": N_("The class is paused: look up, and send your answer when it goes on."),
+    "my_answers": N_("Your answers"),
+    "answer_question": N_("Question"),
+    "answer_value": N_("Your answer"),
+    "answer_verdict": N_("Verdict"),
+    "shown": N_("shown"),
     # Marks: a symbol, and its words for a screen reader (not colour alone)
-    "mark_right": "right",
-    "mark_wrong": "wrong",
-    "mark_shown": "answer shown",
-    "mark_none": "not answered yet",
+    "mark_right": N_("right"),
+    "mark_wrong": N_("wrong"),
+    "mark_wrong_code": N_("wrong: {mistake}"),
+    "mark_shown": N_("answer shown"),
+    "mark_none": N_("not answered yet"),
     # The teacher's page
-    "teacher_title": "Class {code}: the teacher's page",
-    "no_token": (
+    "teacher_title": N_("Class {code}: the teacher's page"),
+    "no_token": N_(
         "This page needs the teacher link that was shown when the class started "
         "(/teach/{code}#token=…), opened in this tab."
     ),
-    "teacher_refused": "The teacher link of class {code} is not valid.",
-    "join_at": "Students open {address} and type",
-    "pacing": "Pacing",
-    "item": "Lesson",
-    "item_option": "{item}: {title}",
-    "step_previous": "The class to the previous step",
-    "step_next": "The class to the next step",
-    "step_position": "Step {step} of {last}",
-    "free_button": "Free pace",
-    "pause_button": "Pause",
-    "answers_button": "Show this step's answers",
-    "pace_following": "Students follow you: lesson {item}, step {step}.",
-    "pace_free": "Students go at their own pace.",
-    "pace_paused": "Paused: the students' pages are locked.",
-    "teacher_ended": "The class has ended: no one can join or answer. The answers are kept.",
-    "dashboard": "Dashboard",
-    "to_dashboard": "Go to the dashboard",
-    "students_count": "Students who joined: {count}.",
-    "grid_caption": "Each student's mark on each question",
-    "grid_student": "Student",
-    "column": "{symbol}",
-    "column_item": "{item}. {symbol}",
-    "legend": "The marks",
-    "legend_wrong": "wrong, with the mistake's code",
-    "no_students": "No student has joined yet.",
-    "current_question": "The class's answers to {column}",
-    "distribution_answer": "Answer",
-    "distribution_students": "Students",
-    "distribution_verdict": "Verdict",
-    "no_answers": "No answers to this question yet.",
-    "mistakes_heading": "Mistakes by question",
-    "mistakes_question": "Question",
-    "mistakes_answered": "Answered",
-    "mistakes_right": "Right",
-    "mistakes_shown": "Shown",
-    "mistakes_codes": "Mistakes (students)",
-    "mistakes_common": "The most common mistake",
-    "mistake_button": "{code} ({students})",
-    "common": "{code}: {message}",
-    "answers_of_student": "{name}'s answers",
-    "answers_with_code": "Answers to {column} with the mistake {code}",
-    "answers_time": "Time",
-    "answers_student": "Student",
-    "answers_node": "Node",
-    "answers_message": "Feedback",
-    "close": "Close",
-    "export_csv": "Download the answers (CSV)",
-    "export_jsonl": "Download the answers (JSON Lines)",
-    "end_class": "End the class",
-    "end_confirm": (
+    "teacher_refused": N_("The teacher link of class {code} is not valid."),
+    "join_at": N_("Students open {address} and type"),
+    "pacing": N_("Pacing"),
+    "item": N_("Lesson"),
+    "item_option": N_("{item}: {title}"),
+    "step_previous": N_("The class to the previous step"),
+    "step_next": N_("The class to the next step"),
+    "step_position": N_("Step {step} of {last}"),
+    "free_button": N_("Free pace"),
+    "pause_button": N_("Pause"),
+    "answers_button": N_("Show this step's answers"),
+    "pace_following": N_("Students follow you: lesson {item}, step {step}."),
+    "pace_free": N_("Students go at their own pace."),
+    "pace_paused": N_("Paused: the students' pages are locked."),
+    "teacher_ended": N_("The class has ended: no one can join or answer. The answers are kept."),
+    "dashboard": N_("Dashboard"),
+    "to_dashboard": N_("Go to the dashboard"),
+    "students_count": N_("Students who joined: {count}."),
+    "grid_caption": N_("Each student's mark on each question"),
+    "grid_student": N_("Student"),
+    "column": N_("{symbol}"),
+    "column_item": N_("{item}. {symbol}"),
+    "legend": N_("The marks"),
+    "legend_wrong": N_("wrong, with the mistake's code"),
+    "no_students": N_("No student has joined yet."),
+    "current_question": N_("The class's answers to {column}"),
+    "distribution_answer": N_("Answer"),
+    "distribution_students": N_("Students"),
+    "distribution_verdict": N_("Verdict"),
+    "no_answers": N_("No answers to this question yet."),
+    "mistakes_heading": N_("Mistakes by question"),
+    "mistakes_question": N_("Question"),
+    "mistakes_answered": N_("Answered"),
+    "mistakes_right": N_("Right"),
+    "mistakes_shown": N_("Shown"),
+    "mistakes_codes": N_("Mistakes (students)"),
+    "mistakes_common": N_("The most common mistake"),
+    "mistake_button": N_("{mistake} ({students})"),
+    "common": N_("{mistake}: {message}"),
+    "answers_of_student": N_("{name}'s answers"),
+    "answers_with_code": N_("Answers to {column} with the mistake: {mistake}"),
+    "answers_time": N_("Time"),
+    "answers_student": N_("Student"),
+    "answers_node": N_("Node"),
+    "answers_message": N_("Feedback"),
+    "close": N_("Close"),
+    "export_csv": N_("Download the answers (CSV)"),
+    "export_jsonl": N_("Download the answers (JSON Lines)"),
+    "end_class": N_("End the class"),
+    "end_confirm": N_(
         "End the class now? Students can no longer join or answer; the answers stay until "
         "you delete the class."
     ),
-    "end_yes": "Yes, end the class",
-    "delete_class": "Delete the class",
-    "delete_confirm": "Delete class {code}, its students and every answer?",
-    "delete_yes": "Delete",
-    "delete_again": "Really delete? This cannot be undone.",
-    "delete_really": "Delete for ever",
-    "cancel": "Cancel",
-    "class_deleted": "Class {code} is deleted: its students and answers are gone.",
+    "end_yes": N_("Yes, end the class"),
+    "delete_class": N_("Delete the class"),
+    "delete_confirm": N_("Delete class {code}, its students and every answer?"),
+    "delete_yes": N_("Delete"),
+    "delete_again": N_("Really delete? This cannot be undone."),
+    "delete_really": N_("Delete for ever"),
+    "cancel": N_("Cancel"),
+    "class_deleted": N_("Class {code} is deleted: its students and answers are gone."),
 }
 
 _PARTS = ("style", "student", "teacher", "script")
 
 
-def student_page(data: Mapping) -> str:
+def words(lang: str | None = None) -> dict[str, str]:
+    """``WORDS`` in ``lang`` (None: the context's language), each placeholder left
+    for the page's script to fill; and ``mistake:<code>``, what each of practice's
+    mistake codes means.
+
+    >>> words("zh")["joining"], words("en")["joining"]
+    ('正在加入课堂 {code}……', 'Joining class {code} …')
+    """
+    lang = resolve_language(lang)
+    said = {key: _template(lang, message) for key, message in WORDS.items()}
+    said.update({f"mistake:{code}": tr(lang, meaning) for code, meaning in CODE_MEANINGS.items()})
+    return said
+
+
+def _template(lang: str, message: str) -> str:
+    """``message`` in ``lang`` with its placeholders as they are: ``{code}`` stays ``{code}``."""
+    names = {name for _, name, _, _ in string.Formatter().parse(message) if name}
+    return tr(lang, message, **{name: f"{{{name}}}" for name in names})
+
+
+def student_page(data: Mapping, lang: str | None = None) -> str:
     """The student's page (``/class/CODE``): the lesson page with the class's parts.
 
     ``data`` is any lesson's ``lesson_data``, shown only until the class's own
@@ -217,48 +256,61 @@ def student_page(data: Mapping) -> str:
     are plain ``<script>``/``<style>``: the server adds its nonce, and the
     class's code with ``for_class``.
     """
-    return _class_page(data, "student", WORDS["student_title"])
+    return _class_page(data, "student", lang)
 
 
-def teacher_page(data: Mapping) -> str:
+def teacher_page(data: Mapping, lang: str | None = None) -> str:
     """The teacher's page (``/teach/CODE``): pacing, the dashboard and the lesson."""
-    return _class_page(data, "teacher", WORDS["teacher_title"])
+    return _class_page(data, "teacher", lang)
 
 
 def for_class(text: str, code: str) -> str:
     """The page ``text`` (``student_page`` or ``teacher_page``) of class ``code``."""
     if not (code.isascii() and code.isalnum()):
-        raise ValueError(f"a join code is letters and digits, got {code!r}")
+        raise ValueError(tr(None, "a join code is letters and digits, got {code!r}", code=code))
     return text.replace(CODE, code)
 
 
-def _class_page(data: Mapping, role: str, title: str) -> str:
+def _class_page(data: Mapping, role: str, lang: str | None) -> str:
+    lang = resolve_language(lang)
     parts = _parts()
-    data = {**data, "title": title.format(code=CODE)}
-    return page(
-        data,
-        head=fill_words(parts["style"]),
-        controls=fill_words(parts[role]),
-        end=fill_words(parts["script"]),
+    title = words(lang)[f"{role}_title"].format(code=CODE)
+    text = page(
+        {**data, "title": title},
+        head=fill_words(parts["style"], lang),
+        controls=fill_words(parts[role], lang),
+        end=fill_words(parts["script"], lang),
     )
+    return in_language(text, lang)
 
 
-def fill_words(text: str) -> str:
-    """``text`` with each ``@@t:key@@`` the word of ``key``, escaped for HTML, and
-    ``@@WORDS@@`` all the words as JSON for a ``<script type="application/json">``.
+def in_language(text: str, lang: str | None = None) -> str:
+    """A page's HTML with ``<html lang>`` the tag of ``lang`` (``zh-CN`` for ``zh``).
 
-    >>> fill_words('<h2>@@t:join_heading@@</h2>')
-    '<h2>Join a class</h2>'
+    >>> in_language('<html lang="en"><p>课堂</p>', "zh")
+    '<html lang="zh-CN"><p>课堂</p>'
     """
+    tag = html.escape(language_tag(resolve_language(lang)))
+    return re.sub(r'<html lang="[^"]*">', f'<html lang="{tag}">', text, count=1)
+
+
+def fill_words(text: str, lang: str | None = None) -> str:
+    """``text`` with each ``@@t:key@@`` the word of ``key`` in ``lang``, escaped for
+    HTML, and ``@@WORDS@@`` all the words as JSON for a ``<script type="application/json">``.
+
+    >>> fill_words('<h2>@@t:join_heading@@</h2>'), fill_words('<h2>@@t:join_heading@@</h2>', "zh")
+    ('<h2>Join a class</h2>', '<h2>加入课堂</h2>')
+    """
+    said = words(lang)
 
     def word(match: re.Match) -> str:
         key = match.group(1)
         if key not in WORDS:
-            raise KeyError(f"the class pages have no word {key!r}")
-        return html.escape(WORDS[key])
+            raise KeyError(tr(None, "the class pages have no word {key!r}", key=key))
+        return html.escape(said[key])
 
     text = re.sub(r"@@t:(\w+)@@", word, text)
-    return text.replace("@@WORDS@@", _script_json(WORDS))
+    return text.replace("@@WORDS@@", _script_json(said))
 
 
 def _parts() -> dict[str, str]:
@@ -268,5 +320,5 @@ def _parts() -> dict[str, str]:
     parts = dict(zip(pieces[1::2], (piece.strip() for piece in pieces[2::2])))
     missing = [name for name in _PARTS if name not in parts]
     if missing:
-        raise RuntimeError(f"class.html has lost its part {missing[0]!r}")
+        raise RuntimeError(tr(None, "class.html has lost its part {part!r}", part=missing[0]))
     return parts

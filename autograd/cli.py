@@ -456,22 +456,32 @@ def _parser(lang: str) -> argparse.ArgumentParser:
         "--db",
         default=DEFAULT_DB,
         metavar="PATH",
-        help=f"where live classes keep their students and answers: an SQLite file, made on "
-        f"first use (default {DEFAULT_DB} in this folder), or a postgresql:// URL",
+        help=tr(
+            lang,
+            "where live classes keep their students and answers: an SQLite file, made on "
+            "first use (default {db} in this folder), or a postgresql:// URL",
+            db=DEFAULT_DB,
+        ),
     )
     serve_parser.add_argument(
         "--workers",
         type=int,
         default=1,
         metavar="N",
-        help="serve with N processes sharing the port and the database (default 1; for a "
-        "department's server, with a postgresql:// --db)",
+        help=tr(
+            lang,
+            "serve with N processes sharing the port and the database (default 1; for a "
+            "department's server, with a postgresql:// --db)",
+        ),
     )
     serve_parser.add_argument(
         "--classes-from-anywhere",
         action="store_true",
-        help="let any computer that reaches the server start a class (by default only this "
-        "computer may: the teacher's own)",
+        help=tr(
+            lang,
+            "let any computer that reaches the server start a class (by default only this "
+            "computer may: the teacher's own)",
+        ),
     )
 
     codegen_parser = command(

@@ -357,7 +357,7 @@ def test_the_same_key_returns_the_stored_answer_and_stores_nothing(db, klass):
         ({"answer": "15"}, "the answer must be a number, got '15'"),
         ({"answer": float("nan")}, "the answer must be finite"),
         ({"answer": float("inf")}, "the answer must be finite"),
-        ({"question": 2}, "has 2 question\\(s\\), numbered from 0; there is no question 2"),
+        ({"question": 2}, "has 2 questions, numbered from 0; there is no question 2"),
         ({"question": -1}, "question must be from 0 to 999"),
         ({"question": 1.0}, "question must be a whole number"),
         ({"node": ""}, "node must not be empty"),
@@ -482,7 +482,7 @@ def test_questions_are_numbered_across_the_items(db):
     teacher, ann = db.teacher(code, token), db.join(code, "Ann").student
     answer(db, ann, "b", 5, "k", question=6)
     with pytest.raises(
-        InvalidInput, match="has 7 question\\(s\\), numbered from 0; there is no question 7"
+        InvalidInput, match="has 7 questions, numbered from 0; there is no question 7"
     ):
         answer(db, ann, "b", 5, "k7", question=7)
     summary = db.summary(teacher)

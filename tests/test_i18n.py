@@ -413,6 +413,11 @@ MARKED_MODULES = [
     "lesson",
     "serve",
     "httpjson",
+    "classroom",
+    "classpages",
+    "classes/checks",
+    "classes/database",
+    "classes/errors",
 ]
 
 

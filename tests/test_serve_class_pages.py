@@ -190,8 +190,9 @@ def test_a_class_in_one_chromium(browser, server, tmp_path):
     expect(cell(teacher, "Ann", 0).locator(".sr")).to_have_text(WORDS["mark_right"])
     expect(cell(teacher, "Cem", 0)).to_contain_text("·")
     mistakes = teacher.locator("#mistakes-rows tr").first
-    expect(mistakes.get_by_role("button", name="sign (1)")).to_be_visible()
-    expect(mistakes.locator("td").last).to_have_text(f"sign: {sign.message}")
+    # The mistake code named by what it means (practice's CODE_MEANINGS), in the page's language.
+    expect(mistakes.get_by_role("button", name="the wrong sign (1)")).to_be_visible()
+    expect(mistakes.locator("td").last).to_have_text(f"the wrong sign: {sign.message}")
     distribution = teacher.locator("#distribution-rows tr")
     expect(distribution).to_have_count(2)
 
@@ -211,7 +212,7 @@ def test_a_class_in_one_chromium(browser, server, tmp_path):
     )
     expect(listed).to_have_count(1)
     expect(listed.first).to_contain_text(sign.message)
-    mistakes.get_by_role("button", name="sign (1)").click()
+    mistakes.get_by_role("button", name="the wrong sign (1)").click()
     expect(listed).to_have_count(1)
     expect(listed.first.locator("td").nth(1)).to_have_text("Bob")
 

@@ -121,7 +121,7 @@ ALLOWED = frozenset(
        LC_MESSAGES LANG UTF zh_CN Ctrl localhost teacher laptop local compile_graph Python pip
        install scalar apt get graphviz brew conda Debian Ubuntu macOS Graphviz dot DOT Pillow
        Value define_op float max_uses max_nodes f x h NUL U rng init MLP nin nout sizes Neuron
-       Layer from_weights weights Starlette uvicorn lambda import and or
+       Layer from_weights weights Starlette uvicorn lambda import and or SQLite postgresql db
         """,
     )
 )

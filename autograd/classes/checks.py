@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from autograd.classes.errors import InvalidInput, InvalidName
+from autograd.i18n import N_, Phrase
 
 # Join codes: no 0/O, 1/I/L, which read alike on a projector. 31**6 ≈ 8.9e8 codes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -51,37 +52,49 @@ def show(value) -> str:
 
 def integer(name: str, value, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{name} must be a whole number, got {show(value)}")
+        raise InvalidInput(
+            N_("{name} must be a whole number, got {value}"), name=name, value=show(value)
+        )
     if not low <= value <= high:
-        raise InvalidInput(f"{name} must be from {low} to {high}, got {value}")
+        raise InvalidInput(
+            N_("{name} must be from {low} to {high}, got {value}"),
+            name=name, low=low, high=high, value=value,
+        )  # fmt: skip
     return value
 
 
 def text(name: str, value, limit: int, *, empty: bool = False) -> str:
     """A one-line text field: printable, 1 to ``limit`` characters (or any text if ``empty``)."""
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text, got {show(value)}")
+        raise InvalidInput(N_("{name} must be text, got {value}"), name=name, value=show(value))
     if len(value) > limit:
-        raise InvalidInput(f"{name} must be at most {limit} characters, got {len(value)}")
+        raise InvalidInput(
+            N_("{name} must be at most {limit} characters, got {length}"),
+            name=name, limit=limit, length=len(value),
+        )  # fmt: skip
     if not empty:
         if not value:
-            raise InvalidInput(f"{name} must not be empty")
+            raise InvalidInput(N_("{name} must not be empty"), name=name)
         if not value.isprintable():
-            raise InvalidInput(f"{name} must be printable characters, got {show(value)}")
+            raise InvalidInput(
+                N_("{name} must be printable characters, got {value}"), name=name, value=show(value)
+            )
     return value
 
 
 def number(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInput(f"{name} must be a number, got {show(value)}")
+        raise InvalidInput(N_("{name} must be a number, got {value}"), name=name, value=show(value))
     if not math.isfinite(value):
-        raise InvalidInput(f"{name} must be finite, got {value}")
+        raise InvalidInput(N_("{name} must be finite, got {value}"), name=name, value=value)
     return float(value)
 
 
 def flag(name: str, value) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput(f"{name} must be True or False, got {show(value)}")
+        raise InvalidInput(
+            N_("{name} must be True or False, got {value}"), name=name, value=show(value)
+        )
     return value
 
 
@@ -89,10 +102,13 @@ def verdict(correct, mistake, message) -> None:
     """The verdict practice gave: right with no mistake, or wrong with a mistake code."""
     flag("correct", correct)
     if correct and mistake is not None:
-        raise InvalidInput(f"a right answer has no mistake, got {show(mistake)}")
+        raise InvalidInput(
+            N_("a right answer has no mistake, got {mistake}"), mistake=show(mistake)
+        )
     if not correct and not (isinstance(mistake, str) and MISTAKE_CODE.fullmatch(mistake)):
         raise InvalidInput(
-            f"a wrong answer needs a mistake code such as 'missed-path', got {show(mistake)}"
+            N_("a wrong answer needs a mistake code such as 'missed-path', got {mistake}"),
+            mistake=show(mistake),
         )
     text("message", message, MAX_MESSAGE, empty=True)
 
@@ -100,20 +116,29 @@ def verdict(correct, mistake, message) -> None:
 def nickname(name) -> tuple[str, str]:
     """The nickname as stored, and the key that makes it unique in its class."""
     if not isinstance(name, str):
-        raise InvalidName(f"a nickname is text, got {show(name)}")
+        raise InvalidName(N_("a nickname is text, got {value}"), value=show(name))
     if len(name) > 4 * MAX_NAME:  # far too long: say so before normalising it
-        raise InvalidName(f"a nickname is at most {MAX_NAME} characters, got {len(name)}")
+        raise _too_long(len(name))
     name = re.sub(" +", " ", unicodedata.normalize("NFC", name).strip())
     if not name:
-        raise InvalidName("a nickname needs at least one character")
+        raise InvalidName(N_("a nickname needs at least one character"))
     if len(name) > MAX_NAME:
-        raise InvalidName(f"a nickname is at most {MAX_NAME} characters, got {len(name)}")
+        raise _too_long(len(name))
     if not name.isprintable():
         bad = next(c for c in name if not c.isprintable())
         kind = unicodedata.name(bad, "a control character").lower()
-        raise InvalidName(f"a nickname cannot hold the character U+{ord(bad):04X} ({kind})")
+        raise InvalidName(
+            N_("a nickname cannot hold the character {character} ({kind})"),
+            character=f"U+{ord(bad):04X}", kind=kind,
+        )  # fmt: skip
     key = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return name, key
+
+
+def _too_long(length: int) -> InvalidName:
+    return InvalidName(
+        N_("a nickname is at most {limit} characters, got {length}"), limit=MAX_NAME, length=length
+    )
 
 
 def items(value) -> tuple[str, int]:
@@ -123,33 +148,51 @@ def items(value) -> tuple[str, int]:
     int, "seed": int}``; other keys (a ``"mode"``, say) are kept as given.
     """
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise InvalidInput(f"a class works on a list of items, got {show(value)}")
+        raise InvalidInput(N_("a class works on a list of items, got {value}"), value=show(value))
     if not 1 <= len(value) <= MAX_ITEMS:
-        raise InvalidInput(f"a class works on 1 to {MAX_ITEMS} items, got {len(value)}")
+        raise InvalidInput(
+            N_("a class works on 1 to {most} items, got {count}"), most=MAX_ITEMS, count=len(value)
+        )
     for index, item in enumerate(value):
-        where = f"item {index}"
+        where = Phrase(N_("item {index}"), index=index)
         if not isinstance(item, dict):
-            raise InvalidInput(f"{where} must be an object, got {show(item)}")
+            raise InvalidInput(
+                N_("{where} must be an object, got {value}"), where=where, value=show(item)
+            )
         if "program" in item:
-            text(f"{where}'s program", item["program"], MAX_PROGRAM, empty=True)
+            text(_of(where, "program"), item["program"], MAX_PROGRAM, empty=True)
             values = item.get("at", {})
             if not isinstance(values, dict):
-                raise InvalidInput(f"{where}'s 'at' must map names to numbers, got {show(values)}")
+                raise InvalidInput(
+                    N_("{where}'s 'at' must map names to numbers, got {value}"),
+                    where=where, value=show(values),
+                )  # fmt: skip
             for name, v in values.items():
-                number(f"{where}'s {show(name)}", v)
+                number(_of(where, show(name)), v)
         elif "level" in item:
-            integer(f"{where}'s level", item["level"], 1, 100)
-            integer(f"{where}'s seed", item.get("seed", 0), 0, 2**32 - 1)
+            integer(_of(where, "level"), item["level"], 1, 100)
+            integer(_of(where, "seed"), item.get("seed", 0), 0, 2**32 - 1)
         else:
-            raise InvalidInput(f"{where} needs a 'program' (with 'at') or a 'level' (with 'seed')")
+            raise InvalidInput(
+                N_("{where} needs a 'program' (with 'at') or a 'level' (with 'seed')"), where=where
+            )
     try:
         encoded = json.dumps(list(value), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as error:
-        raise InvalidInput(f"the items must be plain JSON data: {error}") from None
+        raise InvalidInput(
+            N_("the items must be plain JSON data: {error}"), error=str(error)
+        ) from None
     size = len(encoded.encode())
     if size > MAX_ITEMS_BYTES:
-        raise InvalidInput(f"the items take {size} bytes, more than {MAX_ITEMS_BYTES}")
+        raise InvalidInput(
+            N_("the items take {size} bytes, more than {most}"), size=size, most=MAX_ITEMS_BYTES
+        )
     return encoded, len(value)
+
+
+def _of(where: Phrase, field: str) -> Phrase:
+    """A field of an item, as an error names it: ``item 2's seed``."""
+    return Phrase(N_("{where}'s {field}"), where=where, field=field)
 
 
 def new_code() -> str:

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from autograd.classes.errors import Busy, SchemaError
+from autograd.i18n import N_
 
 SQLITE_MIN = (3, 35)  # RETURNING
 # FULL syncs the WAL to the disk at each commit: a commit survives a power cut too.
@@ -178,7 +179,9 @@ def _busy() -> Iterator[None]:
     except sqlite3.OperationalError as error:
         if "locked" not in str(error) and "busy" not in str(error):
             raise
-        raise Busy(f"the class database is busy ({error}); try again") from None
+        raise Busy(
+            N_("the class database is busy ({reason}); try again"), reason=str(error)
+        ) from None
 
 
 class Postgres:
@@ -240,7 +243,8 @@ class Postgres:
             yield
         except self._unavailable as error:
             raise Busy(
-                f"the class database is unavailable ({one_line(error)}); try again"
+                N_("the class database is unavailable ({reason}); try again"),
+                reason=one_line(error),
             ) from None
 
     def lock_migrations(self, db: Transaction) -> None:

@@ -39,6 +39,7 @@ from autograd.classes.errors import (
     UnknownStudent,
 )
 from autograd.classes.schema import migrate, now
+from autograd.i18n import N_, Nn_
 
 DEFAULT_DB = "autograd-classes.db"
 MAX_STUDENTS = 500  # per class, by default
@@ -211,7 +212,7 @@ class ClassDB:
                 )  # fmt: skip
             if row is not None:
                 return Created(code, token)
-        raise Busy("no free join code after 20 draws: delete classes that are over")
+        raise Busy(N_("no free join code after 20 draws: delete classes that are over"))
 
     def join(self, code: str, name: str) -> Joined:
         """Join class ``code`` as ``name``: the student's token (shown once) and the student."""
@@ -226,8 +227,9 @@ class ClassDB:
                 "SELECT 1 FROM students WHERE class_id = ? AND name_key = ?", (cls.id, name_key)
             ):
                 raise NameTaken(
-                    f"the nickname {name!r} is taken in class {cls.code}: choose another"
-                )
+                    N_("the nickname {name!r} is taken in class {code}: choose another"),
+                    name=name, code=cls.code,
+                )  # fmt: skip
             self._open_to_join(db.all(_JOIN_CHECK, (cls.code,)), code)
             student_id = db.one(
                 "INSERT INTO students (class_id, name, name_key, token_hash, joined_at,"
@@ -240,12 +242,18 @@ class ClassDB:
     @staticmethod
     def _open_to_join(rows: list[tuple], code) -> None:
         if not rows:
-            raise _no_class(code)
+            raise no_class(code)
         cleaned, ended, cap, students = rows[0]
         if ended is not None:
-            raise ClassEnded(f"class {cleaned} has ended: it takes no new students")
+            raise ClassEnded(N_("class {code} has ended: it takes no new students"), code=cleaned)
         if students >= cap:
-            raise ClassFull(f"class {cleaned} is full ({cap} students): ask the teacher")
+            raise ClassFull(
+                Nn_(
+                    "class {code} is full ({count} student): ask the teacher",
+                    "class {code} is full ({count} students): ask the teacher",
+                ),
+                cap, code=cleaned, count=cap,
+            )  # fmt: skip
 
     def member(self, code: str, token: str) -> Teacher | Student:
         """The teacher or the student of class ``code`` whose token this is.
@@ -260,21 +268,22 @@ class ClassDB:
             (presented or "", checks.join_code(code)),
         )
         if not rows:
-            raise _no_class(code)
+            raise no_class(code)
         class_id, cleaned, teacher_hash, student_id, name, student_hash = rows[0]
         if presented is not None:
             if hmac.compare_digest(presented, teacher_hash):
                 return Teacher(class_id, cleaned)
             if student_hash is not None and hmac.compare_digest(presented, student_hash):
                 return Student(student_id, class_id, cleaned, name)
-        raise Unauthorized(f"this token opens nothing in class {cleaned}")
+        raise Unauthorized(N_("this token opens nothing in class {code}"), code=cleaned)
 
     def teacher(self, code: str, token: str) -> Teacher:
         """The teacher of class ``code``, if ``token`` is theirs (``Forbidden`` for a student's)."""
         who = self.member(code, token)
         if not isinstance(who, Teacher):
             raise Forbidden(
-                f"a student's token does not open the teacher's side of class {who.code}"
+                N_("a student's token does not open the teacher's side of class {code}"),
+                code=who.code,
             )
         return who
 
@@ -283,7 +292,8 @@ class ClassDB:
         who = self.member(code, token)
         if not isinstance(who, Student):
             raise Forbidden(
-                f"the teacher's token is not a student's in class {who.code}: join with a nickname"
+                N_("the teacher's token is not a student's in class {code}: join with a nickname"),
+                code=who.code,
             )
         return who
 
@@ -338,17 +348,21 @@ class ClassDB:
             if stored is not None:
                 return _replay(stored, sent)
             if cls.ended_at is not None:
-                raise ClassEnded(f"class {cls.code} has ended: it takes no more answers")
-            if cls.paused:
-                raise Paused(f"class {cls.code} is paused: look up, and answer when it goes on")
-            if question >= cls.question_count:
-                raise InvalidInput(
-                    f"class {cls.code} has {cls.question_count} question(s), numbered from 0;"
-                    f" there is no question {question}"
+                raise ClassEnded(
+                    N_("class {code} has ended: it takes no more answers"), code=cls.code
                 )
+            if cls.paused:
+                raise Paused(
+                    N_("class {code} is paused: look up, and answer when it goes on"), code=cls.code
+                )
+            if question >= cls.question_count:
+                raise no_question(cls.code, cls.question_count, question)
             count = db.one("SELECT COUNT(*) FROM answers WHERE student_id = ?", (student.id,))[0]
             if count >= MAX_ANSWERS:
-                raise TooManyAnswers(f"{student.name} has sent {MAX_ANSWERS} answers, the most")
+                raise TooManyAnswers(
+                    N_("{name} has sent {count} answers, the most"),
+                    name=student.name, count=MAX_ANSWERS,
+                )  # fmt: skip
             # The key's unique index decides a race: the loser finds the winner's answer.
             row = db.one(
                 "INSERT INTO answers (class_id, student_id, question, node, answer, revealed,"
@@ -371,7 +385,9 @@ class ClassDB:
                 "mistake": mistake,
             }
             if not self._event(db, cls.id, "answer", payload, answered, while_open=True):
-                raise ClassEnded(f"class {cls.code} has ended: it takes no more answers")
+                raise ClassEnded(
+                    N_("class {code} has ended: it takes no more answers"), code=cls.code
+                )
             db.run("UPDATE students SET last_seen_at = ? WHERE id = ?", (answered, student.id))
         return Answer(
             row[0], answered, student.id, student.name, question, node, answer, revealed,
@@ -410,7 +426,9 @@ class ClassDB:
             if student is not None and not db.one(
                 "SELECT 1 FROM students WHERE id = ? AND class_id = ?", (student, teacher.class_id)
             ):
-                raise UnknownStudent(f"class {teacher.code} has no student {student}")
+                raise UnknownStudent(
+                    N_("class {code} has no student {student}"), code=teacher.code, student=student
+                )
             rows = db.all(f"{_ANSWERS} WHERE {' AND '.join(where)} ORDER BY a.id", params)
         return [_answer(row) for row in rows]
 
@@ -432,7 +450,7 @@ class ClassDB:
             (member.class_id,),
         )
         if not rows:
-            raise UnknownClass(f"class {member.code} has been deleted")
+            raise UnknownClass(N_("class {code} has been deleted"), code=member.code)
         item, step, free, paused = rows[0]
         return Pace(item, step, bool(free), bool(paused))
 
@@ -457,12 +475,9 @@ class ClassDB:
         with self._db.transaction(write=True) as db:
             cls = self._class_by_id(db, teacher.class_id, lock=True)
             if cls.ended_at is not None:
-                raise ClassEnded(f"class {cls.code} has ended")
+                raise ClassEnded(N_("class {code} has ended"), code=cls.code)
             if item is not None and item >= cls.item_count:
-                raise InvalidInput(
-                    f"class {cls.code} has {cls.item_count} item(s), numbered from 0;"
-                    f" there is no item {item}"
-                )
+                raise no_item(cls.code, cls.item_count, item)
             old = cls.pace
             if step is None:
                 step = 0 if item is not None and item != old.item else old.step
@@ -615,7 +630,9 @@ class ClassDB:
         run as a formula (``=``, ``+``, ``-``, ``@``) gets a ``'`` in front.
         """
         if fmt not in ("csv", "jsonl"):
-            raise InvalidInput(f"export: the format is 'csv' or 'jsonl', not {checks.show(fmt)}")
+            raise InvalidInput(
+                N_("export: the format is 'csv' or 'jsonl', not {format}"), format=checks.show(fmt)
+            )
         with self._db.transaction(write=False) as db:
             self._class_by_id(db, teacher.class_id)
             last = db.one("SELECT MAX(id) FROM answers WHERE class_id = ?", (teacher.class_id,))
@@ -656,7 +673,7 @@ class ClassDB:
             (after, member.class_id),
         )
         if not rows:
-            raise UnknownClass(f"class {member.code} has been deleted")
+            raise UnknownClass(N_("class {code} has been deleted"), code=member.code)
         return [Event(s, kind, json.loads(p), at) for s, kind, p, at in rows if s is not None]
 
     # Within a transaction
@@ -667,7 +684,7 @@ class ClassDB:
             (checks.join_code(code),),
         )
         if row is None:
-            raise _no_class(code)
+            raise no_class(code)
         return _Class(*row)
 
     def _class_by_id(self, db: Transaction, class_id: int, lock: bool = False) -> _Class:
@@ -676,7 +693,7 @@ class ClassDB:
             (class_id,),
         )
         if row is None:
-            raise UnknownClass("this class has been deleted")
+            raise UnknownClass(N_("this class has been deleted"))
         return _Class(*row)
 
     def _event(
@@ -745,8 +762,33 @@ class _Class:
         return Pace(self.pace_item, self.pace_step, bool(self.pace_free), bool(self.paused))
 
 
-def _no_class(code) -> UnknownClass:
-    return UnknownClass(f"no class has the code {checks.show(code)}: check it with your teacher")
+def no_class(code) -> UnknownClass:
+    """A join code that no class has (or one that cannot be a code at all)."""
+    return UnknownClass(
+        N_("no class has the code {code}: check it with your teacher"), code=checks.show(code)
+    )
+
+
+def no_question(code: str, count: int, number: int) -> InvalidInput:
+    """A question number beyond the class's questions (numbered across its items)."""
+    return InvalidInput(
+        Nn_(
+            "class {code} has {count} question, numbered from 0; there is no question {number}",
+            "class {code} has {count} questions, numbered from 0; there is no question {number}",
+        ),
+        count, code=code, count=count, number=number,
+    )  # fmt: skip
+
+
+def no_item(code: str, count: int, number: int) -> InvalidInput:
+    """An item number beyond the class's items."""
+    return InvalidInput(
+        Nn_(
+            "class {code} has {count} item, numbered from 0; there is no item {number}",
+            "class {code} has {count} items, numbered from 0; there is no item {number}",
+        ),
+        count, code=code, count=count, number=number,
+    )  # fmt: skip
 
 
 def _cell(mark: str) -> dict:
@@ -763,9 +805,12 @@ def _replay(row: tuple, sent: tuple) -> Answer:
     stored = _answer(row, replayed=True)
     if (stored.question, stored.node, stored.answer, stored.revealed) != sent:
         raise KeyReused(
-            f"the key {stored.key!r} was sent before with another answer"
-            f" (question {stored.question}, node {stored.node}): send a new key"
-        )
+            N_(
+                "the key {key!r} was sent before with another answer"
+                " (question {question}, node {node}): send a new key"
+            ),
+            key=stored.key, question=stored.question, node=stored.node,
+        )  # fmt: skip
     return stored
 
 

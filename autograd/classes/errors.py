@@ -1,9 +1,18 @@
 """What the class database refuses, each with the HTTP status a web layer answers with.
 
->>> error = NameTaken("the nickname 'Ann' is taken in class K7XM2Q: choose another")
+Each error is a catalog sentence with named parameters (``TranslatableError``):
+``str(error)`` is English, ``error_text(error, lang)`` the sentence in ``lang``.
+
+>>> from autograd.i18n import N_
+>>> error = NameTaken(N_("the nickname {name!r} is taken in class {code}: choose another"),
+...                   name="Ann", code="K7XM2Q")
 >>> error.status, error.reason, isinstance(error, ValueError)
 (409, 'name-taken', True)
+>>> str(error)
+"the nickname 'Ann' is taken in class K7XM2Q: choose another"
 """
+
+from autograd.i18n import TranslatableError
 
 __all__ = [
     "Busy",
@@ -24,11 +33,12 @@ __all__ = [
 ]
 
 
-class ClassError(Exception):
+class ClassError(TranslatableError, Exception):
     """A request the class database refuses.
 
     ``status`` is the HTTP status to answer with, ``reason`` a short code a
-    page can act on (or a catalog can translate); ``str(error)`` is the sentence.
+    page can act on; the message is a sentence marked with ``N_`` and its named
+    parameters, said in a request's language by ``error_text``.
     """
 
     status = 500
