@@ -91,19 +91,25 @@ from autograd.classes.database import (
     no_item,
     no_question,
 )
-from autograd.httpjson import RequestError, json_type, one_line, read_json
+from autograd.httpjson import RequestError, json_type, one_line, read_json, request_language
 from autograd.i18n import (
     N_,
     Phrase,
     TranslatableError,
     error_text,
-    language_from_accept_language,
-    match_language,
     tr,
 )
-from autograd.practice import CODE_MEANINGS, LEVELS, Exercise, Question, exercise, questions
+from autograd.practice import (
+    CODE_MEANINGS,
+    LEVELS,
+    Diagnosis,
+    Exercise,
+    Question,
+    exercise,
+    questions,
+)
 
-__all__ = ["LANGUAGE_COOKIE", "ROUTES", "ClassLimits", "Classroom", "request_language"]
+__all__ = ["ROUTES", "ClassLimits", "Classroom"]
 
 log = logging.getLogger("autograd.serve")
 
@@ -164,14 +170,16 @@ class Item:
         }
 
 
-def resolve(items: list[dict]) -> tuple[Item, ...]:
+def resolve(items: list[dict], lang: str = "en") -> tuple[Item, ...]:
     """The items as stored (each a program with values, or a level and seed; and a mode),
-    with their questions numbered across them.
+    with their questions numbered across them, their words (titles, diagnoses) in ``lang``.
 
     >>> worked = {"program": "x = 2*w + b; y = b + 1; z = x*y", "at": {"w": 3, "b": 4}}
     >>> first, second = resolve([worked, {**worked, "mode": "trainer"}])
     >>> [q.diagnosis.symbol for q in first.questions], second.first, len(second.questions)
     (['dz/dx', 'dz/dy', 'dz/dw', 'dz/db'], 4, 13)
+    >>> resolve([worked], "zh")[0].questions[3].judge(5.0).message
+    'dz/db：你的答案是 5，这只是经过 x 的路径；b 还经过 y (10) 到达 z。'
     """
     resolved, first = [], 0
     for index, item in enumerate(items):
@@ -180,8 +188,8 @@ def resolve(items: list[dict]) -> tuple[Item, ...]:
         else:
             ex = Exercise(item["program"], {k: float(v) for k, v in item.get("at", {}).items()})
         mode = item.get("mode", "practice")
-        asked = questions(ex, mode)
-        resolved.append(Item(index, ex.heading(), mode, ex.program, dict(ex.at), first, asked))
+        asked = questions(ex, mode, lang=lang)
+        resolved.append(Item(index, ex.heading(lang), mode, ex.program, dict(ex.at), first, asked))
         first += len(asked)
     return tuple(resolved)
 
@@ -298,7 +306,8 @@ class Classroom:
         self.limits = limits or ClassLimits()
         self.threads = CapacityLimiter(self.limits.database_threads)
         self.computing = CapacityLimiter(2)  # items' exercises and questions, once per class
-        self.items: OrderedDict[int, tuple[Item, ...]] = OrderedDict()  # by class id
+        # By class id and language: (id, lang).
+        self.items: OrderedDict[tuple[int, str], tuple[Item, ...]] = OrderedDict()
         self.feeds: dict[int, Feed] = {}  # by class id
         self.streams: dict[tuple, deque[Stream]] = {}  # by token: ("teacher", class) or student id
         self.buckets: OrderedDict[int, list[float]] = OrderedDict()  # student id: [tokens, time]
@@ -308,16 +317,20 @@ class Classroom:
         work = functools.partial(function, *args, **kwargs)
         return await anyio.to_thread.run_sync(work, limiter=self.threads)
 
-    async def class_items(self, member: Teacher | Student) -> tuple[Item, ...]:
-        """The class's items with their questions, worked out once per class and process."""
-        found = self.items.get(member.class_id)
+    async def class_items(self, member: Teacher | Student, lang: str = "en") -> tuple[Item, ...]:
+        """The class's items with their questions in ``lang``, worked out once per class,
+        language and process."""
+        key = (member.class_id, lang)
+        found = self.items.get(key)
         if found is None:
             details = await self.call(self.db.details, member)
-            found = await anyio.to_thread.run_sync(resolve, details.items, limiter=self.computing)
-            self.items[member.class_id] = found
+            found = await anyio.to_thread.run_sync(
+                resolve, details.items, lang, limiter=self.computing
+            )
+            self.items[key] = found
             while len(self.items) > self.limits.items_kept:
                 self.items.popitem(last=False)
-        self.items.move_to_end(member.class_id)
+        self.items.move_to_end(key)
         return found
 
     def poke(self, class_id: int) -> None:
@@ -369,32 +382,7 @@ class Classroom:
         feed.remove(stream)
 
 
-# Reading a request: its language, the code, the token, the fields; all before any work.
-
-LANGUAGE_COOKIE = "autograd_lang"  # the language a page's switch remembers
-
-
-def request_language(request: Request) -> str:
-    """The language to answer ``request`` in: ``?lang=``, else the ``autograd_lang``
-    cookie, else ``Accept-Language``; English when none names a language we have.
-
-    >>> from starlette.requests import Request
-    >>> def asking(query=b"", headers=()):
-    ...     return Request({"type": "http", "query_string": query, "headers": list(headers)})
-    >>> request_language(asking(headers=[(b"accept-language", b"zh-CN,zh;q=0.9")]))
-    'zh'
-    >>> request_language(asking(b"lang=en", [(b"cookie", b"autograd_lang=zh")]))
-    'en'
-    >>> request_language(asking(headers=[(b"cookie", b"autograd_lang=zh")]))
-    'zh'
-    >>> request_language(asking())
-    'en'
-    """
-    # TODO(zhmerge): serve.py chooses the request's language too; point this at serve's.
-    for chosen in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
-        if chosen and (lang := match_language(chosen)):
-            return lang
-    return language_from_accept_language(request.headers.get("accept-language"))
+# Reading a request: the code, the token, the fields; all before any work.
 
 
 def _classroom(request: Request) -> Classroom:
@@ -541,7 +529,7 @@ def _route(handler: Callable[[Request], Awaitable[Response]]):
         try:
             return await handler(request)
         except (ClassError, RequestError) as error:
-            return _refusal(error, request_language(request))
+            return _refusal(error, request_language(request.scope))
 
     return route
 
@@ -568,7 +556,6 @@ async def create(request: Request) -> Response:
             raise InvalidInput(N_("give either items or one item's fields, not both"))
         listed = body["items"]
         if not isinstance(listed, list):
-            # TODO(zhmerge): json_type's words ("a string") are English until httpjson says them.
             raise InvalidInput(
                 N_("items must be a list of 1 to {most} items, got {kind}"),
                 most=checks.MAX_ITEMS,
@@ -715,7 +702,7 @@ async def about(request: Request) -> Response:
     member = await _member(request)
     classroom = _classroom(request)
     details = await classroom.call(classroom.db.details, member)
-    items = await classroom.class_items(member)
+    items = await classroom.class_items(member, request_language(request.scope))
     body = {
         "code": details.code,
         "role": "teacher" if isinstance(member, Teacher) else "student",
@@ -729,7 +716,7 @@ async def about(request: Request) -> Response:
         answers = await classroom.call(classroom.db.my_answers, member)
         body["answers"] = [_own(answer) for answer in answers]
         await classroom.call(classroom.db.seen, member)
-    return JSONResponse(body)
+    return JSONResponse(body, headers={"Vary": "Accept-Language, Cookie"})  # the items' titles
 
 
 def _pace(pace) -> dict:
@@ -759,7 +746,7 @@ async def item_lesson(request: Request) -> Response:
     )
     member = await _member(request)
     classroom = _classroom(request)
-    items = await classroom.class_items(member)
+    items = await classroom.class_items(member, request_language(request.scope))
     if index >= len(items):
         raise no_item(member.code, len(items), index)
     item = items[index]
@@ -799,7 +786,8 @@ async def answer(request: Request) -> Response:
         raise _TooFast(
             N_("{name} is answering faster than a class does; wait a moment"), name=student.name
         )
-    items = await classroom.class_items(student)
+    lang = request_language(request.scope)  # the student's: judged and revealed in it
+    items = await classroom.class_items(student, lang)
     asked = _question(items, question, node, student.code)
     db = classroom.db
     if reveal:
@@ -816,9 +804,8 @@ async def answer(request: Request) -> Response:
                 "replayed": stored.replayed,
             }
         )
-    # TODO(zhmerge): practice's diagnoses are English until it takes a language; then judge
-    # (and reveal) in request_language(request). The stored message is practice's English:
-    # the teacher's lists should say it again from the stored question, answer and code.
+    # The stored message is the student's, in the student's language (a page that reloads
+    # shows it again); the teacher's summary says the diagnosis again from its code.
     verdict = asked.judge(value)
     stored = await classroom.call(
         db.record_answer, student, question=question, node=node, answer=value, key=key,
@@ -858,17 +845,28 @@ async def summary(request: Request) -> Response:
     teacher = await _teacher(request)
     classroom = _classroom(request)
     data = await classroom.call(classroom.db.summary, teacher)
-    lang = request_language(request)
+    lang = request_language(request.scope)
+    items = await classroom.class_items(teacher, lang)
     for entry in data["questions"]:
         mistakes = entry["mistakes"]
         for mistake in mistakes:  # the stored code, said in the teacher's language
             mistake["meaning"] = _meaning(mistake["code"], lang)
-        # The mistake most students made; its diagnosis is the one to explain to the class.
-        # TODO(zhmerge): the stored message is practice's English diagnosis; say it again in
-        # ``lang`` (practice's judge(..., lang=)) once practice takes a language.
+        # The mistake most students made; its diagnosis is the one to explain to the class,
+        # said again from its code in the teacher's language (the stored one is a student's).
         common = max(mistakes, key=lambda m: (m["students"], m["answers"]), default=None)
         entry["common"] = common and dict(common)
+        if common:
+            asked = _question(items, entry["question"], common["node"], teacher.code)
+            entry["common"]["message"] = _diagnosis_message(asked.diagnosis, common["code"])
     return JSONResponse(data, headers={"Vary": "Accept-Language, Cookie"})
+
+
+def _diagnosis_message(diagnosis: Diagnosis, code: str) -> str:
+    """What ``diagnosis`` says to an answer that made the mistake ``code``, in its language."""
+    for verdict in diagnosis.verdicts():
+        if verdict.code == code:
+            return verdict.message
+    return diagnosis.other  # "other", or "local-rule" for a local derivative
 
 
 def _meaning(code: str, lang: str) -> str:
@@ -970,7 +968,8 @@ async def delete(request: Request) -> Response:
     teacher = await _teacher(request)
     classroom = _classroom(request)
     await classroom.call(classroom.db.delete_class, teacher)
-    classroom.items.pop(teacher.class_id, None)
+    for key in [key for key in classroom.items if key[0] == teacher.class_id]:
+        del classroom.items[key]
     classroom.poke(teacher.class_id)  # its streams end
     return JSONResponse({"code": teacher.code, "deleted": True})
 

@@ -10,6 +10,7 @@ than 20 digits (400). The size of a body is bounded before it is read
 Every sentence is a catalog's, said in the request's language: a
 ``RequestError`` keeps its sentence and parameters (``text(lang)``), and
 ``json_type`` is a ``Phrase`` said in the language of the sentence it is in.
+The request's language is chosen here too (``request_language``), for both.
 
 >>> one_line(ValueError("the program\\n  has two lines"))
 'the program has two lines'
@@ -26,10 +27,20 @@ import json
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import Scope
 
-from autograd.i18n import N_, Phrase, error_text, resolve_language, tr
+from autograd.i18n import (
+    N_,
+    Phrase,
+    error_text,
+    language_from_accept_language,
+    match_language,
+    resolve_language,
+    tr,
+)
 
 __all__ = [
+    "LANGUAGE_COOKIE",
     "RequestError",
     "error_data",
     "error_response",
@@ -37,7 +48,35 @@ __all__ = [
     "json_value",
     "one_line",
     "read_json",
+    "request_language",
 ]
+
+# The cookie that keeps the language a reader chose with the page's switch.
+LANGUAGE_COOKIE = "autograd_lang"
+
+
+def request_language(scope: Scope) -> str:
+    """The language to answer a request in (``request.scope``; a middleware has only
+    the scope): its ``lang`` query parameter, else the cookie the page's switch set,
+    else its ``Accept-Language``; English when none names a language we have.
+
+    >>> def ask(query=b"", **headers):
+    ...     pairs = [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
+    ...     return request_language({"type": "http", "query_string": query, "headers": pairs})
+    >>> ask(accept_language="zh-TW,zh;q=0.9"), ask(accept_language="zh-CN,zh;q=0.9"), ask()
+    ('zh', 'zh', 'en')
+    >>> ask(accept_language="fr, en;q=0.5"), ask(cookie="autograd_lang=zh")
+    ('en', 'zh')
+    >>> ask(b"lang=en", accept_language="zh"), ask(b"lang=en", cookie="autograd_lang=zh")
+    ('en', 'en')
+    >>> ask(cookie="autograd_lang=zh", accept_language="en")
+    'zh'
+    """
+    request = Request(scope)
+    for chosen in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen and (lang := match_language(chosen[:35])):
+            return lang
+    return language_from_accept_language(request.headers.get("accept-language"))
 
 
 class RequestError(ValueError):

@@ -23,7 +23,7 @@ The API (the page uses it; so can other tools):
   the student's page ``/class/{code}`` and the teacher's ``/teach/{code}``; its
   classes, students and answers are kept in a database (``autograd.classes``).
 
-Every word the server sends is in the request's language (``request_language``):
+Every word the server sends is in the request's language (``httpjson.request_language``):
 a ``lang`` query parameter (``/?lang=zh``; ``"lang"`` in the lesson's JSON
 body), else the ``autograd_lang`` cookie that ``GET /?lang=zh`` sets (the
 page's language switch is two such links, so the choice is remembered), else
@@ -104,18 +104,19 @@ from autograd.draw import MAX_USES, GraphTooBigError, check_drawable
 from autograd.engine import DomainError, topological_order
 from autograd.fairshare import Answer, Answers, Busy, Slots
 from autograd.httpjson import (
+    LANGUAGE_COOKIE,
     RequestError,
     error_data,
     error_response,
     json_type,
     json_value,
     read_json,
+    request_language,
 )
 from autograd.i18n import (
     LANGUAGES,
     N_,
     TranslatableValueError,
-    language_from_accept_language,
     language_name,
     language_tag,
     match_language,
@@ -253,30 +254,6 @@ async def page(request: Request) -> Response:
     if chosen:
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
     return response
-
-
-# The cookie that keeps the language a reader chose with the page's switch.
-LANGUAGE_COOKIE = "autograd_lang"
-
-
-def request_language(scope: Scope) -> str:
-    """The language to answer a request in: its ``lang`` query parameter, else
-    the cookie the page's switch set, else its ``Accept-Language``; English when
-    none names a language we have.
-
-    >>> def ask(query=b"", **headers):
-    ...     pairs = [(k.replace("_", "-").encode(), v.encode()) for k, v in headers.items()]
-    ...     return request_language({"type": "http", "query_string": query, "headers": pairs})
-    >>> ask(accept_language="zh-TW,zh;q=0.9"), ask(accept_language="fr, en;q=0.5"), ask()
-    ('zh', 'en', 'en')
-    >>> ask(b"lang=en", accept_language="zh"), ask(cookie="autograd_lang=zh", accept_language="en")
-    ('en', 'zh')
-    """
-    request = Request(scope)
-    for chosen in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
-        if chosen and (lang := match_language(chosen[:35])):
-            return lang
-    return language_from_accept_language(request.headers.get("accept-language"))
 
 
 async def class_page(request: Request) -> Response:
@@ -814,7 +791,7 @@ def _add_controls(data: dict, lang: str = "en") -> str:
     filling["@@LANGUAGES@@"] = _language_switch(lang)
     filling["@@SERVE_WORDS@@"] = _script_json(words)
     controls = re.sub("|".join(map(re.escape, filling)), lambda m: filling[m[0]], controls)
-    controls = fill_words(controls)
+    controls = fill_words(controls, lang)  # the join and start boxes
     text = page(data, head=style.strip(), controls=controls.strip(), end=script.strip())
     return _with_nonce(text)
 
@@ -826,7 +803,7 @@ def _class_template(role: str, limits: Limits, lang: str = "en") -> str:
     from autograd.lesson import lesson_data
 
     data = lesson_data(Value(0.0, label="z"), max_nodes=limits.max_nodes, lang=lang)
-    return _with_nonce((teacher_page if role == "teacher" else student_page)(data))
+    return _with_nonce((teacher_page if role == "teacher" else student_page)(data, lang))
 
 
 def _with_nonce(text: str) -> str:

@@ -21,7 +21,7 @@ from test_zh import leftover_english
 
 from autograd.classpages import WORDS, student_page, teacher_page, words
 from autograd.engine import Value
-from autograd.i18n import tr, use_language
+from autograd.i18n import tr
 from autograd.lesson import lesson_data
 from autograd.practice import CODE_MEANINGS
 
@@ -129,9 +129,72 @@ def test_the_dashboard_names_mistakes_in_the_teachers_language(server):
     assert server.send(code, ann, 3, 5, "a1").json()["mistake"] == "missed-path"
     chinese = client.get(f"/api/classes/{code}/summary", headers={**ZH, **auth(teacher)}).json()
     english = client.get(f"/api/classes/{code}/summary", headers=auth(teacher)).json()
-    assert chinese["questions"][3]["mistakes"][0]["meaning"] == "求和时漏掉了一条路径（或一份贡献）"
+    assert chinese["questions"][3]["mistakes"][0]["meaning"] == "求和时漏掉了一条路径（或一项贡献）"
     assert english["questions"][3]["mistakes"][0]["meaning"] == CODE_MEANINGS["missed-path"]
     assert chinese["questions"][3]["common"]["code"] == "missed-path"  # the stored code
+
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def test_a_wrong_answer_is_diagnosed_in_the_students_language(server):
+    client = server.client
+    code, teacher = server.start()
+    ann, bo = server.join(code, "Ann"), server.join(code, "Bo")
+    answers = f"/api/classes/{code}/answers"
+    wrong = {"question": 3, "node": "b", "value": 5, "key": "w1"}
+    chinese = client.post(answers, json=wrong, headers={**ZH, **auth(ann)}).json()
+    english = client.post(answers, json=wrong, headers=auth(bo)).json()
+    # The same verdict and numbers, each in its student's words.
+    assert chinese["mistake"] == english["mistake"] == "missed-path"
+    assert chinese["correct"] is english["correct"] is False
+    assert english["message"] == (
+        "dz/db: you have 5, which is the path through x only; b also reaches z through y (10)"
+    )
+    assert (
+        chinese["message"] == "dz/db：你的答案是 5，这只是经过 x 的路径；b 还经过 y (10) 到达 z。"
+    )
+    assert NUMBER.findall(chinese["message"]) == NUMBER.findall(english["message"])
+    assert not leftover_english(chinese["message"]), leftover_english(chinese["message"])
+    # The same key again is the stored answer, in the words it was first said in.
+    again = client.post(answers, json=wrong, headers=auth(ann)).json()
+    assert (again["replayed"], again["message"]) == (True, chinese["message"])
+    # Revealed: practice's chain-rule sum is notation, the same in every language.
+    reveal = {"question": 2, "node": "w", "reveal": True, "key": "r1"}
+    shown = client.post(answers, json=reveal, headers={**ZH, **auth(ann)}).json()
+    assert (shown["answer"], shown["message"]) == (
+        10.0,
+        "dz/dw = ∂z/∂x·∂x/∂w = 5·2 = 10   (∂x/∂w = ∂x/∂v1·∂v1/∂w = 1·2)",
+    )
+    # The items' titles too (the class's page shows them).
+    about = client.get(f"/api/classes/{code}", headers={**ZH, **auth(ann)}).json()
+    assert "其中 w = 3, b = 4" in about["items"][0]["title"]
+    assert about["answers"][0]["message"] == chinese["message"]  # a page that reloads
+
+    # The teacher's summary says the commonest slip in the teacher's language, whichever
+    # language the students answered in.
+    summary = f"/api/classes/{code}/summary"
+    common = client.get(summary, headers={**ZH, **auth(teacher)}).json()["questions"][3]["common"]
+    assert (common["code"], common["students"]) == ("missed-path", 2)
+    assert common["message"] == chinese["message"]
+    assert common["meaning"] == "求和时漏掉了一条路径（或一项贡献）"
+    common = client.get(summary, headers=auth(teacher)).json()["questions"][3]["common"]
+    assert (common["message"], common["meaning"]) == (
+        english["message"],
+        CODE_MEANINGS["missed-path"],
+    )
+
+    # The trainer's reveal has words: said in the student's language, with the same numbers.
+    code, _ = server.start(items=[{**WORKED, "mode": "trainer"}])
+    cy = server.join(code, "Cy")
+    reveal = {"question": 0, "node": "x", "reveal": True, "key": "r1"}
+    answers = f"/api/classes/{code}/answers"
+    shown = client.post(answers, json=reveal, headers={**ZH, **auth(cy)}).json()
+    shown_en = client.post(answers, json={**reveal, "key": "r2"}, headers=auth(cy)).json()
+    assert shown_en["message"] == "∂z/∂x for z = x·y is y = 5"
+    assert shown["message"] == "对 z = x·y，∂z/∂x 是 y = 5"
+    assert shown["answer"] == shown_en["answer"] == 5.0
+    assert not leftover_english(shown["message"]), leftover_english(shown["message"])
 
 
 # --- the pages ------------------------------------------------------------------
@@ -209,9 +272,8 @@ def test_the_class_pages_speak_chinese(role):
 def test_the_join_page_speaks_chinese():
     from autograd import serve
 
-    data = lesson_data(Value(0.0, label="z"))
-    with use_language("zh"):  # TODO(zhmerge): the server passes the request's language
-        page = serve._add_controls(data)
+    data = lesson_data(Value(0.0, label="z"), lang="zh")
+    page = serve._add_controls(data, "zh")
     entry = class_part(page, '<div id="class-entry">', '<section id="serve"')
     text = said(entry)
     assert "加入课堂" in text and "开始上课" in text
@@ -224,4 +286,33 @@ def test_mistake_codes_have_names_in_every_language():
         said_words = words(lang)
         for code, meaning in CODE_MEANINGS.items():
             assert said_words[f"mistake:{code}"] == tr(lang, meaning)
-    assert words("zh")["mistake:sign"] == "符号错误"
+    assert words("zh")["mistake:sign"] == "符号错了"
+
+
+def test_the_server_serves_the_class_pages_in_the_requests_language(server):
+    client = server.client
+    code, _ = server.start()
+    for path, role in ((f"/class/{code}", "student"), (f"/teach/{code}", "teacher")):
+        chinese, english = client.get(path, headers=ZH), client.get(path)
+        assert chinese.status_code == english.status_code == 200
+        assert '<html lang="zh-CN">' in chinese.text and '<html lang="en">' in english.text
+        assert "Accept-Language" in chinese.headers["vary"]
+        assert class_words(chinese.text) == words("zh")
+        assert class_words(english.text) == words("en")
+        title = re.search(r"<title>(.*?)</title>", chinese.text).group(1)
+        assert title == html.escape(words("zh")[f"{role}_title"].format(code=code))
+        text = said(class_part(chinese.text, '<section id="class"', "</section>\n"))
+        assert CJK.search(text)
+        assert not leftover_english(text, NAMES | {code}), leftover_english(text, NAMES | {code})
+        english_text = said(class_part(english.text, '<section id="class"', "</section>\n"))
+        assert not CJK.search(english_text), english_text
+    # The lesson page's join and start boxes, in the page's language.
+    chinese, english = client.get("/", headers=ZH), client.get("/")
+    assert '<html lang="zh-CN">' in chinese.text and '<html lang="en">' in english.text
+    entry = said(class_part(chinese.text, '<div id="class-entry">', '<section id="serve"'))
+    assert "加入课堂" in entry and "开始上课" in entry
+    assert not leftover_english(entry, NAMES), leftover_english(entry, NAMES)
+    assert class_words(chinese.text)["join_no_code"] == tr("zh", WORDS["join_no_code"])
+    entry = said(class_part(english.text, '<div id="class-entry">', '<section id="serve"'))
+    assert "Join a class" in entry and not CJK.search(entry)
+    assert class_words(english.text)["join_no_code"] == WORDS["join_no_code"]
