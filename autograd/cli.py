@@ -573,17 +573,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(_os_error(error, lang), lang)
         except (ValueError, RuntimeError, ImportError) as error:
             return _fail(error, lang)
-        # What the engine does not check itself: an overflow in a local derivative
-        # (w**-1.5 at w = 1e-200, whose derivative is beyond a float) ends in one line too.
-        except OverflowError:
-            return _fail(
-                tr(
-                    lang,
-                    "a number in the computation is too large for a float (an overflow); "
-                    "try inputs of a more moderate size",
-                ),
-                lang,
-            )
 
 
 def _fail(error: BaseException | str, lang: str) -> int:

@@ -533,13 +533,6 @@ def _lesson(graph: Graph, mode: str, limits: Limits, lang: str = "en") -> dict:
     except (GraphTooBigError, TimeoutError) as error:
         # The same graph would be as big or slow again: the request's limit, not the server's.
         raise RequestError(cause=error) from None
-    except OverflowError as error:  # until the engine raises DomainError for it (issue 18)
-        raise RequestError(
-            N_(
-                "overflow in the backward pass: a gradient exceeds the largest float; "
-                "try other values"
-            )
-        ) from error
     except DomainError as error:  # e.g. a local derivative too large for a float
         raise RequestError(cause=error) from None
     return {**data, "inputs": list(program.inputs), "at": values}
