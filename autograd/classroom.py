@@ -77,7 +77,6 @@ from autograd.classes import (
     ClassDB,
     ClassError,
     Event,
-    Forbidden,
     InvalidInput,
     Student,
     Teacher,
@@ -439,23 +438,15 @@ async def _member(request: Request) -> Teacher | Student:
 
 
 async def _teacher(request: Request) -> Teacher:
-    member = await _member(request)
-    if not isinstance(member, Teacher):
-        raise Forbidden(
-            N_("a student's token does not open the teacher's side of class {code}"),
-            code=member.code,
-        )
-    return member
+    code, token = _code(request), _token(request)
+    classroom = _classroom(request)
+    return await classroom.call(classroom.db.teacher, code, token)
 
 
 async def _student(request: Request) -> Student:
-    member = await _member(request)
-    if not isinstance(member, Student):
-        raise Forbidden(
-            N_("the teacher's token is not a student's in class {code}: join with a nickname"),
-            code=member.code,
-        )
-    return member
+    code, token = _code(request), _token(request)
+    classroom = _classroom(request)
+    return await classroom.call(classroom.db.student, code, token)
 
 
 async def _object(request: Request, fields: tuple[str, ...], example: str) -> dict:
