@@ -101,6 +101,7 @@ from autograd.i18n import (
 from autograd.practice import (
     CODE_MEANINGS,
     LEVELS,
+    MODES,
     Diagnosis,
     Exercise,
     Question,
@@ -112,7 +113,6 @@ __all__ = ["ROUTES", "ClassLimits", "Classroom"]
 
 log = logging.getLogger("autograd.serve")
 
-MODES = ("practice", "trainer")
 MAX_SEED = 2**32 - 1
 MAX_EVENT_ID = 2**62
 
