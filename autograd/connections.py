@@ -24,7 +24,12 @@ classroom network needs:
   stopping) are one line of JSON with the same security headers as the app's;
 - when the server stops, a request still waiting on its client or streaming
   is cut with 503, one cut after the grace period gets one line in the log,
-  never a traceback.
+  never a traceback;
+- a health check (``GET /healthz``, with a ``Host`` the server answers to) is
+  answered ``ok`` by the connection itself, as soon as its head is read: it
+  needs no task, no turn of the event loop and no app, so a monitor sees the
+  server alive within one turn of a loop busy with a class (the app answers
+  it too, for the same request sent to it in-process).
 
 No limit here is per client address: a whole class may reach the server through
 one school NAT address.
@@ -41,6 +46,7 @@ import json
 import logging
 import secrets
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -95,9 +101,15 @@ def security_headers(nonce: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-def connection_class(limits: ConnectionLimits) -> type[Connection]:
-    """uvicorn's ``http=`` option: a ``Connection`` class holding these limits."""
-    return type("Connection", (Connection,), {"limits": limits})
+def connection_class(
+    limits: ConnectionLimits, hosts: Callable[[bytes], bool] | None = None
+) -> type[Connection]:
+    """uvicorn's ``http=`` option: a ``Connection`` class holding these limits.
+
+    ``hosts`` tells whether a health check's ``Host`` header names this server:
+    those are answered by the connection (none: every request goes to the app).
+    """
+    return type("Connection", (Connection,), {"limits": limits, "hosts": staticmethod(hosts)})
 
 
 # asyncio accepts as many connections at each wake-up as the backlog it is
@@ -108,6 +120,7 @@ ACCEPT_BATCH = 16
 HEADROOM = 8 * ACCEPT_BATCH
 BACKLOG = 2048  # connections the system queues before the server accepts them
 MAX_HEAD = 16 * 1024  # bytes in a request's line and headers (431 beyond)
+HEALTH_CHECK = "/healthz"  # the path a monitor asks to know the server is alive
 
 
 class _Listener(socket.socket):
@@ -140,17 +153,22 @@ def listening(sock: socket.socket) -> socket.socket:
     return _Listener(sock.family, sock.type, sock.proto, fileno=sock.detach())
 
 
-def uvicorn_config(app, limits: ConnectionLimits | None = None, **options):
+def uvicorn_config(
+    app,
+    limits: ConnectionLimits | None = None,
+    hosts: Callable[[bytes], bool] | None = None,
+    **options,
+):
     """uvicorn's settings for ``app``: these connections, quiet logs, a short grace to stop.
 
-    ``options`` are uvicorn.Config's. Serve it on a ``listening_socket``:
-    ``uvicorn.Server(config).run(sockets=[sock])``.
+    ``hosts`` is ``connection_class``'s; ``options`` are uvicorn.Config's.
+    Serve it on a ``listening_socket``: ``uvicorn.Server(config).run(sockets=[sock])``.
     """
     import uvicorn
 
     limits = limits or ConnectionLimits()
     settings = {
-        "http": connection_class(limits),
+        "http": connection_class(limits, hosts),
         "backlog": ACCEPT_BATCH,  # what asyncio accepts at once; the socket's queue is longer
         "ws": "none",  # no WebSocket upgrades: the server has no use for them
         # No proxy in front: X-Forwarded-For from a local client is not its address.
@@ -168,23 +186,31 @@ def uvicorn_config(app, limits: ConnectionLimits | None = None, **options):
 def _response(status: int, message: str) -> bytes:
     """A whole response, written by hand: the connection's state no longer matters."""
     body = json.dumps({"error": message}).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-        *security_headers(secrets.token_urlsafe(16)),
-    ]
+    headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
     if status == 503:
         headers.append((b"retry-after", b"1"))
+    return _written(status, headers, body)
+
+
+def _written(
+    status: int, headers: list[tuple[bytes, bytes]], body: bytes, head_only=False
+) -> bytes:
+    """A response's bytes: status line, ``headers``, length, security headers, ``body``."""
+    headers = [
+        *headers,
+        (b"content-length", str(len(body)).encode()),
+        *security_headers(secrets.token_urlsafe(16)),
+    ]
     lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode()]
     lines += [name + b": " + value for name, value in headers]
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+    return b"\r\n".join(lines) + b"\r\n\r\n" + (b"" if head_only else body)
 
 
 class Connection(HttpToolsProtocol):
     """One client connection: uvicorn's protocol, with timeouts and a share of the room."""
 
     limits = ConnectionLimits()
+    hosts: Callable[[bytes], bool] | None = None  # the Host headers health checks are answered for
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -240,6 +266,13 @@ class Connection(HttpToolsProtocol):
             self._wait()
         super().on_response_complete()  # which may start a pipelined request at once
 
+    def _start_asgi_task(self, cycle, app) -> None:
+        # uvicorn calls this for each request whose head is read (in turn, if pipelined).
+        if self._is_health_check(cycle.scope):
+            self._answer_health_check(cycle)
+        else:
+            super()._start_asgi_task(cycle, app)
+
     def send_400_response(self, msg: str) -> None:
         # The parser could not read the request: the answer carries the security headers too.
         if self.head_bytes > MAX_HEAD:
@@ -258,6 +291,31 @@ class Connection(HttpToolsProtocol):
         self.head_bytes += len(part)
         if self.head_bytes > MAX_HEAD:
             raise ValueError("head too large")  # the parser stops: send_400_response answers
+
+    # Health checks, answered here
+
+    def _is_health_check(self, scope) -> bool:
+        if self.hosts is None or scope["path"] != HEALTH_CHECK:
+            return False
+        if scope["method"] not in ("GET", "HEAD") or scope["query_string"]:
+            return False
+        host = dict(scope["headers"]).get(b"host")
+        return host is not None and self.hosts(host)
+
+    def _answer_health_check(self, cycle) -> None:
+        """``ok``, as the app's route says it, with uvicorn's and the app's headers."""
+        headers = [
+            *self.server_state.default_headers,
+            (b"content-type", b"text/plain; charset=utf-8"),
+        ]
+        if not cycle.keep_alive:
+            headers.append((b"connection", b"close"))
+        head_only = cycle.scope["method"] == "HEAD"
+        self.transport.write(_written(200, headers, b"ok", head_only))
+        cycle.response_started = cycle.response_complete = True
+        if not cycle.keep_alive:
+            self.transport.close()
+        cycle.on_response()  # the keep-alive wait, or the next pipelined request
 
     # Timeouts: one timer, which looks at where the connection is when it fires.
 

@@ -14,6 +14,11 @@ lesson finds a slot soon and a few heavy requests queue behind each other,
 not in front of everyone. Nothing here counts how often an address asks: a
 whole class reaches the server through one school NAT address.
 
+``Helpers`` computes heavy work in processes of its own, at a lower priority:
+in a thread of the server it would hold the GIL by turns with the event loop
+that answers the class, and slow every request down; in a helper it takes
+neither the GIL nor, when the class needs it, the CPU.
+
 >>> answers = Answers(max_entries=2)
 >>> answers.put(("lesson", "z = w"), Answer.of(200, b'{"x": 1}'))
 >>> answers.get(("lesson", "z = w"))
@@ -27,16 +32,24 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import threading
+import traceback
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from contextlib import asynccontextmanager
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
-__all__ = ["Answer", "Answers", "Busy", "Slots"]
+__all__ = ["Answer", "Answers", "Busy", "HelperError", "Helpers", "Slots"]
 
 
 class Busy(Exception):
-    """No computing slot came free within the wait: the request may be sent again later."""
+    """No computing slot (or helper) came free within the wait: the request may be sent again."""
 
 
 @dataclass(frozen=True)
@@ -166,3 +179,104 @@ async def _acquire(semaphore: asyncio.Semaphore, seconds: float) -> None:
         await asyncio.wait_for(semaphore.acquire(), timeout=max(seconds, 1e-3))
     except asyncio.TimeoutError:
         raise Busy from None
+
+
+# A helper's niceness: the system runs the server's own threads first when both
+# want a core, and the helper (with the dot it starts) on what is left.
+NICENESS = 10
+
+
+class HelperError(Exception):
+    """An unexpected error in a helper process; its message is the helper's traceback."""
+
+
+class Helpers:
+    """At most ``count`` processes, started when first needed, that compute heavy work.
+
+    ``run(function, *args)`` is called in a worker thread, and waits: ``function``
+    and its arguments travel to a helper (so they must pickle: a module's
+    function, plain data), and so does what it returns. A helper that dies
+    (killed, out of memory) costs the request it was computing ``Busy``; the
+    next request starts new helpers. Helpers end when the server closes them,
+    or when the server's process ends, whichever way it ends.
+    """
+
+    def __init__(self, count: int):
+        self.count = count
+        self.lock = threading.Lock()
+        self.pool: ProcessPoolExecutor | None = None
+
+    def run(self, function: Callable, *args):
+        pool = self._pool()
+        try:
+            with _ctrl_c_held():  # a helper starts in submit(), in this thread
+                future = pool.submit(_in_helper, function, args)
+            return future.result()
+        except BrokenProcessPool:
+            with self.lock:
+                if self.pool is pool:  # others computing in it see the same; one replaces it
+                    self.pool = None
+            pool.shutdown(wait=False)
+            raise Busy from None
+
+    def close(self) -> None:
+        """Let the helpers finish what they compute and end; nothing new starts."""
+        with self.lock:
+            pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self.lock:
+            if self.pool is None:
+                # spawn: a new interpreter; a fork of a server with threads may inherit held locks.
+                self.pool = ProcessPoolExecutor(
+                    self.count,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_helper_starts,
+                )
+            return self.pool
+
+
+@contextmanager
+def _ctrl_c_held():
+    """SIGINT held off in this thread, and in a process started meanwhile until it ignores it.
+
+    Ctrl-C in the teacher's terminal reaches every process of the server: the
+    server stops, and then its helpers; none may print a KeyboardInterrupt, not
+    even one still starting Python. A thread's signal mask goes to a new
+    process through fork and exec, and _helper_starts lifts it.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no terminal group to signal
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _helper_starts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its helpers itself
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # a server killed outright leaves no helper behind
+        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with(sentinel) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
+
+
+def _in_helper(function: Callable, args: tuple):
+    """``function(*args)`` in a helper: an unexpected error comes back as a ``HelperError``,
+    which any process can read (the error's own class may not rebuild outside it)."""
+    try:
+        return function(*args)
+    except Exception:
+        raise HelperError(traceback.format_exc()) from None

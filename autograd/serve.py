@@ -41,8 +41,10 @@ Hostile input costs little, and a few heavy requests cannot starve a class:
   and one over it after the layout too;
 - at most ``max_concurrent`` computations run at once, each in a worker thread;
   heavy ones (``heavy_work``) queue behind their client address's other heavy
-  work and never hold every slot; a request that finds no slot within
-  ``queue_seconds`` gets 503 with ``Retry-After``; ``dot`` runs with a timeout;
+  work, never hold every slot, and are computed in a helper process at a lower
+  priority (``fairshare.Helpers``), so that they take neither the GIL nor the
+  CPU from the class; a request that finds no slot within ``queue_seconds``
+  gets 503 with ``Retry-After``; ``dot`` runs with a timeout;
 - requests must name this server in their ``Host`` header (DNS rebinding), and
   redirects are relative;
 - connections are bounded in time and number by ``autograd.connections``.
@@ -102,7 +104,7 @@ from autograd.connections import (
 )
 from autograd.draw import MAX_USES, GraphTooBigError, check_drawable
 from autograd.engine import DomainError, topological_order
-from autograd.fairshare import Answer, Answers, Busy, Slots
+from autograd.fairshare import Answer, Answers, Busy, Helpers, Slots
 from autograd.httpjson import (
     LANGUAGE_COOKIE,
     RequestError,
@@ -208,10 +210,13 @@ def create_app(
             Middleware(BodyLimit, limit=limits.get("max_body", MAX_BODY)),
         ],
         exception_handlers={HTTPException: http_error},
+        lifespan=_lifespan,
     )
     # A path with or without its trailing slash: http_error redirects, relatively.
     app.router.redirect_slashes = False
     app.state.limits = Limits(**limits)
+    # The server's connections answer a health check themselves, for these names too.
+    app.state.allows_host = AllowedHosts(None, names=(*LOCAL_NAMES, *allowed_hosts)).allows
     # The slots bound the requests computing at once and time out the wait; the
     # thread limiters bound the worker threads themselves, since a thread goes on
     # after its client has gone and its slot is free again. Checking a program
@@ -220,6 +225,8 @@ def create_app(
     app.state.threads = CapacityLimiter(app.state.limits.max_concurrent)
     app.state.checking = CapacityLimiter(app.state.limits.max_concurrent)
     app.state.answers = Answers(app.state.limits.cache_entries, app.state.limits.cache_bytes)
+    # Heavy work holds at most all but one slot: as many helpers.
+    app.state.helpers = Helpers(max(app.state.limits.max_concurrent - 1, 1))
     app.state.slow_hook = slow_hook
     app.state.pages = {}  # by language, each built on its first GET /
     app.state.class_pages = {}  # by role and language: the student's and the teacher's page
@@ -233,6 +240,12 @@ def create_app(
         limits=class_limits,
     )
     return app
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette):
+    yield
+    app.state.helpers.close()
 
 
 # Routes
@@ -609,9 +622,29 @@ async def _lesson_answer(
         )
         if graph.cost.bytes_at_least > limits.max_response:
             raise _too_large(graph.cost.bytes_at_least, limits, at_least=True)
-        heavy = graph.cost.work > limits.heavy_work
-        return await _in_slot(request, heavy, _lesson_json, graph, mode, limits, lang, for_class)
+        if graph.cost.work <= limits.heavy_work:
+            return await _in_slot(
+                request, False, _lesson_json, graph, mode, limits, lang, for_class
+            )
+        # A graph is not sent to another process (its local rules are closures): its program is.
+        work = (_lesson_apart, program_text, values, mode, limits, lang, for_class)
+        return await _in_slot(request, True, state.helpers.run, *work)
     except RequestError as error:
+        return Answer.of(error.status, _render(error_data(error, lang)))
+
+
+def _lesson_apart(
+    program_text: str,
+    values: dict[str, float],
+    mode: str,
+    limits: Limits,
+    lang: str,
+    for_class: bool,
+) -> Answer:
+    """A heavy lesson's answer, in a helper process: checked again there, then laid out."""
+    try:
+        return _lesson_json(_graph(program_text, values, limits), mode, limits, lang, for_class)
+    except RequestError as error:  # an answer too, and one that travels back whole
         return Answer.of(error.status, _render(error_data(error, lang)))
 
 
@@ -1123,7 +1156,7 @@ def _serve(sock, serving: Serving, classes: ClassDB, watch=None) -> None:
         announce=functools.partial(_announce, serving),
     )
     connections = ConnectionLimits(max_connections=serving.max_connections)
-    server = uvicorn.Server(uvicorn_config(app, connections))
+    server = uvicorn.Server(uvicorn_config(app, connections, app.state.allows_host))
     if watch is not None:
         threading.Thread(target=_stop_when_closed, args=(watch, server), daemon=True).start()
     # While a worker thread lays out a lesson, the event loop's thread waits for

@@ -10,7 +10,8 @@ allocator's high-water mark, memory that keeps growing is a leak.
 - ``class``: 100 clients, each opening the page and then asking 20 times, as
   fast as it can, for the lessons a class uses (the worked example, a neuron, a
   squared error, practice mode, four exercises), while ``/healthz`` is asked
-  every 50 ms: latency p50 and p95;
+  every 50 ms, by one of these clients and by a process of its own (a monitor's
+  view: the load generator's own loop is busy too): latency p50 and p95;
 - ``attack``: the class again, while 4 clients send heavy programs (dense
   graphs, each new, so that no kept answer helps), 300 connections are held
   open sending nothing (opened again whenever the server closes one): the
@@ -33,8 +34,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
 import json
+import multiprocessing
 import os
 import random
 import socket
@@ -188,10 +191,49 @@ async def class_lessons(port: int) -> list[dict]:
     return lessons
 
 
+def monitor(port: int, stop, found) -> None:
+    """Ask /healthz every 50 ms until ``stop``, on one keep-alive connection, from a process
+    of its own; put [(seconds, status)] on ``found``.
+
+    A monitor on another machine sees the server's latency; a client in the load
+    generator's event loop also sees that loop's: it reads its answer only when
+    the loop has dealt with the hundred students' answers before it.
+    """
+    times: list[tuple[float, int]] = []
+    connection = None
+    while not stop.is_set():
+        start = time.perf_counter()
+        try:
+            if connection is None:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            reply = b""
+            while b"\r\n\r\n" not in reply or not reply.endswith(b"ok"):
+                chunk = connection.recv(4096)
+                if not chunk:
+                    raise ConnectionError("closed")
+                reply += chunk
+                if len(reply) > 4096:  # not the answer a health check expects
+                    break
+            status = int(reply.split()[1])
+        except OSError:
+            status = 0
+            if connection is not None:
+                connection.close()
+            connection = None
+        times.append((time.perf_counter() - start, status))
+        stop.wait(0.05)
+    found.put(times)
+
+
 async def a_class(port: int, lessons: list[dict], requests: int, deadline: float) -> list:
-    """100 students, and /healthz asked every 50 ms meanwhile."""
+    """100 students, and /healthz asked every 50 ms meanwhile (in this loop and by a monitor)."""
     results: list = []
     done = asyncio.Event()
+    processes = multiprocessing.get_context("spawn")
+    stop, found = processes.Event(), processes.Queue()
+    watcher = processes.Process(target=monitor, args=(port, stop, found))
+    watcher.start()
     bodies = [json.dumps(lesson).encode() for lesson in lessons]  # encoded once: cheaper clients
 
     async def student(seed: int) -> None:
@@ -214,6 +256,10 @@ async def a_class(port: int, lessons: list[dict], requests: int, deadline: float
     await asyncio.gather(*(student(i) for i in range(100)))
     done.set()
     await prober
+    stop.set()
+    times = await asyncio.get_running_loop().run_in_executor(None, found.get, True, 30)
+    watcher.join(10)
+    results += [("healthz from a monitor", seconds, status, False) for seconds, status in times]
     return results
 
 
@@ -260,9 +306,20 @@ async def attack(
 
 
 def cpu_seconds(pid: int) -> float:
-    """The process's CPU time, user and system: what it cost, however busy the machine was."""
+    """The CPU time, user and system, of the process and every process it started (its
+    helpers, dot): what the server cost, however busy the machine was."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # utime, stime, and the children's that have ended and been waited for (dot's)
+    seconds = sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            running = [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for child in running:
+            with contextlib.suppress(OSError):  # unless it ended meanwhile
+                seconds += cpu_seconds(child)
+    return seconds
 
 
 def rss_kib(pid: int) -> int:

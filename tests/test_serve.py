@@ -40,7 +40,9 @@ class Running:
     def __init__(self, app, connections=None):
         self.socket = listening_socket("127.0.0.1", 0)  # port 0: the OS picks a free one
         self.port = self.socket.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn_config(app, connections))
+        # As autograd serve: its connections answer health checks for the app's names.
+        hosts = getattr(app.state, "allows_host", None)
+        self.server = uvicorn.Server(uvicorn_config(app, connections, hosts))
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True
         )
@@ -711,6 +713,22 @@ def test_heavy_requests_from_one_address_queue_behind_each_other():
         assert [r.status_code for r in responses] == [200] * 3
     finally:
         calls.release.set()
+        server.stop()
+
+
+def test_a_heavy_lesson_is_computed_in_a_helper_and_reads_as_any_other(client):
+    server = running(heavy_work=0)  # every lesson is heavy
+    try:
+        apart = server.client.post("/api/lesson", json=WORKED)
+        assert server.server.config.app.state.helpers.pool is not None  # a helper computed it
+        here = client.post("/api/lesson", json=WORKED)
+        assert apart.status_code == 200 and apart.json() == here.json()
+        # A refusal found in the helper (the derivative of w**-1.5 overflows) reads the same too.
+        overflow = {"program": "z = w**-1.5", "at": {"w": 1e-200}}
+        refused = server.client.post("/api/lesson", json=overflow)
+        assert refused.status_code == 400
+        assert refused.json() == client.post("/api/lesson", json=overflow).json()
+    finally:
         server.stop()
 
 

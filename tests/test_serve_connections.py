@@ -291,6 +291,92 @@ def test_beyond_the_cap_on_streams_the_oldest_is_closed():
         server.stop()
 
 
+# Health checks: answered by the connection, before any app
+
+
+def health_checked_server():
+    """An app with no /healthz of its own, whose connections answer health checks for 127.0.0.1."""
+    app = Starlette(routes=[Route("/events", events)])
+    app.state.allows_host = lambda host: host.partition(b":")[0] == b"127.0.0.1"
+    return Running(app, QUICK)
+
+
+def replies(connection: socket.socket, count: int) -> list[tuple[str, dict, bytes]]:
+    """The next ``count`` responses on a keep-alive connection (each with a Content-Length)."""
+    connection.settimeout(5)
+    data, found = b"", []
+    while len(found) < count:
+        head, separator, rest = data.partition(b"\r\n\r\n")
+        if separator:
+            status, headers, _ = head_and_body(head + separator)
+            length = 0 if status.startswith("HEAD") else int(headers.get("content-length", 0))
+            if len(rest) >= length:
+                found.append((status, headers, rest[:length]))
+                data = rest[length:]
+                continue
+        chunk = connection.recv(65536)
+        assert chunk, f"closed after {len(found)} responses"
+        data += chunk
+    return found
+
+
+def test_a_health_check_is_answered_by_the_connection_with_the_apps_headers():
+    server = health_checked_server()
+    try:
+        response = server.client.get("/healthz")
+        assert (response.status_code, response.text) == (200, "ok")
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert "date" in response.headers and response.headers["server"] == "uvicorn"
+        assert_headers(response)
+        head = server.client.head("/healthz")
+        assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", "2")
+        # Another name, another method or a query goes to the app, which has no such route.
+        assert server.client.get("/healthz", headers={"Host": "evil.example"}).status_code == 404
+        assert server.client.post("/healthz").status_code == 404
+        assert server.client.get("/healthz?verbose=1").status_code == 404
+    finally:
+        server.stop()
+
+
+def test_health_checks_keep_the_connection_and_its_pipeline_in_order():
+    server = health_checked_server()
+    try:
+        with connect(server) as connection:
+            check = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            other = b"GET /missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            connection.sendall(check + other + check)  # pipelined: answered in order
+            answers = replies(connection, 3)
+            assert [(status, body) for status, _, body in answers] == [
+                ("HTTP/1.1 200 OK", b"ok"),
+                ("HTTP/1.1 404 Not Found", b"Not Found"),
+                ("HTTP/1.1 200 OK", b"ok"),
+            ]
+            connection.sendall(check)  # the connection is still open for more
+            assert replies(connection, 1)[0][2] == b"ok"
+        with connect(server) as connection:  # HTTP/1.0: answered, then closed
+            connection.sendall(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            status, headers, body = head_and_body(reply_until_closed(connection))
+        assert (status, headers["connection"], body) == ("HTTP/1.1 200 OK", "close", b"ok")
+    finally:
+        server.stop()
+
+
+def test_a_health_check_is_answered_while_every_slot_computes():
+    release = threading.Event()
+    server = running(QUICK, max_concurrent=1, slow_hook=lambda: release.wait(10))
+    try:
+        lesson = threading.Thread(target=post_in_thread, args=(server, 3))
+        lesson.start()
+        time.sleep(0.3)  # the lesson holds the only slot
+        assert server.client.get("/healthz").text == "ok"
+        assert server.client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
+        release.set()
+        lesson.join(10)
+    finally:
+        release.set()
+        server.stop()
+
+
 # Stopping: SIGINT and SIGTERM, exit 0, "stopped", no traceback
 
 
@@ -301,6 +387,29 @@ def serve(*options):
     line = process.stdout.readline()
     assert line.startswith("Serving the lesson page at http://127.0.0.1:"), line
     return process, int(line.split("127.0.0.1:")[1].split("/")[0])
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (Linux's /proc; none elsewhere)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found + [grandchild for child in found for grandchild in children(child)]
+
+
+def alive(pid: int, seconds: float = 10) -> bool:
+    """Whether ``pid`` is still running ``seconds`` from now (a zombie has ended)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def stopped(process, sent):
@@ -338,7 +447,10 @@ def test_a_signal_stops_the_server_cleanly_with_requests_in_flight(sent):
         )
         idle = socket.create_connection(("127.0.0.1", port), timeout=20)
         time.sleep(0.3)  # accepted and read, on a busy machine too
+        helpers = children(process.pid)  # the chain is heavy: a helper process computes it
+        assert helpers or not sys.platform.startswith("linux")
         stopped(process, sent)
+        assert not any(map(alive, helpers)), "a helper outlived its server"
         # Finished, or cut with a one-line 503: never a silent hang.
         assert reply_until_closed(computing).split(b"\r\n")[0] in (
             b"HTTP/1.1 200 OK",
