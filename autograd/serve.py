@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import html
 import ipaddress
 import logging
@@ -228,7 +229,7 @@ def create_app(
     # Heavy work holds at most all but one slot: as many helpers.
     app.state.helpers = Helpers(max(app.state.limits.max_concurrent - 1, 1))
     app.state.slow_hook = slow_hook
-    app.state.pages = {}  # by language, each built on its first GET /
+    app.state.pages = {}  # by language, each built on its first GET /: its bytes around NONCE
     app.state.class_pages = {}  # by role and language: the student's and the teacher's page
     # A class's items are checked, and their lessons served, as /api/lesson's are.
     app.state.classroom = Classroom(
@@ -258,11 +259,13 @@ async def page(request: Request) -> Response:
     lang = request_language(request.scope)
     if lang not in state.pages:  # built once per language, on the first visit
         try:
-            state.pages[lang] = await _in_slot(request, False, _page_template, state.limits, lang)
+            page = await _in_slot(request, False, _page_template, state.limits, lang)
+            # Kept as bytes: a class opening the page at once costs a join each, no encoding.
+            state.pages[lang] = page.encode().split(NONCE.encode())
         except Busy:
             return _busy(state.limits, lang)
     nonce = request.scope["state"]["csp_nonce"]
-    response = HTMLResponse(state.pages[lang].replace(NONCE, nonce))
+    response = HTMLResponse(nonce.encode().join(state.pages[lang]))
     chosen = match_language(request.query_params.get("lang", ""))
     if chosen:
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
@@ -1163,6 +1166,10 @@ def _serve(sock, serving: Serving, classes: ClassDB, watch=None) -> None:
     # the GIL after each socket call, up to the switch interval: Python's 5 ms
     # would make every send and receive of every connection that slow.
     sys.setswitchinterval(SWITCH_INTERVAL)
+    # What is made so far lives as long as the server: the full garbage collections,
+    # which stop every request while they run, need not look through it again.
+    gc.collect()
+    gc.freeze()
     server.run(sockets=[sock])
 
 

@@ -16,6 +16,7 @@ import re
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -611,7 +612,9 @@ def test_a_class_is_started_from_this_computer_unless_the_server_allows_any(tmp_
     try:
         for anywhere, status in ((False, 403), (True, 201)):
             app = create_app(classes=db, classes_from_anywhere=anywhere)
-            response = asyncio.run(start(app))
+            # In a thread of its own: a browser test before it may leave this thread's loop set.
+            with ThreadPoolExecutor(1) as thread:
+                response = thread.submit(asyncio.run, start(app)).result()
             assert response.status_code == status, response.text
             if status == 403:
                 assert response.json()["reason"] == "loopback-only"
