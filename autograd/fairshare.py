@@ -199,6 +199,11 @@ class Helpers:
     (killed, out of memory) costs the request it was computing ``Busy``; the
     next request starts new helpers. Helpers end when the server closes them,
     or when the server's process ends, whichever way it ends.
+
+    >>> helpers = Helpers(1)
+    >>> helpers.run(divmod, 17, 5)
+    (3, 2)
+    >>> helpers.close()
     """
 
     def __init__(self, count: int):
