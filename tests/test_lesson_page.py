@@ -111,6 +111,15 @@ def test_b_gets_its_running_sum(worked):
 def test_buttons_and_slider(worked):
     expected = sentences()
     button = worked.page.get_by_role
+
+    def going_nowhere():
+        # aria-disabled: a step button that would go nowhere says so, and keeps the focus
+        names = ("First step", "Previous step", "Next step", "Last step")
+        return [
+            button("button", name=name, exact=True).get_attribute("aria-disabled") for name in names
+        ]
+
+    assert going_nowhere() == ["true", "true", "false", "false"]
     button("button", name="Next step", exact=True).click()
     button("button", name="Next step", exact=True).click()
     assert worked.status() == expected[2]
@@ -118,6 +127,7 @@ def test_buttons_and_slider(worked):
     assert worked.status() == expected[1]
     button("button", name="Last step", exact=True).click()
     assert worked.status() == expected[-1]
+    assert going_nowhere() == ["false", "false", "true", "true"]
     button("button", name="First step", exact=True).click()
     assert worked.status() == expected[0]
     slider = worked.page.get_by_role("slider", name="Step")

@@ -68,6 +68,8 @@ def test_the_worked_example_answered_step_by_step(practising):
 
     page.keyboard.press("ArrowRight")  # z's step completes x and y
     expect(page.locator("label[for=answer]")).to_have_text("dz/dx =")
+    next_button = page.get_by_role("button", name="Next step", exact=True)
+    expect(next_button).to_have_attribute("aria-disabled", "true")  # not past an open question
     assert "x receives" not in practising.status()  # the answer is held back
     answer(practising, "x", "10")
     expect(alert(practising)).to_have_text(message("x", 10.0))  # the forward value
@@ -78,8 +80,8 @@ def test_the_worked_example_answered_step_by_step(practising):
     answer(practising, "y", "10")
     expect(alert(practising)).to_have_text("dz/dy = 10: right")
     assert practising.status() == sentences()[1]  # all answered: the whole step shows
-    next_button = page.get_by_role("button", name="Next step", exact=True)
     expect(next_button).to_be_focused()  # the teacher moves on with Enter
+    expect(next_button).to_have_attribute("aria-disabled", "false")
 
     page.keyboard.press("Enter")  # x's step: b's first contribution, held back
     expect(page.locator("#practice-form")).to_be_hidden()

@@ -170,6 +170,9 @@ def test_a_class_in_one_chromium(browser, server, tmp_path):
         expect(student.locator("#presenter")).to_be_hidden()  # the projector is the teacher's
         expect(student.locator("#slider")).to_have_value("0")
         expect(student.locator("#class-pace")).to_have_text(fill("following", step=0, last=4))
+    # At the teacher's step, Next goes nowhere, and says so (it keeps the focus).
+    expect(ann.locator("#next")).to_have_attribute("aria-disabled", "true")
+    assert ann.locator("#next").evaluate("button => button.disabled") is False
 
     # The teacher steps: every page follows, and asks the step's question.
     teacher.get_by_role("button", name=WORDS["step_next"], exact=True).click()
@@ -179,6 +182,7 @@ def test_a_class_in_one_chromium(browser, server, tmp_path):
 
     # Within a second of each answer (from the server's reply: it is stored)
     # the teacher's dashboard has it.
+    expect(ann.locator("#previous")).to_have_attribute("aria-disabled", "false")
     answer(ann, 5)
     expect(cell(teacher, "Ann", 0)).to_contain_text("✓", timeout=1000)
     answer(bob, -5)

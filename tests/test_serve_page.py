@@ -69,13 +69,15 @@ def test_type_a_program_set_a_value_and_step(opened):
     expect(page.locator("h1")).to_have_text("Backpropagation through L = v1 + b = 36 + 1 = 37")
 
     status = page.get_by_role("status")
-    page.get_by_role("button", name="First step").click()
+    page.locator("body").press("Home")  # the first step (First is aria-disabled if there)
+    expect(page.locator("#slider")).to_have_value("0")
     seen = [status.text_content()]
     for _ in range(int(page.locator("#slider").get_attribute("max"))):
         page.get_by_role("button", name="Next step").click()
         seen.append(status.text_content())
     assert len(seen) == 4 and len(set(seen)) == 4  # start, then L, v1, u: each says something new
-    page.get_by_role("button", name="Last step").click()
+    # At the last step now: Next and Last go nowhere, and say so.
+    expect(page.get_by_role("button", name="Last step")).to_have_attribute("aria-disabled", "true")
     expect(gradient(page, "w")).to_have_text("grad 36")  # dL/dw = 2u·x = 2·6·3
 
     # A new value: the same step, new numbers.
