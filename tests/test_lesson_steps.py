@@ -178,7 +178,9 @@ def test_practice_keeps_its_place(page, tmp_path):
     expect(page.locator("#slider")).to_have_value("1")
     expect(page.get_by_role("textbox", name="Your value for dz/dx", exact=True)).to_be_focused()
     question_is_about_the_highlighted_step()
-    page.get_by_role("button", name="Last step", exact=True).click()  # End: no further
+    last = page.get_by_role("button", name="Last step", exact=True)
+    expect(last).to_have_attribute("aria-disabled", "true")  # it says it goes no further
+    last.click(force=True)  # and pressed anyway (Playwright waits for an enabled one), it does not
     expect(page.locator("#slider")).to_have_value("1")
     question_is_about_the_highlighted_step()
     page.get_by_role("button", name="First step", exact=True).click()  # Home: the start
