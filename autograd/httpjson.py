@@ -33,6 +33,7 @@ from autograd.i18n import (
     N_,
     Phrase,
     error_text,
+    json_reason,
     language_from_accept_language,
     match_language,
     resolve_language,
@@ -151,8 +152,8 @@ def _json_integer(digits: str) -> int:
 
 
 def _json_error(error: ValueError) -> Phrase | str:
-    """Why json.loads refused a body: a hook's phrase, or json's own (English) words."""
-    return error.phrase if isinstance(error, _NotJson) else one_line(error)
+    """Why json.loads refused a body: a hook's phrase, or json's reason (``json_reason``)."""
+    return error.phrase if isinstance(error, _NotJson) else json_reason(error)
 
 
 def error_data(error: RequestError, lang: str | None = None) -> dict:

@@ -40,6 +40,7 @@ import contextvars
 import functools
 import gettext
 import io
+import json
 import math
 import os
 import re
@@ -67,6 +68,7 @@ __all__ = [
     "display_width",
     "error_text",
     "get_language",
+    "json_reason",
     "language_from_accept_language",
     "language_from_environment",
     "language_name",
@@ -277,6 +279,46 @@ def _said(lang: str, params: Mapping[str, object]) -> Mapping[str, object]:
 
 class UnknownLanguageError(TranslatableValueError):
     """A language we have no catalog for."""
+
+
+# Python's json module says why it cannot read a text in English words of its own
+# (CPython's, 3.10 to 3.14): these are those words, so that a refusal reads in
+# one language. One it does not know is passed on as it is.
+_JSON_REASONS = {
+    "Expecting value": N_("a value is missing"),
+    "Expecting property name enclosed in double quotes": N_("a name in double quotes is missing"),
+    "Expecting ':' delimiter": N_("a colon (:) is missing"),
+    "Expecting ',' delimiter": N_("a comma (,) is missing"),
+    "Unterminated string starting at": N_("a string is not closed"),
+    "Invalid control character at": N_("a string holds a control character"),
+    "Invalid \\escape": N_("a backslash escape is not valid"),
+    "Invalid \\uXXXX escape": N_("a \\uXXXX escape is not valid"),
+    "Extra data": N_("more follows the value"),
+    "Illegal trailing comma before end of object": N_("a comma ends an object"),
+    "Illegal trailing comma before end of array": N_("a comma ends a list"),
+}
+
+
+def json_reason(error: ValueError) -> Phrase | str:
+    """Why ``json.loads`` refused a text, and where: a Phrase the catalogs translate
+    (Python's own words for a reason this does not know).
+
+    >>> try:
+    ...     json.loads('{"w" 3}')
+    ... except ValueError as error:
+    ...     print(json_reason(error), "/", json_reason(error).say("zh"))
+    a colon (:) is missing at line 1, column 6 / 第 1 行第 6 列：缺少冒号（:）
+    """
+    if isinstance(error, json.JSONDecodeError) and error.msg in _JSON_REASONS:
+        return Phrase(
+            N_("{reason} at line {line}, column {column}"),
+            reason=Phrase(_JSON_REASONS[error.msg]),
+            line=error.lineno,
+            column=error.colno,
+        )
+    if isinstance(error, UnicodeDecodeError):
+        return Phrase(N_("the text is not UTF-8"))
+    return " ".join(str(error).split())
 
 
 def error_text(error: BaseException, lang: str | None = None) -> str:

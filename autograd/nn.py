@@ -39,7 +39,7 @@ import secrets
 from collections.abc import Callable, Sequence
 
 from autograd.engine import Value, linear
-from autograd.i18n import N_, Nn_, Phrase, TranslatableValueError
+from autograd.i18n import N_, Nn_, Phrase, TranslatableValueError, json_reason
 from autograd.losses import (
     _is_list_like,
     binary_cross_entropy,
@@ -197,10 +197,10 @@ class Module:
                     parse_constant=_no_constant,
                 )
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise StateDictError(  # Python's own words say where the JSON goes wrong
+            raise StateDictError(  # what is wrong, and where
                 N_("{path} is not a saved model: not valid JSON ({error})"),
                 path=str(path),
-                error=str(error),
+                error=json_reason(error),
             ) from None
         except RecursionError:
             raise StateDictError(

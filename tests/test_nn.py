@@ -650,8 +650,8 @@ def test_save_overwrites_and_leaves_no_temporary_files(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('{"state": [{"weights": [[0.1, 0.2]', "not valid JSON"),
-        ("", "not valid JSON"),
+        ('{"state": [{"weights": [[0.1, 0.2]', r"not valid JSON \(a comma \(,\) is missing at"),
+        ("", r"not valid JSON \(a value is missing at line 1, column 1\)"),
         ("[1, 2, 3]", "expected a JSON object with a 'state' entry"),
         ('{"weights": []}', "expected a JSON object with a 'state' entry"),
     ],
@@ -800,7 +800,7 @@ def test_load_refuses_what_no_model_holds_and_leaves_the_model_unchanged(tmp_pat
 def test_load_refuses_bytes_that_are_not_utf8(tmp_path):
     path = tmp_path / "model.json"
     path.write_bytes(b'{"format": "scalar-autograd", "state": "\xff"}')
-    with pytest.raises(StateDictError, match="not valid JSON"):
+    with pytest.raises(StateDictError, match=r"not valid JSON \(the text is not UTF-8\)"):
         MLP(2, [1], seed=0).load(path)
 
 

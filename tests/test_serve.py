@@ -261,9 +261,11 @@ def post(client, body):
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ("", ["not valid JSON"]),
-        ("{", ["not valid JSON"]),
-        ("{'program': 'z = w'}", ["not valid JSON"]),
+        ("", ["not valid JSON: a value is missing at line 1, column 1"]),
+        ("{", ["not valid JSON: a name in double quotes is missing at line 1, column 2"]),
+        ("{'program': 'z = w'}", ["not valid JSON: a name in double quotes is missing"]),
+        ('{"program" "z = w"}', ["not valid JSON: a colon (:) is missing at line 1, column 12"]),
+        ('{"program": "z = w"} {}', ["not valid JSON: more follows the value at line 1"]),
         ('{"program": "z = w", "at": {"w": NaN}}', ["NaN is not a number JSON allows"]),
         ('{"program": "z = w", "at": {"w": Infinity}}', ["Infinity"]),
         ('{"program": "z = w", "at": {"w": 1e400}}', ["too large"]),

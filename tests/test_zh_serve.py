@@ -148,6 +148,9 @@ def test_healthz_does_not_vary(client):
             "请求体不是有效的 JSON：NaN 不是 JSON 允许的数",
         ),
         (b'{"program": "z = w", "at": {"w": ' + b"9" * 30 + b"}}", "30 位的整数太大了"),
+        # json's own reason, in the request's language too: no English left in the sentence
+        (b'{"program" "z = w"}', "请求体不是有效的 JSON：第 1 行第 12 列：缺少冒号（:）"),
+        (b"", "请求体不是有效的 JSON：第 1 行第 1 列：缺少一个值"),
     ],
 )
 def test_the_json_readers_own_words_in_the_request_language(client, body, chinese):
