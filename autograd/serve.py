@@ -192,6 +192,7 @@ def create_app(
     unless ``classes_from_anywhere``; ``announce(code, teacher_url)`` is told
     of each class started (see ``autograd.classroom``).
     """
+    names = (*LOCAL_NAMES, *allowed_hosts)  # the names the Host header may give
     app = Starlette(
         routes=[
             Route("/", page, methods=["GET"]),
@@ -207,7 +208,7 @@ def create_app(
             # everything inside them is CatchAll's, so no error passes it unanswered.
             Middleware(SecurityHeaders),
             Middleware(CatchAll),
-            Middleware(AllowedHosts, names=(*LOCAL_NAMES, *allowed_hosts)),
+            Middleware(AllowedHosts, names=names),
             Middleware(BodyLimit, limit=limits.get("max_body", MAX_BODY)),
         ],
         exception_handlers={HTTPException: http_error},
@@ -217,7 +218,7 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.limits = Limits(**limits)
     # The server's connections answer a health check themselves, for these names too.
-    app.state.allows_host = AllowedHosts(None, names=(*LOCAL_NAMES, *allowed_hosts)).allows
+    app.state.allows_host = AllowedHosts(None, names=names).allows
     # The slots bound the requests computing at once and time out the wait; the
     # thread limiters bound the worker threads themselves, since a thread goes on
     # after its client has gone and its slot is free again. Checking a program

@@ -10,6 +10,7 @@ import importlib.util
 import os
 import secrets
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -122,3 +123,30 @@ def restore_tables():
     for table, rows in zip(tables, saved):
         table.clear()
         table.update(rows)
+
+
+# Processes (Linux's /proc): the server's helpers, and whether they have ended.
+
+
+def child_processes(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (none where there is no /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found + [grandchild for child in found for grandchild in child_processes(child)]
+
+
+def ended(pid: int, seconds: float = 10.0) -> bool:
+    """Whether process ``pid`` has ended (a zombie has), waiting up to ``seconds`` for it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ended
 
 from autograd.fairshare import NICENESS, Busy, HelperError, Helpers
 
@@ -20,16 +21,6 @@ def helpers():
     helpers = Helpers(1)
     yield helpers
     helpers.close()
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A child that has ended but not been waited for is a zombie: gone all the same.
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().rpartition(")")[2].split()[0] != "Z"
 
 
 def test_work_runs_in_another_process_at_a_lower_priority(helpers):
@@ -88,13 +79,10 @@ def test_helpers_end_with_the_server_however_it_ends(tmp_path):
     )
     try:
         helper = int(process.stdout.readline())
-        assert alive(helper)
+        assert not ended(helper, 0)
         process.kill()
         process.wait(10)
-        deadline = time.monotonic() + 10
-        while alive(helper) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not alive(helper)
+        assert ended(helper)
     finally:
         process.kill()
 
@@ -102,10 +90,7 @@ def test_helpers_end_with_the_server_however_it_ends(tmp_path):
 def test_closed_helpers_end_and_new_work_starts_new_ones(helpers):
     pid = helpers.run(os.getpid)
     helpers.close()
-    deadline = time.monotonic() + 10
-    while sys.platform.startswith("linux") and alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not sys.platform.startswith("linux") or not alive(pid)
+    assert ended(pid) or not sys.platform.startswith("linux")
     assert helpers.run(os.getpid) != pid
 
 

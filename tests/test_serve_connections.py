@@ -29,6 +29,7 @@ pytest.importorskip(
 pytest.importorskip("uvicorn", reason="the serve extra is not installed")
 pytest.importorskip("httptools", reason="the serve extra is not installed")
 httpx = pytest.importorskip("httpx", reason="httpx is not installed")
+from conftest import child_processes, ended  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402  (after the skips)
 from starlette.responses import StreamingResponse  # noqa: E402
 from starlette.routing import Route  # noqa: E402
@@ -417,29 +418,6 @@ def serve(*options):
     return process, int(line.split("127.0.0.1:")[1].split("/")[0])
 
 
-def children(pid: int) -> list[int]:
-    """The processes ``pid`` started, and theirs (Linux's /proc; none elsewhere)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            found += [int(child) for child in (task / "children").read_text().split()]
-    return found + [grandchild for child in found for grandchild in children(child)]
-
-
-def alive(pid: int, seconds: float = 10) -> bool:
-    """Whether ``pid`` is still running ``seconds`` from now (a zombie has ended)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-        except OSError:
-            return False
-        if state == "Z":
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def stopped(process, sent):
     process.send_signal(sent)
     try:
@@ -475,10 +453,10 @@ def test_a_signal_stops_the_server_cleanly_with_requests_in_flight(sent):
         )
         idle = socket.create_connection(("127.0.0.1", port), timeout=20)
         time.sleep(0.3)  # accepted and read, on a busy machine too
-        helpers = children(process.pid)  # the chain is heavy: a helper process computes it
+        helpers = child_processes(process.pid)  # the chain is heavy: a helper computes it
         assert helpers or not sys.platform.startswith("linux")
         stopped(process, sent)
-        assert not any(map(alive, helpers)), "a helper outlived its server"
+        assert all(map(ended, helpers)), "a helper outlived its server"
         # Finished, or cut with a one-line 503: never a silent hang.
         assert reply_until_closed(computing).split(b"\r\n")[0] in (
             b"HTTP/1.1 200 OK",

@@ -7,10 +7,9 @@ import re
 import pytest
 
 pytest.importorskip("starlette", reason="the serve extra is not installed")
-from test_serve import assert_one_line_error, running
+from test_serve import WORKED, assert_one_line_error, running
 
 CJK = re.compile("[\u4e00-\u9fff]")
-WORKED = {"program": "x = 2*w + b; y = b + 1; z = x*y", "at": {"w": 3, "b": 4}}
 
 
 @pytest.fixture(scope="module")
